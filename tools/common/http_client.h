@@ -1,0 +1,140 @@
+// HTTP over libcurl with the network rules of DESIGN.md: connect and total timeouts, bounded
+// retries with backoff on retryable failures only, a cap on what is read, gzip, TLS from files
+// or in-memory PEM blobs (never written to disk), keep-alive, and a multi interface that runs
+// many transfers at once on one thread. Errors are exceptions (HttpError) for single requests;
+// the multi interface reports per-transfer results instead, so one dead target hides nothing.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+
+namespace sf::http {
+
+using std::chrono::milliseconds;
+
+struct TlsConfig {
+  bool verify = true;               // off only when the user says so (insecure-skip-tls-verify)
+  std::string ca_file;              // PEM file
+  std::string ca_pem;               // PEM text, given to libcurl as a blob
+  std::string client_cert_file;
+  std::string client_cert_pem;
+  std::string client_key_file;
+  std::string client_key_pem;       // secret: never logged
+  std::string server_name;          // kubeconfig tls-server-name: verify (and SNI) against this
+};
+
+struct Options {
+  milliseconds connect_timeout{5'000};
+  milliseconds total_timeout{30'000};  // whole transfer; 0 = none (streams use the idle limit)
+  milliseconds idle_timeout{0};        // abort when nothing arrives for this long; 0 = off
+  size_t max_body_bytes = 64u << 20;   // decoded bytes; more is an error, not a truncation
+  int max_attempts = 3;                // 1 = no retry; only retryable failures are retried
+  milliseconds backoff_initial{200};
+  milliseconds backoff_max{5'000};
+  bool gzip = true;
+  TlsConfig tls;
+  std::string bearer_token;            // secret: sent as a header, never logged
+  std::vector<std::string> headers;    // "Name: value"
+  std::string user_agent;              // default "sovereign-finops/<version>"
+};
+
+struct Request {
+  std::string method = "GET";
+  std::string url;
+  std::string body;
+  std::vector<std::string> headers;  // added to Options::headers
+};
+
+struct Response {
+  long status = 0;
+  std::string body;                          // empty when streamed to a handler
+  std::map<std::string, std::string> headers;  // lower-case names, last value wins
+  std::string url;
+  int attempts = 0;
+  double seconds = 0;
+  std::string header(const std::string& lower_name) const;
+};
+
+// A failed transfer: `retryable` says whether trying again could help.
+class HttpError : public Error {
+ public:
+  HttpError(const std::string& message, long status, bool retryable)
+      : Error(message, kExitFailed), status_(status), retryable_(retryable) {}
+  long status() const { return status_; }  // 0 when no HTTP answer arrived
+  bool retryable() const { return retryable_; }
+
+ private:
+  long status_;
+  bool retryable_;
+};
+
+// Receives body bytes as they arrive (gzip already decoded). Throwing aborts the transfer and
+// the exception is what the caller sees.
+using ChunkHandler = std::function<void(std::string_view)>;
+
+// HTTP statuses worth retrying: 408, 429, 502, 503, 504.
+bool is_retryable_status(long status);
+// Backoff before attempt `attempt` (1-based retries), doubling from initial, capped, with jitter.
+milliseconds backoff_delay(const Options& options, int attempt);
+
+// One connection-reusing client for sequential requests.
+class Client {
+ public:
+  explicit Client(Options options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  const Options& options() const;
+  // Buffered request with retries. Non-2xx answers are returned, not thrown; transport
+  // failures (refused, timeout, reset, TLS, cap exceeded) throw HttpError once retries are spent.
+  Response send(const Request& request);
+  Response get(const std::string& url);
+  // Streams the body to `on_chunk` (no retries: the caller knows how to resume). The handler
+  // sees only the body of a 2xx answer; other answers are buffered into Response::body.
+  Response stream(const Request& request, const ChunkHandler& on_chunk);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// One transfer of a MultiFetcher batch, with its result filled in.
+struct Transfer {
+  Request request;
+  ChunkHandler on_chunk;                  // null: body buffered in response.body
+  std::function<void()> on_attempt;       // called before each attempt (reset parsers)
+  // Results:
+  Response response;
+  bool ok = false;                        // transport succeeded (any HTTP status)
+  std::string error;                      // what failed, with the URL, when !ok or handler threw
+  std::exception_ptr handler_error;       // what on_chunk threw, if it did
+};
+
+// Runs a batch of transfers concurrently (curl multi) with bounded concurrency, per-transfer
+// timeouts and retries from Options, reusing connections between transfers.
+class MultiFetcher {
+ public:
+  MultiFetcher(Options options, size_t max_concurrency);
+  ~MultiFetcher();
+  MultiFetcher(const MultiFetcher&) = delete;
+  MultiFetcher& operator=(const MultiFetcher&) = delete;
+
+  // Blocks until every transfer is finished; `on_done(index)` runs as each one completes.
+  void run(std::vector<Transfer>& transfers, const std::function<void(size_t)>& on_done = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sf::http
