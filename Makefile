@@ -1,0 +1,76 @@
+# sovereign-finops: the front door. `make help` lists every target.
+#
+#   make demo    install what is missing, build, scrape this machine and price it
+#   make test    every test: unit, integration against real peers and emulators, short fuzz runs
+
+SHELL        := /bin/bash
+BUILD_DIR    ?= build
+SAN_DIR      ?= build-sanitize
+FUZZ_DIR     ?= build-fuzz
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 10
+BIN          := $(BUILD_DIR)/bin
+
+.DEFAULT_GOAL := help
+.PHONY: help deps deps-build build test test-unit test-integration sanitize fuzz fuzz-short bench \
+        demo cost-report install clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: ## install every missing Debian package (build, test peers, fuzzing)
+	@scripts/install-deps.sh all
+
+deps-build:
+	@scripts/install-deps.sh build
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
+
+build: deps-build $(BUILD_DIR)/CMakeCache.txt ## build the tools and their tests (Release)
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+test: deps build fuzz-short ## run every test (unit + integration + short fuzz runs)
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) --timeout 300
+
+test-unit: build ## unit tests only
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) -L unit
+
+test-integration: build ## integration tests only (real peers, emulators)
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) -L integration
+
+sanitize: deps ## build and run the whole suite under ASan + UBSan
+	cmake -S . -B $(SAN_DIR) -DCMAKE_BUILD_TYPE=Sanitize
+	cmake --build $(SAN_DIR) -j$(JOBS)
+	cd $(SAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j$(JOBS) --timeout 600
+
+$(FUZZ_DIR)/CMakeCache.txt:
+	CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSF_FUZZ=ON
+
+fuzz-build: deps $(FUZZ_DIR)/CMakeCache.txt
+	cmake --build $(FUZZ_DIR) -j$(JOBS) --target fuzzers
+
+fuzz-short: fuzz-build ## run every fuzz target for FUZZ_SECONDS (default 10) on its seed corpus
+	@scripts/run-fuzzers.sh $(FUZZ_DIR)/bin $(FUZZ_SECONDS)
+
+fuzz: ## long fuzz runs (FUZZ_SECONDS=600 per target by default here)
+	$(MAKE) fuzz-short FUZZ_SECONDS=$(if $(filter 10,$(FUZZ_SECONDS)),600,$(FUZZ_SECONDS))
+
+bench: deps build ## benchmarks, each printed as a ratio against its peer in the same run
+	@for b in tests/bench/bench_*.sh; do echo "== $$b"; SF_BIN_DIR=$(abspath $(BIN)) bash $$b || exit 1; echo; done
+
+demo: build ## scrape this machine's node-exporter (started on a free port) and price it
+	@SF_BIN_DIR=$(abspath $(BIN)) scripts/demo.sh
+
+cost-report: build ## price the live Kind cluster's nodes (kind-wait | scrape-nodes | price-calc)
+	@$(BIN)/kind-wait --list nodes | $(BIN)/scrape-nodes --interval $${INTERVAL:-10s} | \
+	  $(BIN)/price-calc --pricing opencost/pricing.json --format $${FORMAT:-table}
+
+install: build ## install the binaries and the price list under DESTDIR/PREFIX
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+
+clean: ## remove every build folder
+	rm -rf $(BUILD_DIR) $(SAN_DIR) $(FUZZ_DIR)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer binary in DIR for SECONDS each, starting from its seed corpus in
+# tests/fuzz/corpus/<name>/ (copied, so the repo's corpus is not rewritten). A crash, leak or
+# timeout fails the run and leaves the reproducer in build-fuzz/artifacts/.
+# Usage: scripts/run-fuzzers.sh BIN_DIR SECONDS
+set -euo pipefail
+bin_dir=$1
+seconds=$2
+root=$(cd "$(dirname "$0")/.." && pwd)
+artifacts="$root/build-fuzz/artifacts"
+mkdir -p "$artifacts"
+shopt -s nullglob
+fuzzers=("$bin_dir"/fuzz_*)
+[ ${#fuzzers[@]} -gt 0 ] || { echo "run-fuzzers: no fuzz targets in $bin_dir" >&2; exit 1; }
+failed=0
+for fuzzer in "${fuzzers[@]}"; do
+  name=$(basename "$fuzzer")
+  seeds="$root/tests/fuzz/corpus/${name#fuzz_}"
+  work=$(mktemp -d)
+  [ -d "$seeds" ] && cp -r "$seeds"/. "$work"/
+  if "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+       -artifact_prefix="$artifacts/$name-" "$work" > "$work.log" 2>&1; then
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work.log" | grep -o '[0-9]*$' || echo "?")
+    echo "fuzz: $name ok ($runs runs in ${seconds}s)"
+  else
+    echo "fuzz: $name FAILED; log follows" >&2
+    tail -40 "$work.log" >&2
+    failed=1
+  fi
+  rm -rf "$work" "$work.log"
+done
+exit $failed

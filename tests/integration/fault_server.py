@@ -1,0 +1,105 @@
+"""A misbehaving metrics server for fault tests (standard library only). Each path is one
+fault; /ok serves a small valid node-exporter payload whose counters grow with each request,
+/counter-reset serves counters that go down on the second request."""
+import os
+import socket
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def node_payload(cpu_user, rx, nodename="fault-node"):
+    return (
+        "# HELP node_cpu_seconds_total Seconds the CPUs spent in each mode.\n"
+        "# TYPE node_cpu_seconds_total counter\n"
+        f'node_cpu_seconds_total{{cpu="0",mode="idle"}} {1000 + cpu_user}\n'
+        f'node_cpu_seconds_total{{cpu="0",mode="user"}} {cpu_user}\n'
+        'node_cpu_seconds_total{cpu="1",mode="idle"} 1000\n'
+        'node_cpu_seconds_total{cpu="1",mode="user"} 5\n'
+        "# TYPE node_memory_MemTotal_bytes gauge\nnode_memory_MemTotal_bytes 4.294967296e+09\n"
+        "# TYPE node_memory_MemAvailable_bytes gauge\nnode_memory_MemAvailable_bytes 1.073741824e+09\n"
+        f'node_network_receive_bytes_total{{device="eth0"}} {rx}\n'
+        'node_network_transmit_bytes_total{device="eth0"} 0\n'
+        f'node_uname_info{{nodename="{nodename}"}} 1\n'
+    ).encode()
+
+
+class FaultServer:
+    def __init__(self):
+        self.counts = {}
+        self.lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def send_body(self, status, body, content_type="text/plain; version=0.0.4"):
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                path = self.path.split("?")[0]
+                with server.lock:
+                    n = server.counts[path] = server.counts.get(path, 0) + 1
+                try:
+                    if path == "/ok":
+                        self.send_body(200, node_payload(cpu_user=100 + 5 * n, rx=1000 * n))
+                    elif path == "/counter-reset":
+                        # Second sample after a restart: counters start again from small values.
+                        self.send_body(200, node_payload(cpu_user=500 if n == 1 else 2, rx=10**9 if n == 1 else 50))
+                    elif path == "/hang":
+                        time.sleep(60)
+                    elif path == "/reset":
+                        self.send_response(200)
+                        self.send_header("Content-Type", "text/plain")
+                        self.send_header("Content-Length", "100000")
+                        self.end_headers()
+                        self.wfile.write(node_payload(1, 1)[:200])
+                        self.wfile.flush()
+                        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        # The makefile() objects keep the socket open: close the fd itself -> RST.
+                        self.close_connection = True
+                        os.close(self.connection.detach())
+                    elif path == "/500":
+                        self.send_body(500, b"internal error: collector exploded\n")
+                    elif path == "/garbage":
+                        self.send_body(200, b"<html><body>Welcome to nginx!</body></html>\n")
+                    elif path == "/huge":
+                        # 1 GB of valid-looking samples, chunked: the client must cut it at its cap.
+                        self.send_response(200)
+                        self.send_header("Content-Type", "text/plain")
+                        self.send_header("Transfer-Encoding", "chunked")
+                        self.end_headers()
+                        line = b'node_filler_total{i="0000000000"} 1\n' * 1024
+                        sent = 0
+                        while sent < 10**9:
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+                            sent += len(line)
+                        self.wfile.write(b"0\r\n\r\n")
+                    else:
+                        self.send_body(404, b"not found\n")
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()

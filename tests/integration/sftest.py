@@ -1,0 +1,126 @@
+"""Shared helpers for the integration tests: free ports, real peers started on loopback,
+running the built binaries. Python 3 standard library only; every wait is bounded."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+BIN_DIR = os.environ.get("SF_BIN_DIR") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "bin")
+SOURCE_DIR = os.environ.get("SF_SOURCE_DIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def binary(name):
+    path = os.path.join(BIN_DIR, name)
+    if not os.access(path, os.X_OK):
+        raise AssertionError(f"{path} is not built; run make build")
+    return path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def require_program(path_or_name, package):
+    found = shutil.which(path_or_name)
+    if not found:
+        raise AssertionError(f"{path_or_name} is missing: install Debian's {package} (scripts/install-deps.sh)")
+    return found
+
+
+def wait_http(url, timeout=10.0, ok=(200,)):
+    """Waits until url answers with one of `ok`; refused connections and 503 mean not yet."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status in ok:
+                    return r.read()
+        except Exception as e:  # noqa: BLE001 - anything means "not yet"
+            last = e
+        time.sleep(0.05)
+    raise AssertionError(f"{url} did not answer within {timeout}s: {last}")
+
+
+class Process:
+    """A background process stopped (SIGTERM, then SIGKILL) when the with-block ends."""
+
+    def __init__(self, args, **kwargs):
+        kwargs.setdefault("stdout", subprocess.DEVNULL)
+        kwargs.setdefault("stderr", subprocess.DEVNULL)
+        self.proc = subprocess.Popen(args, start_new_session=True, **kwargs)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=5)
+            except (subprocess.TimeoutExpired, ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class NodeExporter(Process):
+    """Debian's real prometheus-node-exporter on a free loopback port."""
+
+    def __init__(self, extra_args=()):
+        exe = require_program("prometheus-node-exporter", "prometheus-node-exporter")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/metrics"
+        super().__init__([exe, f"--web.listen-address=127.0.0.1:{self.port}", "--no-collector.systemd",
+                          *extra_args])
+        wait_http(self.url)
+
+
+class Prometheus(Process):
+    """Debian's real prometheus scraping `targets` every `interval`."""
+
+    def __init__(self, targets, interval="1s"):
+        exe = require_program("prometheus", "prometheus")
+        self.dir = tempfile.mkdtemp(prefix="sf-prom-")
+        self.port = free_port()
+        config = os.path.join(self.dir, "prometheus.yml")
+        with open(config, "w") as f:
+            f.write(f"global: {{scrape_interval: {interval}, evaluation_interval: {interval}}}\n"
+                    "scrape_configs:\n  - job_name: node\n    static_configs:\n"
+                    f"      - targets: [{', '.join(repr(t) for t in targets)}]\n")
+        super().__init__([exe, f"--config.file={config}", f"--storage.tsdb.path={self.dir}/data",
+                          f"--web.listen-address=127.0.0.1:{self.port}"])
+        wait_http(f"http://127.0.0.1:{self.port}/-/ready", timeout=20)
+
+    def query(self, expr):
+        import json
+        import urllib.parse
+        url = f"http://127.0.0.1:{self.port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+        with urllib.request.urlopen(url, timeout=5) as r:
+            body = json.load(r)
+        assert body["status"] == "success", body
+        return body["data"]["result"]
+
+    def stop(self):
+        super().stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run(args, input=None, timeout=120, env=None):
+    """Runs a command; returns CompletedProcess with text stdout/stderr."""
+    return subprocess.run(args, input=input, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def json_lines(text):
+    import json
+    return [json.loads(line) for line in text.splitlines() if line.strip()]

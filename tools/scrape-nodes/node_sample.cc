@@ -1,0 +1,41 @@
+#include "scrape-nodes/node_sample.h"
+
+namespace sf::scrape {
+namespace {
+
+std::string_view label(const prom::Sample& s, std::string_view name) {
+  for (const auto& l : s.labels)
+    if (l.name == name) return l.value;
+  return {};
+}
+
+}  // namespace
+
+void SampleCollector::operator()(const prom::Sample& s) {
+  // Every family we want starts with "node_"; most of the payload does not (go_, process_...).
+  if (s.name.size() < 6 || s.name.compare(0, 5, "node_") != 0) return;
+  const std::string_view n = s.name.substr(5);
+  if (n == "cpu_seconds_total") {
+    sample_.cpu_seconds[{std::string(label(s, "cpu")), std::string(label(s, "mode"))}] = s.value;
+  } else if (n == "memory_MemTotal_bytes") {
+    sample_.memory_total_bytes = s.value;
+  } else if (n == "memory_MemAvailable_bytes") {
+    sample_.memory_available_bytes = s.value;
+  } else if (n == "filesystem_size_bytes" || n == "filesystem_free_bytes") {
+    FilesystemStat& fs = sample_.filesystems[std::string(label(s, "mountpoint"))];
+    fs.device = label(s, "device");
+    fs.fstype = label(s, "fstype");
+    fs.mountpoint = label(s, "mountpoint");
+    (n == "filesystem_size_bytes" ? fs.size_bytes : fs.free_bytes) = s.value;
+  } else if (n == "network_receive_bytes_total") {
+    sample_.network_bytes[std::string(label(s, "device"))].first = s.value;
+  } else if (n == "network_transmit_bytes_total") {
+    sample_.network_bytes[std::string(label(s, "device"))].second = s.value;
+  } else if (n == "uname_info") {
+    sample_.nodename = label(s, "nodename");
+  } else if (n == "time_seconds") {
+    sample_.node_time_seconds = s.value;
+  }
+}
+
+}  // namespace sf::scrape

@@ -1,0 +1,45 @@
+// One scrape of one node-exporter, reduced to the few families that price a node. Filled
+// sample by sample from the streaming parser, so the body is never held in memory.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/prom_parser.h"
+#include "common/time_util.h"
+
+namespace sf::scrape {
+
+struct FilesystemStat {
+  std::string device;
+  std::string fstype;
+  std::string mountpoint;
+  double size_bytes = 0;
+  double free_bytes = 0;
+};
+
+struct NodeSample {
+  std::map<std::pair<std::string, std::string>, double> cpu_seconds;  // (cpu, mode) -> seconds
+  std::optional<double> memory_total_bytes;
+  std::optional<double> memory_available_bytes;
+  std::map<std::string, FilesystemStat> filesystems;                  // by mountpoint
+  std::map<std::string, std::pair<double, double>> network_bytes;     // device -> (rx, tx)
+  std::string nodename;                                               // node_uname_info
+  std::optional<double> node_time_seconds;                            // the exporter's clock
+  Clock::time_point scraped_at{};                                     // our clock, at the end
+};
+
+// Feeds parser samples into a NodeSample; ignores every family it does not need.
+class SampleCollector {
+ public:
+  explicit SampleCollector(NodeSample& sample) : sample_(sample) {}
+  void operator()(const prom::Sample& s);
+
+ private:
+  NodeSample& sample_;
+};
+
+}  // namespace sf::scrape

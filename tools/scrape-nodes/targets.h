@@ -1,0 +1,35 @@
+// What to scrape: plain URLs, host[:port], or `node` JSON lines (internal_ip + a port).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/contracts.h"
+#include "common/json_lines.h"
+
+namespace sf::scrape {
+
+struct Target {
+  std::string url;        // http(s)://host:port/path
+  std::string node_name;  // from a `node` line; empty: taken from node_uname_info
+  LabelList labels;       // passed through to node_usage
+  double gpus = 0;        // node-exporter knows none; a `node` line may
+};
+
+struct TargetDefaults {
+  std::string scheme = "http";
+  int port = 9100;
+  std::string path = "/metrics";
+};
+
+// "http://a:1/m" stays; "10.0.0.5:9100" and "[::1]:9100" get scheme and path; "node1" gets
+// all three. Throws UsageError naming `where` for an empty or malformed target.
+Target parse_target_text(std::string_view text, const TargetDefaults& defaults, const std::string& where);
+// A `node` line: its internal_ip with the default port; name and labels carried over.
+Target target_from_node(const NodeRecord& node, const TargetDefaults& defaults, const std::string& where);
+// One target per line: blank lines and '#' comments skipped; lines starting with '{' are JSON
+// (`node` objects; other kinds are skipped with a debug note).
+std::vector<Target> read_targets(LineReader& reader, const TargetDefaults& defaults);
+
+}  // namespace sf::scrape
