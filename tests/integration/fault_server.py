@@ -1,6 +1,7 @@
 """A misbehaving metrics server for fault tests (standard library only). Each path is one
 fault; /ok serves a small valid node-exporter payload whose counters grow with each request,
 /counter-reset serves counters that go down on the second request."""
+import gzip
 import os
 import socket
 import struct
@@ -51,6 +52,21 @@ class FaultServer:
                 try:
                     if path == "/ok":
                         self.send_body(200, node_payload(cpu_user=100 + 5 * n, rx=1000 * n))
+                    elif path == "/gzip":
+                        # As node-exporter: gzip when the client accepts it.
+                        body = node_payload(cpu_user=100 + 5 * n, rx=1000 * n)
+                        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+                        with server.lock:
+                            server.gzip_requests = getattr(server, "gzip_requests", 0) + int(accepts)
+                        if accepts:
+                            body = gzip.compress(body)
+                        self.send_response(200)
+                        self.send_header("Content-Type", "text/plain; version=0.0.4")
+                        if accepts:
+                            self.send_header("Content-Encoding", "gzip")
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
                     elif path == "/counter-reset":
                         # Second sample after a restart: counters start again from small values.
                         self.send_body(200, node_payload(cpu_user=500 if n == 1 else 2, rx=10**9 if n == 1 else 50))

@@ -58,6 +58,15 @@ class FaultTests(unittest.TestCase):
         self.assertGreaterEqual(line["cpu_busy_cores"], 0)
         self.assertEqual(line["network_receive_bytes"], 50)
 
+    def test_gzip_is_asked_for_and_decoded(self):
+        with FaultServer() as server:
+            result = sftest.run([sftest.binary("scrape-nodes"), "--interval", "0.2s", server.url("/gzip")])
+            self.assertEqual(server.gzip_requests, 2)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        (line,) = sftest.json_lines(result.stdout)
+        self.assertEqual(line["network_receive_bytes"], 1000)
+        self.assertEqual(line["memory_used_bytes"], 3 * 1024**3)
+
     def test_all_targets_failing_exits_1(self):
         refused = f"http://127.0.0.1:{sftest.free_port()}/metrics"
         result = sftest.run([sftest.binary("scrape-nodes"), "--once", "--retries", "0", refused])
