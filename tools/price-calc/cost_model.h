@@ -1,0 +1,135 @@
+// The cost model, as OpenCost computes a node's cost with custom prices (pkg/costmodel
+// cluster.go / cluster_helpers.go, core/pkg/opencost asset.go and allocation.go):
+//
+//   price set   default (CPU, RAM) | default,spot (spotCPU, spotRAM) | default,gpu (+ GPU x count),
+//               chosen from the node's labels (spotLabel == spotLabelValue; gpuLabel present) or
+//               its GPU count
+//   hours       (window_end - window_start) / 3600 s       (OpenCost: minutes / 60)
+//   CPU cost    cores x CPU x hours x (1 - Discount)       capacity, not allocatable
+//   RAM cost    memory_bytes / 1024^3 x RAM x hours x (1 - Discount)
+//   GPU cost    gpus x GPU x hours                          never discounted
+//   storage     filesystem_bytes / 1024^3 x storage x hours (when the list prices storage)
+//   Discount    1 - (1 - discount)(1 - negotiatedDiscount)
+//   used        busy cores and used memory (and used filesystem) priced the same way
+//   idle        total - used
+//   efficiency  usage / capacity (OpenCost: usage / request, may exceed 1; 0 without capacity
+//               unless used), total = cost-weighted mean of CPU and RAM efficiencies
+//   projections hourly rate at this capacity; daily = 24 h; monthly = 730 h
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <rapidjson/document.h>
+
+#include "common/contracts.h"
+#include "common/time_util.h"
+#include "price-calc/node_usage.h"
+#include "price-calc/pricing.h"
+
+namespace sf::pc {
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+constexpr double kHoursPerDay = 24.0;
+
+struct PriceSet {
+  std::string name = "default";  // OpenCost's price key: default, default,spot, default,gpu
+  bool spot = false;
+  bool gpu = false;
+  double cpu = 0;        // per core-hour
+  double ram = 0;        // per GiB-hour
+  double gpu_price = 0;  // per GPU-hour
+  double gpu_count = 0;  // GPUs priced (1 when only the GPU label says so, like OpenCost)
+  std::optional<std::string> problem;  // why the node cannot be priced
+};
+
+// OpenCost's CustomProvider.NodePricing key choice. One deliberate difference: OpenCost looks up
+// "default,spot,gpu", finds nothing and prices a spot GPU node at 0; here it gets spotCPU,
+// spotRAM and spotGPU (or GPU).
+PriceSet choose_price_set(const Pricing& pricing, const LabelList& labels, double gpus);
+
+struct CostOptions {
+  bool price_storage = true;
+  // Price each line for the aligned period that holds its window's midpoint (cron ledgers:
+  // a 10 s sample stands for the hour); periods are aligned to multiples since the epoch, UTC.
+  std::optional<std::chrono::milliseconds> period;
+};
+
+std::pair<Clock::time_point, Clock::time_point> aligned_period(Clock::time_point start, Clock::time_point end,
+                                                               std::chrono::milliseconds period);
+
+// One node over one window, priced; or, from a ledger report, one node over many windows.
+struct CostRow {
+  std::string node, source, window_start, window_end;
+  Clock::time_point start{}, end{};
+  std::string sample_window_start, sample_window_end;  // the measured window, when --period
+  LabelList labels;
+  double hours = 0;
+  size_t windows = 1;  // ledger reports: how many windows were summed
+
+  // Capacity and usage (averages over the windows in a report).
+  double cpu_cores = 0;
+  double cpu_busy_cores = 0;
+  bool cpu_usage_known = true;  // false when cpu_busy_cores was null (single-sample scrape)
+  double memory_bytes = 0, memory_used_bytes = 0;
+  double filesystem_bytes = 0, filesystem_used_bytes = 0;
+  std::optional<double> network_receive_bytes, network_transmit_bytes;
+  double gpus = 0;
+
+  // Resource-hours: what FOCUS' PricingQuantity counts.
+  double cpu_core_hours = 0, cpu_busy_core_hours = 0;
+  double ram_gib_hours = 0, ram_used_gib_hours = 0;
+  double gpu_hours = 0;
+  double storage_gib_hours = 0, storage_used_gib_hours = 0;
+
+  // Prices applied.
+  std::string price_set = "default";
+  bool spot = false, gpu_node = false;
+  double gpu_count = 0;
+  double cpu_price = 0, ram_price = 0, gpu_price = 0, storage_price = 0;
+  bool storage_priced = false;
+  double discount = 0;  // combined
+  std::string currency;
+
+  // Costs over the window; CPU and RAM after the discount, list costs before it.
+  double cpu_cost = 0, ram_cost = 0, gpu_cost = 0, storage_cost = 0, total_cost = 0;
+  double cpu_list_cost = 0, ram_list_cost = 0;
+  double cpu_used_cost = 0, ram_used_cost = 0, storage_used_cost = 0, used_cost = 0, idle_cost = 0;
+  std::optional<double> cpu_efficiency;  // unknown when CPU usage is
+  double ram_efficiency = 0;
+  std::optional<double> total_efficiency;
+
+  // Rates at this capacity and these prices.
+  double cpu_hourly = 0, ram_hourly = 0, gpu_hourly = 0, storage_hourly = 0;
+  double hourly_cost = 0, daily_cost = 0, monthly_cost = 0;
+
+  const rapidjson::Value* input = nullptr;  // the node_usage line, for pass-through
+};
+
+// A node_usage line with an "error" (or one that cannot be priced): reported, never costed as 0.
+struct Unpriced {
+  std::string node, source, window_start, window_end, error, where;
+  LabelList labels;
+};
+
+// OpenCost's CPUEfficiency rule with capacity as the denominator: usage/capacity when
+// capacity > 0; else 0 when usage or cost is 0; else 1.
+double opencost_efficiency(double usage, double capacity, double cost);
+
+// (RAMEff x RAMCost + CPUEff x CPUCost) / (CPUCost + RAMCost), 0 without cost.
+double total_efficiency(double cpu_eff, double cpu_cost, double ram_eff, double ram_cost);
+
+// Prices one usable line. Returns false (and fills `unpriced`) when it cannot be priced
+// (a failed node, or a GPU node without a GPU price). Throws ParseError when a figure is
+// so large the cost overflows.
+bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOptions& options, CostRow& row,
+                 Unpriced& unpriced);
+
+// Fills the figures derived from the resource costs: total, used (each resource's cost times
+// its utilisation, capped at 1), idle, efficiencies and projections. A zero-length window has
+// no resource-hours: its efficiencies come from the instantaneous figures and the rates.
+// Used by price_usage and by ledger reports after summing windows.
+void finish_row(CostRow& row);
+
+}  // namespace sf::pc

@@ -1,0 +1,18 @@
+// --format html: one self-contained page (inline CSS and SVG, no scripts, no external assets):
+// the totals, SVG bar charts of cost per node split by resource and by used vs idle, the rows
+// as a table, and failed nodes with their errors. Keeps the rows until the end.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "price-calc/sink.h"
+
+namespace sf::pc {
+
+std::string html_escape(std::string_view text);
+std::unique_ptr<Sink> make_html_sink(std::FILE* out, const SinkOptions& options);
+
+}  // namespace sf::pc

@@ -1,0 +1,260 @@
+// price-calc: prices node_usage lines with OpenCost's model and a price list in OpenCost's
+// custom pricing format; reports for people (table, html) and machines (json, csv, FOCUS);
+// an idempotent ledger for cron and reports over it.
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/atomic_file.h"
+#include "common/cli.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "common/strings.h"
+#include "price-calc/ledger.h"
+#include "price-calc/pipeline.h"
+#include "price-calc/pricing.h"
+#include "price-calc/pricing_export.h"
+#include "price-calc/report.h"
+#include "price-calc/sink.h"
+
+namespace po = boost::program_options;
+using namespace sf;
+using namespace sf::pc;
+
+namespace {
+
+const char* const kFormats =
+    "output format: table (default on a terminal), json (JSON Lines, default otherwise), csv, focus (FOCUS 1.0 "
+    "CSV), html (one self-contained page), summary (one JSON line of totals)";
+
+// Where the report goes: stdout, or a file replaced atomically (-o).
+class Output {
+ public:
+  explicit Output(const std::optional<std::string>& path) {
+    if (path && *path != "-") file_ = std::make_unique<AtomicFile>(*path);
+  }
+  std::FILE* stream() { return file_ ? file_->stream() : stdout; }
+  void commit() {
+    if (file_) file_->commit();
+    else std::fflush(stdout);
+  }
+
+ private:
+  std::unique_ptr<AtomicFile> file_;
+};
+
+std::optional<std::string> opt_string(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return std::nullopt;
+  return vm[name].as<std::string>();
+}
+
+// The format: the flag; else from -o's extension; else table on a terminal, json otherwise.
+std::string choose_format(const po::variables_map& vm, const std::optional<std::string>& output) {
+  if (vm.count("format")) return vm["format"].as<std::string>();
+  if (output && *output != "-") {
+    const std::string lower = to_lower(*output);
+    auto ends = [&](const char* ext) {
+      const std::string e = ext;
+      return lower.size() >= e.size() && lower.compare(lower.size() - e.size(), e.size(), e) == 0;
+    };
+    if (ends(".html") || ends(".htm")) return "html";
+    if (ends(".focus.csv")) return "focus";
+    if (ends(".csv")) return "csv";
+    if (ends(".txt")) return "table";
+    return "json";
+  }
+  return ::isatty(STDOUT_FILENO) == 1 ? "table" : "json";
+}
+
+void add_output_options(po::options_description& o) {
+  o.add_options()
+    ("format,f", po::value<std::string>()->value_name("F"), kFormats)
+    ("output,o", po::value<std::string>()->value_name("FILE"),
+     "write the report to FILE, replaced atomically (nothing half-written on error); the format follows the "
+     "extension (.html, .csv, .focus.csv, .txt) unless --format says otherwise")
+    ("title", po::value<std::string>()->value_name("TEXT")->default_value("Node costs"), "html: the page title")
+    ("account", po::value<std::string>()->value_name("ID"),
+     "focus: BillingAccountId/Name (default: clusterName of the price list, else \"local\")")
+    ("provider-name", po::value<std::string>()->value_name("NAME")->default_value("Self-hosted"),
+     "focus: ProviderName, PublisherName and InvoiceIssuerName");
+}
+
+SinkOptions sink_options(const po::variables_map& vm, const std::string& cluster_name, const std::string& source) {
+  SinkOptions o;
+  o.title = vm["title"].as<std::string>();
+  o.account = vm.count("account") ? vm["account"].as<std::string>() : (cluster_name.empty() ? "local" : cluster_name);
+  o.provider_name = vm["provider-name"].as<std::string>();
+  o.pricing_source = source;
+  o.color = log::use_color() && ::isatty(STDOUT_FILENO) == 1;
+  return o;
+}
+
+int run_price(int argc, char** argv) {
+  cli::App app({
+      "price-calc",
+      "price-calc [options] [FILE|-]\n       price-calc report --ledger FILE [--from T] [--to T] [options]\n"
+      "       price-calc pricing [--emit json|helm|configmap] [options]",
+      "Prices node_usage lines (from scrape-nodes) with OpenCost's cost model and the price list in "
+      "opencost/pricing.json (OpenCost's custom pricing format: CPU per core-hour, RAM per GiB-hour, GPU per "
+      "GPU-hour, storage per GiB-hour). Writes per-node costs (CPU, RAM, GPU, storage; used and idle; "
+      "efficiency; hourly/daily/monthly projections) as a table, JSON Lines, CSV, FOCUS 1.0 or HTML, and can "
+      "append them to a CSV ledger for cron.",
+      "Input: node_usage JSON Lines from FILE or stdin; other kinds are skipped. A line with \"error\" is a\n"
+      "failed node: reported as unpriced (stderr and output), never priced as zero.\n"
+      "Window: hours = (window_end - window_start); a zero-length window (scrape-nodes --once) costs 0 but\n"
+      "its hourly rate and projections are shown. --period 1h prices each line for the UTC hour holding it.\n"
+      "Formulas (OpenCost): CPU = cores x CPU x h x (1-D); RAM = bytes/1024^3 x RAM x h x (1-D);\n"
+      "GPU = gpus x GPU x h; storage = filesystem bytes/1024^3 x storage x h; D = 1-(1-discount)(1-negotiated).\n"
+      "Price list: --pricing, else ./opencost/pricing.json, else " + installed_pricing_path() + ".\n"
+      "See docs/price-calc.md.",
+      "  scrape-nodes --interval 10s http://127.0.0.1:9100/metrics | price-calc\n"
+      "  price-calc --format html -o costs.html usage.jsonl\n"
+      "  price-calc --format focus usage.jsonl > focus.csv\n"
+      "  scrape-nodes --interval 10s $TARGETS | price-calc --period 1h --ledger /var/lib/sf/ledger.csv -f summary\n"
+      "  price-calc report --ledger /var/lib/sf/ledger.csv --from 2026-11-01 --to 2026-12-01 -f html -o nov.html\n"
+      "  price-calc pricing --emit helm > opencost-values.yaml\n"});
+  app.options().add_options()
+    ("pricing", po::value<std::string>()->value_name("FILE"),
+     "price list: OpenCost's pricing JSON, its ConfigMap or Helm values (default opencost/pricing.json)")
+    ("price-unit", po::value<std::string>()->value_name("U")->default_value("hour"),
+     "hour: prices are hourly (OpenCost's JSON file); month: monthly prices divided by 730 and rounded to 6 "
+     "decimals, as OpenCost's ConfigMap path did before 2026")
+    ("ledger", po::value<std::string>()->value_name("FILE"),
+     "also append the priced rows to this CSV ledger, once per (node, window), under a lock")
+    ("period", po::value<std::string>()->value_name("DURATION"),
+     "price each line for the aligned period (e.g. 1h) holding its window, instead of the window itself")
+    ("no-storage", "leave node filesystems unpriced (OpenCost's node cost has no storage)")
+    ("input", po::value<std::string>()->value_name("FILE")->default_value("-"), "node_usage lines (- = stdin)");
+  add_output_options(app.options());
+  app.positional().add("input", 1);
+  po::variables_map vm;
+  if (!app.parse(argc, argv, vm)) return kExitOk;
+
+  const PriceUnit unit = parse_price_unit(vm["price-unit"].as<std::string>());
+  const std::string pricing_path = resolve_pricing_path(opt_string(vm, "pricing"));
+  const Pricing pricing = load_pricing(pricing_path, unit);
+  log::debug(cat("prices from ", pricing_path, " (", pricing.format, ", ", pricing.currency, ")"));
+
+  CostOptions cost;
+  cost.price_storage = vm.count("no-storage") == 0;
+  if (vm.count("period")) {
+    cost.period = cli::parse_duration(vm["period"].as<std::string>(), "--period");
+    if (cost.period->count() <= 0) throw UsageError("--period must be longer than 0");
+  }
+  const auto ledger_path = opt_string(vm, "ledger");
+  if (ledger_path) preflight_ledger(*ledger_path);
+
+  const auto output_path = opt_string(vm, "output");
+  const std::string format = choose_format(vm, output_path);
+  NodeUsageReader reader(vm["input"].as<std::string>());
+  Output output(output_path);
+  auto sink = make_sink(format, output.stream(), sink_options(vm, pricing.cluster_name, pricing_path));
+  std::unique_ptr<LedgerWriter> ledger;
+  if (ledger_path) ledger = std::make_unique<LedgerWriter>(*ledger_path);
+
+  Totals totals;
+  const RunSummary summary = price_stream(reader, pricing, cost, *sink, totals, ledger.get());
+  sink->finish(totals);
+  if (ledger) {
+    const LedgerResult r = ledger->commit();
+    log::info(cat(*ledger_path, ": ", r.appended, " row(s) appended", r.created ? " (new ledger)" : "",
+                  r.already_present > 0 ? cat(", ", r.already_present, " already there (same node and window)")
+                                        : std::string()));
+  }
+  output.commit();
+  log::debug(cat("priced ", summary.priced, ", unpriced ", summary.unpriced, ", skipped ", summary.skipped));
+  return summary.exit_code();
+}
+
+int run_report_command(int argc, char** argv) {
+  cli::App app({"price-calc report",
+                "price-calc report --ledger FILE [--from T] [--to T] [--by node|window] [--format F] [-o FILE]",
+                "Reads a price-calc ledger and prints its costs in any output format: by default one row per node "
+                "with its windows summed (costs and hours added, usage averaged over the hours, capacity and "
+                "prices from the latest window), or one row per ledger window with --by window.",
+                "Windows are selected by their start: --from <= window_start < --to (UTC; a date means midnight).",
+                "  price-calc report --ledger ledger.csv --from 2026-11-01 --to 2026-12-01\n"
+                "  price-calc report --ledger ledger.csv -f focus -o november.focus.csv\n"});
+  app.options().add_options()
+    ("ledger", po::value<std::string>()->value_name("FILE")->required(), "the ledger to read")
+    ("from", po::value<std::string>()->value_name("T"), "first window start to include (RFC 3339 or YYYY-MM-DD)")
+    ("to", po::value<std::string>()->value_name("T"), "window starts before this time (RFC 3339 or YYYY-MM-DD)")
+    ("by", po::value<std::string>()->value_name("node|window")->default_value("node"), "one row per node or per window");
+  add_output_options(app.options());
+  po::variables_map vm;
+  // argv[0] stays the program; the subcommand word is skipped.
+  if (!app.parse(argc - 1, argv + 1, vm)) return kExitOk;
+  ReportOptions o;
+  o.ledger = vm["ledger"].as<std::string>();
+  if (vm.count("from")) o.from = parse_report_time(vm["from"].as<std::string>(), "--from");
+  if (vm.count("to")) o.to = parse_report_time(vm["to"].as<std::string>(), "--to");
+  if (o.from && o.to && *o.to <= *o.from) throw UsageError("--to must be after --from");
+  const std::string by = vm["by"].as<std::string>();
+  if (by != "node" && by != "window") throw UsageError(cat("--by: '", by, "' is not node or window"));
+  o.by_window = by == "window";
+
+  const auto output_path = opt_string(vm, "output");
+  const std::string format = choose_format(vm, output_path);
+  Output output(output_path);
+  auto sink = make_sink(format, output.stream(), sink_options(vm, "", o.ledger));
+  Totals totals;
+  const size_t rows = run_report(o, *sink, totals);
+  output.commit();
+  if (rows == 0) log::warn(cat(o.ledger, ": no ledger rows in the range asked for"));
+  return kExitOk;
+}
+
+int run_pricing_command(int argc, char** argv) {
+  cli::App app({"price-calc pricing",
+                "price-calc pricing [--pricing FILE] [--price-unit hour|month] [--emit json|helm|configmap] "
+                "[--opencost-unit hour|month] [-o FILE]",
+                "Validates the price list and writes it in one of OpenCost's forms, so OpenCost is configured "
+                "from the same file price-calc reads: json (the custom pricing file, hourly), helm (values for "
+                "the opencost chart: opencost.customPricing.costModel), configmap (the ConfigMap the chart makes).",
+                "--opencost-unit month multiplies CPU, spotCPU, RAM, spotRAM, GPU and storage by 730 for OpenCost\n"
+                "releases whose ConfigMap path still divides them by 730 (before opencost/opencost PR #3830), and\n"
+                "warns when OpenCost's 6-decimal rounding will change a price. See opencost/README.md.",
+                "  price-calc pricing                       # check opencost/pricing.json, print it normalised\n"
+                "  price-calc pricing --emit helm -o opencost-pricing-values.yaml\n"
+                "  price-calc pricing --emit configmap --opencost-unit month\n"});
+  app.options().add_options()
+    ("pricing", po::value<std::string>()->value_name("FILE"), "price list (default opencost/pricing.json)")
+    ("price-unit", po::value<std::string>()->value_name("U")->default_value("hour"), "unit of the prices in FILE")
+    ("emit", po::value<std::string>()->value_name("FORM")->default_value("json"), "json, helm or configmap")
+    ("opencost-unit", po::value<std::string>()->value_name("U")->default_value("hour"),
+     "helm/configmap: the unit the target OpenCost expects in its ConfigMap (hour, or month before PR #3830)")
+    ("configmap-name", po::value<std::string>()->value_name("NAME")->default_value("custom-pricing-model"),
+     "helm/configmap: the ConfigMap's name")
+    ("namespace", po::value<std::string>()->value_name("NS")->default_value("opencost"), "configmap: its namespace")
+    ("output,o", po::value<std::string>()->value_name("FILE"), "write to FILE atomically instead of stdout");
+  po::variables_map vm;
+  if (!app.parse(argc - 1, argv + 1, vm)) return kExitOk;
+  const std::string path = resolve_pricing_path(opt_string(vm, "pricing"));
+  const Pricing pricing = load_pricing(path, parse_price_unit(vm["price-unit"].as<std::string>()));
+  ExportOptions o;
+  o.form = vm["emit"].as<std::string>();
+  o.opencost_unit = parse_price_unit(vm["opencost-unit"].as<std::string>());
+  o.configmap_name = vm["configmap-name"].as<std::string>();
+  o.namespace_name = vm["namespace"].as<std::string>();
+  std::vector<std::string> warnings;
+  const std::string text = export_pricing(pricing, o, warnings);
+  for (const auto& w : warnings) log::warn(w);
+  Output output(opt_string(vm, "output"));
+  std::fwrite(text.data(), 1, text.size(), output.stream());
+  output.commit();
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return cli::run_tool("price-calc", [&] {
+    const std::string sub = argc > 1 ? argv[1] : "";
+    if (sub == "report") return run_report_command(argc, argv);
+    if (sub == "pricing") return run_pricing_command(argc, argv);
+    return run_price(argc, argv);
+  });
+}
