@@ -1,0 +1,72 @@
+#include "kind-wait/inventory.h"
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <string>
+
+#include "common/error.h"
+#include "common/json_lines.h"
+
+using namespace sf;
+
+namespace {
+
+rapidjson::Document json(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse(text.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  return doc;
+}
+
+// A kind control-plane with a GPU, shaped like the API's Node objects.
+const std::string kControlPlane = R"({"kind":"Node","apiVersion":"v1","metadata":{"name":"kind-control-plane",
+  "labels":{"beta.kubernetes.io/arch":"amd64","ingress-ready":"true","kubernetes.io/hostname":"kind-control-plane",
+            "node-role.kubernetes.io/control-plane":"","node.kubernetes.io/exclude-from-external-load-balancers":""}},
+  "spec":{"taints":[{"key":"node-role.kubernetes.io/control-plane","effect":"NoSchedule"}]},
+  "status":{"capacity":{"cpu":"8","ephemeral-storage":"16954240Ki","memory":"16384Ki","nvidia.com/gpu":"2","pods":"110"},
+            "allocatable":{"cpu":"7500m","memory":"8063156Ki","nvidia.com/gpu":"2","pods":"110"},
+            "conditions":[{"type":"Ready","status":"True"},{"type":"MemoryPressure","status":"False"}],
+            "addresses":[{"type":"Hostname","address":"kind-control-plane"},{"type":"InternalIP","address":"172.18.0.3"},{"type":"InternalIP","address":"fc00:f853:ccd:e793::3"}]}})";
+
+}  // namespace
+
+TEST_CASE("node lines: roles, readiness, address, resources, labels", "[inventory]") {
+  const NodeRecord r = kw::node_record(json(kControlPlane));
+  CHECK(r.name == "kind-control-plane");
+  CHECK(r.roles == std::vector<std::string>{"control-plane"});
+  CHECK(r.ready);
+  CHECK(r.internal_ip == "172.18.0.3");
+  CHECK(r.capacity.cpu_cores == 8);
+  CHECK(r.capacity.memory_bytes == 16384.0 * 1024);
+  CHECK(r.capacity.gpus == 2);
+  CHECK(r.allocatable.cpu_cores == 7.5);
+  CHECK(r.allocatable.memory_bytes == 8063156.0 * 1024);
+  REQUIRE(r.labels.size() == 5);
+  CHECK(r.labels[1] == std::make_pair(std::string("ingress-ready"), std::string("true")));
+
+  // The line as scrape-nodes reads it.
+  char* buffer = nullptr;
+  size_t size = 0;
+  std::FILE* mem = open_memstream(&buffer, &size);
+  JsonLineWriter writer(mem);
+  write_node_record(writer, r);
+  writer.flush();
+  std::fclose(mem);
+  const std::string line(buffer, size);
+  std::free(buffer);
+  CHECK_THAT(line, Catch::StartsWith(R"({"kind":"node","name":"kind-control-plane","roles":["control-plane"],"ready":true,"internal_ip":"172.18.0.3","capacity":{"cpu_cores":8,"memory_bytes":16777216,"gpus":2},"allocatable":{"cpu_cores":7.5,"memory_bytes":8256671744,"gpus":2})"));
+  const auto doc = parse_json_object(std::string_view(line).substr(0, line.size() - 1), "line");
+  CHECK(read_node_record(doc, "line").allocatable.cpu_cores == 7.5);
+}
+
+TEST_CASE("node lines: workers, legacy role label, missing fields, bad quantities", "[inventory]") {
+  const NodeRecord worker = kw::node_record(json(R"({"metadata":{"name":"w","labels":{"kubernetes.io/role":"worker","node-role.kubernetes.io/worker":"","node-role.kubernetes.io/gpu":"true"}},"status":{"conditions":[{"type":"Ready","status":"False"}]}})"));
+  CHECK(worker.roles == std::vector<std::string>{"gpu", "worker"});
+  CHECK_FALSE(worker.ready);
+  CHECK(worker.internal_ip.empty());
+  CHECK(worker.capacity.cpu_cores == 0);
+  CHECK(worker.capacity.gpus == 0);
+  CHECK_THROWS_WITH(kw::node_record(json(R"({"metadata":{"name":"w"},"status":{"capacity":{"memory":"lots"}}})")),
+                    Catch::Contains("node w status.capacity.memory"));
+}

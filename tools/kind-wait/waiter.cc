@@ -1,0 +1,284 @@
+#include "kind-wait/waiter.h"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "common/json_lines.h"
+#include "common/kube_client.h"
+#include "common/log.h"
+#include "common/strings.h"
+#include "kind-wait/inventory.h"
+
+namespace sf::kw {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// One watched collection. Lives as long as the process: its thread may still be blocked in
+// a quiet watch stream when kind-wait exits (main ends the process without joining it).
+struct Watched {
+  std::string path;
+  std::string resource;
+  kube::Store store;
+  std::unique_ptr<kube::KubeClient> client;
+  std::unique_ptr<kube::Reflector> reflector;
+};
+
+struct Shared {
+  std::mutex mutex;  // guards every Store, `dirty` and `fatal`
+  std::condition_variable changed;
+  bool dirty = true;
+  std::exception_ptr fatal;
+  std::atomic<bool> stop{false};
+};
+
+kube::ClientOptions reflector_client_options() {
+  kube::ClientOptions o;
+  o.connect_timeout = milliseconds(5'000);
+  o.request_timeout = milliseconds(30'000);
+  o.max_attempts = 1;  // the reflector has its own backoff
+  o.user_agent = "kind-wait/" SF_VERSION;
+  return o;
+}
+
+int terminal_width() {
+  winsize ws{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
+  return 100;
+}
+
+const char* state_name(State s) {
+  switch (s) {
+    case State::kReady: return "ready";
+    case State::kFailed: return "failed";
+    case State::kPending: return "pending";
+  }
+  return "pending";
+}
+
+rapidjson::Value str(const std::string& s, rapidjson::Document::AllocatorType& a) {
+  return rapidjson::Value(s.c_str(), static_cast<rapidjson::SizeType>(s.size()), a);
+}
+
+void write_jsonl(std::FILE* out, const std::vector<Target>& targets, const std::vector<TargetStatus>& statuses,
+                 bool all_ready, bool timed_out, double elapsed, const kube::RestConfig& config, bool answered) {
+  JsonLineWriter writer(out);
+  for (size_t i = 0; i < targets.size(); ++i) {
+    rapidjson::Document doc(rapidjson::kObjectType);
+    auto& a = doc.GetAllocator();
+    doc.AddMember("kind", "wait_condition", a);
+    doc.AddMember("for", str(targets[i].spec, a), a);
+    doc.AddMember("ready", statuses[i].ready(), a);
+    doc.AddMember("state", rapidjson::StringRef(state_name(statuses[i].state)), a);
+    doc.AddMember("message", str(statuses[i].summary, a), a);
+    rapidjson::Value objects(rapidjson::kArrayType);
+    for (const auto& o : statuses[i].objects) {
+      rapidjson::Value obj(rapidjson::kObjectType);
+      obj.AddMember("name", str(o.name, a), a);
+      obj.AddMember("ready", o.ready, a);
+      obj.AddMember("message", str(o.message, a), a);
+      objects.PushBack(obj, a);
+    }
+    doc.AddMember("objects", objects, a);
+    writer.write(doc);
+  }
+  rapidjson::Document doc(rapidjson::kObjectType);
+  auto& a = doc.GetAllocator();
+  doc.AddMember("kind", "wait_result", a);
+  doc.AddMember("ready", all_ready, a);
+  doc.AddMember("timed_out", timed_out, a);
+  doc.AddMember("elapsed_seconds", elapsed, a);
+  doc.AddMember("server", str(config.server, a), a);
+  doc.AddMember("answered", answered, a);
+  writer.write(doc);
+  writer.flush();
+}
+
+}  // namespace
+
+std::string format_duration(milliseconds d) {
+  const long long ms = d.count();
+  if (ms < 1000) return cat(ms, "ms");
+  if (ms < 60'000) return format_fixed(static_cast<double>(ms) / 1000.0, 1) + "s";
+  const long long total_s = ms / 1000;
+  const long long h = total_s / 3600;
+  const long long m = (total_s % 3600) / 60;
+  const long long s = total_s % 60;
+  return h > 0 ? cat(h, "h", m, "m", s, "s") : cat(m, "m", s, "s");
+}
+
+int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FILE* out) {
+  const auto start = Steady::now();
+  const auto deadline = start + options.timeout;
+  // Never freed on purpose: the watch threads may outlive this function (see Watched).
+  auto* shared = new Shared;
+
+  // One reflector per collection; targets that share one share its store.
+  std::map<std::string, Watched*> watched;
+  std::vector<Watched*> of_target;
+  for (const auto& t : options.targets) {
+    const std::string path = t.collection();
+    auto it = watched.find(path);
+    if (it == watched.end()) {
+      auto* w = new Watched;
+      w->path = path;
+      w->resource = t.resource();
+      w->client = std::make_unique<kube::KubeClient>(config, reflector_client_options());
+      kube::ReflectorOptions ro;
+      ro.path = path;
+      w->reflector = std::make_unique<kube::Reflector>(*w->client, ro, w->store, shared->mutex, [shared] {
+        shared->dirty = true;
+        shared->changed.notify_all();
+      });
+      it = watched.emplace(path, w).first;
+    }
+    of_target.push_back(it->second);
+  }
+  log::debug(cat("watching ", watched.size(), " collection(s) on ", config.server, " (", config.origin, ")"));
+  for (auto& [path, w] : watched) {
+    std::thread([shared, w = w] {
+      try {
+        w->reflector->run(shared->stop);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(shared->mutex);
+        if (!shared->fatal) shared->fatal = std::current_exception();
+        shared->changed.notify_all();
+      }
+    }).detach();
+  }
+
+  log::Progress progress;
+  std::vector<TargetStatus> statuses(options.targets.size());
+  bool all_ready = false;
+  bool any_failed = false;
+  bool timed_out = false;
+  bool answered = false;
+  std::string last_error;
+  {
+    std::unique_lock<std::mutex> lock(shared->mutex);
+    for (;;) {
+      if (shared->fatal) {
+        shared->stop = true;
+        lock.unlock();
+        progress.clear();
+        std::rethrow_exception(shared->fatal);
+      }
+      if (shared->dirty) {
+        shared->dirty = false;
+        all_ready = true;
+        any_failed = false;
+        for (size_t i = 0; i < options.targets.size(); ++i) {
+          statuses[i] = evaluate(options.targets[i], of_target[i]->store);
+          all_ready = all_ready && statuses[i].ready();
+          any_failed = any_failed || statuses[i].state == State::kFailed;
+        }
+        answered = false;
+        last_error.clear();
+        for (const auto& [path, w] : watched) {
+          answered = answered || w->store.ever_answered;
+          if (!w->store.last_error.empty()) last_error = w->store.last_error;
+        }
+        if (all_ready || any_failed) break;
+      }
+      const auto now = Steady::now();
+      if (now >= deadline) {
+        timed_out = true;
+        break;
+      }
+      if (progress.enabled()) {
+        std::vector<std::string> ready_specs;
+        std::vector<std::string> waiting;
+        for (size_t i = 0; i < options.targets.size(); ++i) {
+          if (statuses[i].ready()) ready_specs.push_back(options.targets[i].spec);
+          else waiting.push_back(cat(options.targets[i].spec, " (", statuses[i].summary, ")"));
+        }
+        std::string line = cat("[", format_duration(std::chrono::duration_cast<milliseconds>(now - start)), "] ",
+                               ready_specs.size(), "/", options.targets.size(), " ready");
+        if (!waiting.empty()) line += " · waiting: " + waiting.front();
+        if (waiting.size() > 1) line += cat(" +", waiting.size() - 1, " more");
+        const size_t width = static_cast<size_t>(terminal_width()) - 1;
+        if (line.size() > width) line = line.substr(0, width - 3) + "...";
+        progress.update(line);
+        // Wake once a second for the elapsed time; changes wake us at once.
+        shared->changed.wait_until(lock, std::min(deadline, now + std::chrono::seconds(1)),
+                                   [&] { return shared->dirty || shared->fatal; });
+      } else {
+        shared->changed.wait_until(lock, deadline, [&] { return shared->dirty || shared->fatal; });
+      }
+    }
+    shared->stop = true;
+  }
+  progress.clear();
+  const milliseconds elapsed = std::chrono::duration_cast<milliseconds>(Steady::now() - start);
+  if (options.jsonl)
+    write_jsonl(out, options.targets, statuses, all_ready, timed_out, static_cast<double>(elapsed.count()) / 1000.0,
+                config, answered);
+
+  if (all_ready) {
+    std::vector<std::string> specs;
+    for (const auto& t : options.targets) specs.push_back(t.spec);
+    std::string joined;
+    for (size_t i = 0; i < specs.size(); ++i) joined += (i ? ", " : "") + specs[i];
+    log::info(cat("ready after ", format_duration(elapsed), ": ", joined));
+    return kExitOk;
+  }
+  std::string message;
+  if (any_failed) {
+    message = "a condition failed and will not hold without intervention:";
+    for (size_t i = 0; i < options.targets.size(); ++i)
+      if (statuses[i].state == State::kFailed) message += cat("\n  ", options.targets[i].spec, ": ", statuses[i].summary);
+  } else {
+    message = cat("timed out after ", format_duration(options.timeout), "; ");
+    if (!answered) {
+      message += cat("the API server ", config.server, " never answered (", config.origin, ")");
+      if (!last_error.empty()) message += cat("; last error: ", last_error);
+      message += "; is the cluster running?";
+    } else {
+      message += "still waiting for:";
+      for (size_t i = 0; i < options.targets.size(); ++i)
+        if (!statuses[i].ready()) message += cat("\n  ", options.targets[i].spec, ": ", statuses[i].summary);
+    }
+  }
+  log::error(message);
+  return kExitFailed;
+}
+
+int list_nodes(const kube::RestConfig& config, std::chrono::milliseconds timeout, std::FILE* out) {
+  const auto deadline = Steady::now() + timeout;
+  kube::ClientOptions o = reflector_client_options();
+  kube::KubeClient client(config, o);
+  milliseconds backoff(200);
+  kube::ListResult list;
+  for (;;) {
+    try {
+      list = client.list(kube::collection_path("v1", "nodes"));
+      break;
+    } catch (const http::HttpError& e) {
+      if (Steady::now() + backoff >= deadline)
+        throw Error(cat("the API server ", config.server, " never answered within ", format_duration(timeout), " (",
+                        config.origin, "); last error: ", e.what()));
+      log::debug(cat("retrying in ", backoff.count(), " ms: ", e.what()));
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, milliseconds(2'000));
+    }
+  }
+  if (!list.found) throw Error(cat("GET ", client.url("/api/v1/nodes"), ": 404; is this a Kubernetes API server?"));
+  std::vector<NodeRecord> records;
+  for (const auto& item : list.items) records.push_back(node_record(item));
+  std::sort(records.begin(), records.end(), [](const NodeRecord& a, const NodeRecord& b) { return a.name < b.name; });
+  JsonLineWriter writer(out);
+  for (const auto& r : records) write_node_record(writer, r);
+  writer.flush();
+  return kExitOk;
+}
+
+}  // namespace sf::kw
