@@ -575,6 +575,7 @@ void Parser::parse_sample(const char* p, const char* end) {
   ++p;
   while (p < end && has(*p, kNameChar)) ++p;
   const std::string_view name(name_begin, static_cast<size_t>(p - name_begin));
+  if (name_filter_ && !name_filter_(name)) return;
   labels_.clear();
   scratch_used_ = 0;
 

@@ -76,6 +76,11 @@ class Parser {
 
   void set_format(Format format) { format_ = format; }
   void set_help_handler(HelpHandler on_help) { on_help_ = std::move(on_help); }
+  // Optional: samples whose metric name the filter rejects are skipped right after the name,
+  // so their labels and value are not parsed (nor checked). Scrapers that need a handful of
+  // families out of hundreds use it to parse only those.
+  using NameFilter = std::function<bool(std::string_view name)>;
+  void set_name_filter(NameFilter filter) { name_filter_ = std::move(filter); }
 
   // Any chunking, even 1 byte at a time; every complete line is parsed before feed returns.
   // Throws sf::ParseError("<source>:<line>", "... at column N") on malformed input or a line
@@ -109,6 +114,7 @@ class Parser {
 
   SampleHandler on_sample_;
   HelpHandler on_help_;
+  NameFilter name_filter_;
   std::string source_name_;
   size_t max_line_bytes_;
   Format format_ = Format::kAuto;

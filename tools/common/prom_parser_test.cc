@@ -654,3 +654,20 @@ TEST_CASE("a handler exception propagates and spends the parser", "[prom]") {
   CHECK(parser.samples() == 2);
   CHECK_THROWS_AS(parser.finish(), sf::ParseError);
 }
+
+TEST_CASE("a name filter skips the samples it rejects without parsing their labels") {
+  std::vector<std::string> seen;
+  sf::prom::Parser parser([&](const sf::prom::Sample& s) { seen.emplace_back(s.name); }, "filter");
+  parser.set_name_filter([](std::string_view name) { return name.rfind("node_", 0) == 0; });
+  parser.feed("# TYPE go_goroutines gauge\n"
+              "go_goroutines{this is not even valid 12\n"
+              "node_load1 0.5\n"
+              "process_open_fds 7\n");
+  parser.finish();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0] == "node_load1");
+  // The metric name itself is still checked: garbage is not silently skipped.
+  sf::prom::Parser strict([](const sf::prom::Sample&) {}, "filter");
+  strict.set_name_filter([](std::string_view) { return false; });
+  CHECK_THROWS_WITH(strict.feed("<html>\n"), Catch::Contains("filter:1"));
+}

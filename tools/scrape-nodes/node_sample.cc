@@ -9,7 +9,20 @@ std::string_view label(const prom::Sample& s, std::string_view name) {
   return {};
 }
 
+constexpr std::string_view kWanted[] = {
+    "cpu_seconds_total",           "memory_MemTotal_bytes",        "memory_MemAvailable_bytes",
+    "filesystem_size_bytes",       "filesystem_free_bytes",        "network_receive_bytes_total",
+    "network_transmit_bytes_total", "uname_info",                  "time_seconds"};
+
 }  // namespace
+
+bool SampleCollector::wants(std::string_view name) {
+  if (name.size() < 6 || name.compare(0, 5, "node_") != 0) return false;
+  const std::string_view rest = name.substr(5);
+  for (const std::string_view w : kWanted)
+    if (rest == w) return true;
+  return false;
+}
 
 void SampleCollector::operator()(const prom::Sample& s) {
   // Every family we want starts with "node_"; most of the payload does not (go_, process_...).

@@ -37,6 +37,9 @@ class SampleCollector {
  public:
   explicit SampleCollector(NodeSample& sample) : sample_(sample) {}
   void operator()(const prom::Sample& s);
+  // The parser's name filter: true for the families operator() uses, so the others (most of
+  // the payload) are skipped without parsing their labels.
+  static bool wants(std::string_view metric_name);
 
  private:
   NodeSample& sample_;

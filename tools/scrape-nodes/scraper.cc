@@ -38,6 +38,7 @@ std::vector<ScrapeResult> scrape_sweep(const std::vector<Target>& targets, const
     t.on_attempt = [&, k] {
       samples[k] = NodeSample{};
       parsers[k] = std::make_unique<prom::Parser>(SampleCollector(samples[k]), "body");
+      parsers[k]->set_name_filter(&SampleCollector::wants);
     };
     t.on_chunk = [&, k](std::string_view chunk) { parsers[k]->feed(chunk); };
   }
