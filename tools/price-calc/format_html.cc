@@ -138,7 +138,8 @@ void HtmlSink::finish(const Totals& t) {
        ".card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:150px}\n"
        ".card .label{color:#666;font-size:12px;text-transform:uppercase;letter-spacing:.04em}\n"
        ".card .figure{font-size:20px;font-weight:600}\n"
-       "table{border-collapse:collapse;margin-top:8px}th,td{padding:4px 10px;border-bottom:1px solid #eee}\n"
+       "table{border-collapse:collapse;margin-top:8px;font-size:13px}th,td{padding:4px 8px;border-bottom:1px solid #eee;"
+       "white-space:nowrap}\n"
        "th{text-align:left;background:#f6f6f6}td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
        "tr.total td{font-weight:600;border-top:2px solid #999}\n"
        ".legend span{display:inline-block;margin-right:14px}.legend i{display:inline-block;width:12px;height:12px;"
@@ -150,7 +151,7 @@ void HtmlSink::finish(const Totals& t) {
   h += cat("<p class=\"meta\">", t.priced > 0 ? cat("Windows from ", html_escape(t.first_start), " to ",
                                                      html_escape(t.last_end)) : std::string("No priced windows"),
            " &middot; currency ", cur.empty() ? "-" : cur,
-           options_.pricing_source.empty() ? "" : " &middot; prices from " + html_escape(options_.pricing_source),
+           options_.source_note.empty() ? "" : " &middot; " + html_escape(options_.source_note),
            "</p>\n");
 
   auto card = [&](const char* id, const char* label, const std::string& figure) {
@@ -181,8 +182,8 @@ void HtmlSink::finish(const Totals& t) {
     h += chart(bars, false, unit, bd);
   }
 
-  h += "<h2>Nodes</h2>\n<table id=\"nodes\">\n<thead><tr><th>Node</th><th>Window start</th><th>Hours</th><th>Cores</th>"
-       "<th>Busy</th><th>Memory</th><th>Used</th>";
+  h += "<h2>Nodes</h2>\n<table id=\"node-table\">\n<thead><tr><th>Node</th><th>Window start</th><th>Hours</th><th>Cores</th>"
+       "<th>Busy</th><th>Memory</th><th>Mem used</th>";
   for (const char* c : {"CPU", "RAM", "GPU", "Storage", "Total", "Idle"}) h += cat("<th>", c, " (", cur, ")</th>");
   h += cat("<th>Efficiency</th><th>Monthly (", cur, ")</th></tr></thead>\n<tbody>\n");
   for (const CostRow& r : rows_) {

@@ -74,7 +74,7 @@ void TableSink::finish(const Totals& t) {
   if (!t.currency.empty() || !rows_.empty())
     out += cat("Costs in ", t.currency.empty() ? "-" : t.currency,
                " over each window (CPU and RAM after discounts); MONTHLY = hourly rate x 730 h",
-               options_.pricing_source.empty() ? "" : "; prices: " + options_.pricing_source, "\n");
+               options_.source_note.empty() ? "" : "; " + options_.source_note, "\n");
   for (size_t li = 0; li < lines.size(); ++li) {
     const Line& l = lines[li];
     if (l.rule_before) {

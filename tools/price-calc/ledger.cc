@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <unordered_set>
@@ -368,7 +369,13 @@ void preflight_ledger(const std::string& path) {
   LineReader reader(ledger.fd, path);
   std::string_view line;
   if (!reader.next(line)) return;
-  if (reader.last_line_unterminated()) return;  // a cut-short first line: the writer repairs it
+  if (reader.last_line_unterminated()) {  // a cut-short first line: the writer repairs it, if it is ours
+    const std::string_view prefix = "ledger_version";
+    if (line.substr(0, prefix.size()) != prefix.substr(0, std::min(prefix.size(), line.size())))
+      throw UsageError(cat(path, ":1: not a price-calc ledger (its first column is not ledger_version); ",
+                           "point --ledger at a ledger file or a new path"));
+    return;
+  }
   check_header(csv::parse_record(line, reader.where()), reader, path);
   if (reader.next(line) && !reader.last_line_unterminated()) check_version(csv::parse_record(line, reader.where()), reader.where(), path);
 }

@@ -82,12 +82,12 @@ void add_output_options(po::options_description& o) {
      "focus: ProviderName, PublisherName and InvoiceIssuerName");
 }
 
-SinkOptions sink_options(const po::variables_map& vm, const std::string& cluster_name, const std::string& source) {
+SinkOptions sink_options(const po::variables_map& vm, const std::string& cluster_name, const std::string& note) {
   SinkOptions o;
   o.title = vm["title"].as<std::string>();
   o.account = vm.count("account") ? vm["account"].as<std::string>() : (cluster_name.empty() ? "local" : cluster_name);
   o.provider_name = vm["provider-name"].as<std::string>();
-  o.pricing_source = source;
+  o.source_note = note;
   o.color = log::use_color() && ::isatty(STDOUT_FILENO) == 1;
   return o;
 }
@@ -151,7 +151,7 @@ int run_price(int argc, char** argv) {
   const std::string format = choose_format(vm, output_path);
   NodeUsageReader reader(vm["input"].as<std::string>());
   Output output(output_path);
-  auto sink = make_sink(format, output.stream(), sink_options(vm, pricing.cluster_name, pricing_path));
+  auto sink = make_sink(format, output.stream(), sink_options(vm, pricing.cluster_name, "prices from " + pricing_path));
   std::unique_ptr<LedgerWriter> ledger;
   if (ledger_path) ledger = std::make_unique<LedgerWriter>(*ledger_path);
 
@@ -199,7 +199,7 @@ int run_report_command(int argc, char** argv) {
   const auto output_path = opt_string(vm, "output");
   const std::string format = choose_format(vm, output_path);
   Output output(output_path);
-  auto sink = make_sink(format, output.stream(), sink_options(vm, "", o.ledger));
+  auto sink = make_sink(format, output.stream(), sink_options(vm, "", "from the ledger " + o.ledger));
   Totals totals;
   const size_t rows = run_report(o, *sink, totals);
   output.commit();

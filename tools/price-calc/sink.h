@@ -26,7 +26,7 @@ struct SinkOptions {
   std::string title = "Node costs";        // html
   std::string account = "local";           // FOCUS BillingAccountId/Name
   std::string provider_name = "Self-hosted";  // FOCUS ProviderName, PublisherName, InvoiceIssuerName
-  std::string pricing_source;              // shown in table/html footers
+  std::string source_note;  // where the figures come from ("prices from X"), shown by table and html
   bool color = false;                      // table: ANSI colour
 };
 
