@@ -880,8 +880,9 @@ ExecCredential parse_exec_credential(std::string_view output, const ExecConfig& 
     throw fail(cat("exec plugin is configured to use API version ", exec.api_version, ", plugin returned version ",
                    api_version));
   if (kind != "ExecCredential") throw fail(cat("decoding stdout: expected kind ExecCredential, got ", kind));
-  auto status_it = doc.FindMember("status");
-  if (status_it == doc.MemberEnd() || !status_it->value.IsObject())
+  const rapidjson::Value& root = doc;
+  const auto status_it = root.FindMember("status");
+  if (status_it == root.MemberEnd() || !status_it->value.IsObject())
     throw fail("exec plugin didn't return a status field");
   const rapidjson::Value& status = status_it->value;
   ExecCredential cred;

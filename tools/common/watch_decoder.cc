@@ -161,8 +161,9 @@ void WatchDecoder::deliver() {
   if (!event_type(type_text, event.type))
     throw ParseError(where, cat("unknown event type \"", type_text,
                                 "\" (expected ADDED, MODIFIED, DELETED, BOOKMARK or ERROR)"));
-  auto object_it = doc.FindMember("object");
-  if (object_it == doc.MemberEnd() || !object_it->value.IsObject())
+  const rapidjson::Value& root = doc;
+  const auto object_it = root.FindMember("object");
+  if (object_it == root.MemberEnd() || !object_it->value.IsObject())
     throw ParseError(where, cat(type_text, " event without an object in field \"object\""));
   // The object's strings live in `doc`'s allocator, so it is copied into its own document.
   event.object.CopyFrom(object_it->value, event.object.GetAllocator());
