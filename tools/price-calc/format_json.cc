@@ -3,6 +3,9 @@
 #include <cmath>
 #include <cstring>
 #include <string_view>
+#include <utility>
+#include <vector>
+#include <algorithm>
 
 namespace sf::pc {
 namespace {
@@ -46,6 +49,27 @@ bool written_here(std::string_view name) {
     if (name == n) return true;
   return false;
 }
+
+// Nesting depth of a value, without recursion (input lines are parsed iteratively, so writing
+// them back must not recurse without bound either).
+size_t depth_of(const rapidjson::Value& root, size_t limit) {
+  std::vector<std::pair<const rapidjson::Value*, size_t>> stack{{&root, 1}};
+  size_t deepest = 0;
+  while (!stack.empty()) {
+    const auto [v, d] = stack.back();
+    stack.pop_back();
+    deepest = std::max(deepest, d);
+    if (deepest > limit) return deepest;
+    if (v->IsObject()) {
+      for (const auto& m : v->GetObject()) stack.emplace_back(&m.value, d + 1);
+    } else if (v->IsArray()) {
+      for (const auto& e : v->GetArray()) stack.emplace_back(&e, d + 1);
+    }
+  }
+  return deepest;
+}
+
+constexpr size_t kMaxPassThroughDepth = 64;
 
 class JsonSink : public Sink {
  public:
@@ -131,7 +155,7 @@ void write_row_json(JsonWriter& w, const CostRow& r) {
   if (r.input != nullptr && r.input->IsObject()) {
     for (const auto& m : r.input->GetObject()) {
       const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-      if (written_here(name)) continue;
+      if (written_here(name) || depth_of(m.value, kMaxPassThroughDepth) > kMaxPassThroughDepth) continue;
       w.Key(m.name.GetString(), m.name.GetStringLength());
       m.value.Accept(w);
     }

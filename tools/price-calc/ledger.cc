@@ -1,4 +1,5 @@
 #include "price-calc/ledger.h"
+#include "price-calc/node_usage.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -206,8 +207,8 @@ CostRow ledger_row(const std::vector<std::string>& f, const std::string& where) 
   CostRow r;
   r.node = f[kNode];
   if (r.node.empty()) throw ParseError(where, "ledger column node is empty");
-  r.start = parse_rfc3339(f[kWindowStart], cat(where, " (column window_start)"));
-  r.end = parse_rfc3339(f[kWindowEnd], cat(where, " (column window_end)"));
+  r.start = parse_time(f[kWindowStart], cat(where, " (column window_start)"));
+  r.end = parse_time(f[kWindowEnd], cat(where, " (column window_end)"));
   r.window_start = f[kWindowStart];
   r.window_end = f[kWindowEnd];
   r.hours = number(f, kHours, where);
@@ -245,8 +246,12 @@ CostRow ledger_row(const std::vector<std::string>& f, const std::string& where) 
   r.hourly_cost = number(f, kHourlyCost, where);
   r.source = f[kSource];
   if (!f[kLabels].empty()) {
-    const rapidjson::Document doc = parse_json_object(f[kLabels], cat(where, " (column labels)"));
-    for (const auto& m : doc.GetObject()) {
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseIterativeFlag>(f[kLabels].data(), f[kLabels].size());
+    if (doc.HasParseError() || !doc.IsObject())
+      throw ParseError(where, "ledger column labels: not a JSON object of strings");
+    const rapidjson::Document& labels = doc;
+    for (const auto& m : labels.GetObject()) {
       if (!m.value.IsString()) throw ParseError(where, "ledger column labels: label values must be strings");
       r.labels.emplace_back(m.name.GetString(), m.value.GetString());
     }
@@ -330,7 +335,7 @@ LedgerResult LedgerWriter::commit() {
       const auto f = csv::parse_record(line, where);
       check_version(f, where, path_);
       if (min_start_) {
-        const Clock::time_point start = parse_rfc3339(f[kWindowStart], cat(where, " (column window_start)"));
+        const Clock::time_point start = parse_time(f[kWindowStart], cat(where, " (column window_start)"));
         if (start < *min_start_ || start > *max_start_) continue;
         keys.insert(key_of(f[kNode], f[kWindowStart], f[kWindowEnd]));
       }

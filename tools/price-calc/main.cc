@@ -142,7 +142,8 @@ int run_price(int argc, char** argv) {
   cost.price_storage = vm.count("no-storage") == 0;
   if (vm.count("period")) {
     cost.period = cli::parse_duration(vm["period"].as<std::string>(), "--period");
-    if (cost.period->count() <= 0) throw UsageError("--period must be longer than 0");
+    if (cost.period->count() <= 0 || *cost.period > std::chrono::hours(24 * 366))
+      throw UsageError("--period must be longer than 0 and at most a year (366d)");
   }
   const auto ledger_path = opt_string(vm, "ledger");
   if (ledger_path) preflight_ledger(*ledger_path);

@@ -1,5 +1,6 @@
 #include "price-calc/node_usage.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.h"
@@ -32,11 +33,11 @@ struct TimeCache {
 thread_local TimeCache g_start_cache;
 thread_local TimeCache g_end_cache;
 
-void parse_time(TimeCache& cache, std::string& text, Clock::time_point& out, const char* field,
-                const std::string& where) {
+void parse_cached(TimeCache& cache, std::string& text, Clock::time_point& out, const char* field,
+                  const std::string& where) {
   if (!(cache.valid && cache.text == text)) {
     cache.valid = false;
-    cache.value = parse_rfc3339(text, cat(where, " (field \"", field, "\")"));
+    cache.value = parse_time(text, cat(where, " (field \"", field, "\")"));
     cache.text = text;
     cache.canonical = canonical_time(cache.value);
     cache.valid = true;
@@ -47,6 +48,18 @@ void parse_time(TimeCache& cache, std::string& text, Clock::time_point& out, con
 
 }  // namespace
 
+Clock::time_point parse_time(std::string_view text, const std::string& where) {
+  int year = 0;
+  const bool digits = text.size() >= 4 && std::all_of(text.begin(), text.begin() + 4, [](char c) {
+                        return c >= '0' && c <= '9';
+                      });
+  if (digits) year = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 + (text[3] - '0');
+  if (!digits || year < 1970 || year > 2200)
+    throw ParseError(where, cat("'", text, "' is not an RFC 3339 time from 1970 to 2200; write it like ",
+                                "2026-11-26T07:00:00Z"));
+  return parse_rfc3339(text, where);
+}
+
 std::string canonical_time(Clock::time_point t) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
   return format_rfc3339(t, ms % 1000 != 0);
@@ -55,7 +68,8 @@ std::string canonical_time(Clock::time_point t) {
 bool parse_usage_line(std::string_view line, const std::string& where, rapidjson::Document& doc, UsageLine& out,
                       bool truncated) {
   if (trim(line).empty()) return false;
-  doc.Parse(line.data(), line.size());
+  // Iterative: a line of a million '[' must be an error, not a stack overflow.
+  doc.Parse<rapidjson::kParseIterativeFlag>(line.data(), line.size());
   if (doc.HasParseError()) {
     throw ParseError(where, cat("invalid JSON at column ", doc.GetErrorOffset() + 1,
                                 truncated ? " (the input ends in the middle of this line: was its writer stopped?)" : "",
@@ -82,8 +96,8 @@ bool parse_usage_line(std::string_view line, const std::string& where, rapidjson
   if (u.error) {
     // A failed node: keep its window when it parses, never fail on it (it is reported anyway).
     try {
-      parse_time(g_start_cache, u.window_start, out.start, "window_start", where);
-      parse_time(g_end_cache, u.window_end, out.end, "window_end", where);
+      parse_cached(g_start_cache, u.window_start, out.start, "window_start", where);
+      parse_cached(g_end_cache, u.window_end, out.end, "window_end", where);
       out.has_window = true;
     } catch (const ParseError&) {
     }
@@ -91,8 +105,8 @@ bool parse_usage_line(std::string_view line, const std::string& where, rapidjson
     return true;
   }
 
-  parse_time(g_start_cache, u.window_start, out.start, "window_start", where);
-  parse_time(g_end_cache, u.window_end, out.end, "window_end", where);
+  parse_cached(g_start_cache, u.window_start, out.start, "window_start", where);
+  parse_cached(g_end_cache, u.window_end, out.end, "window_end", where);
   if (out.end < out.start)
     throw ParseError(where, cat("field \"window_end\" (", u.window_end, ") is before \"window_start\" (", u.window_start,
                                 ")"));

@@ -26,6 +26,11 @@ struct UsageLine {
   bool failed() const { return usage.error.has_value(); }
 };
 
+// parse_rfc3339 limited to the years 1970..2200: system_clock counts nanoseconds in 64 bits
+// (about 1678..2262, and differences of times must fit too), so a year like 4052 would overflow;
+// here it is a ParseError naming `where`.
+Clock::time_point parse_time(std::string_view text, const std::string& where);
+
 // RFC 3339 UTC as the tools write it: milliseconds only when the time has them.
 std::string canonical_time(Clock::time_point t);
 

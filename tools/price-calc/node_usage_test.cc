@@ -118,3 +118,22 @@ TEST_CASE("node_usage: canonical times keep milliseconds only when present") {
   CHECK(canonical_time(sf::parse_rfc3339("2026-11-26T07:00:00+01:00", "t")) == "2026-11-26T06:00:00Z");
   CHECK(canonical_time(sf::parse_rfc3339("2026-11-26T07:00:00.5Z", "t")) == "2026-11-26T07:00:00.500Z");
 }
+
+TEST_CASE("node_usage: deep nesting is an error, not a stack overflow") {
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  fails(deep, "expected a JSON object");
+  const std::string deep_field = with(R"("cpu_cores":1,"memory_bytes":1,"x":)" + std::string(100000, '[') +
+                                      std::string(100000, ']'));
+  UsageLine u;
+  CHECK(parse(deep_field, u));  // parsed; the field is not written back (see format_json)
+}
+
+TEST_CASE("node_usage: years outside 1970..2200 are errors, not clock overflows") {
+  fails(R"({"kind":"node_usage","node":"n1","window_start":"4052-11-26T07:00:00Z","window_end":"4052-11-26T07:00:10Z","cpu_cores":1,"memory_bytes":1})",
+        "from 1970 to 2200");
+  fails(R"({"kind":"node_usage","node":"n1","window_start":"-002-11-26T07:00:00Z","window_end":"2026-11-26T07:00:10Z","cpu_cores":1,"memory_bytes":1})",
+        "window_start");
+  fails(R"({"kind":"node_usage","node":"n1","window_start":"1969-12-31T23:59:59Z","window_end":"2026-11-26T07:00:10Z","cpu_cores":1,"memory_bytes":1})",
+        "window_start");
+  CHECK(sf::format_rfc3339(parse_time("2200-12-31T23:59:59Z", "t")) == "2200-12-31T23:59:59Z");
+}

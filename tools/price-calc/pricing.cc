@@ -268,7 +268,9 @@ std::vector<RawField> read_yaml_map(const YAML::Node& map, const std::string& so
     throw ParseError(where_of(source, line_of(map)), cat(path, " must be a map of price fields"));
   std::vector<RawField> fields;
   for (const auto& entry : map) {
-    const std::string key = entry.first.as<std::string>();
+    if (!entry.first.IsScalar())
+      throw ParseError(where_of(source, line_of(entry.first)), "a price field's name must be a plain word");
+    const std::string key = entry.first.Scalar();
     const YAML::Node& value = entry.second;
     if (value.IsNull()) {
       fields.push_back({key, "", line_of(entry.first)});
@@ -282,7 +284,38 @@ std::vector<RawField> read_yaml_map(const YAML::Node& map, const std::string& so
   return fields;
 }
 
+std::vector<RawField> read_yaml_root(const YAML::Node& root, const std::string& source, std::string& format);
+
+// yaml-cpp parses nesting recursively: a price list is flat, so refuse deep nesting before it
+// can exhaust the stack (a few levels suffice for Helm values: opencost.customPricing.costModel).
+void check_yaml_nesting(std::string_view text, const std::string& source) {
+  constexpr size_t kMaxBrackets = 16, kMaxIndent = 64;
+  size_t depth = 0, line = 1, indent = 0;
+  bool at_line_start = true;
+  for (const char c : text) {
+    if (c == '\n') {
+      ++line;
+      indent = 0;
+      at_line_start = true;
+      continue;
+    }
+    if (at_line_start && (c == ' ' || c == '\t' || c == '-')) {
+      if (++indent > kMaxIndent)
+        throw ParseError(where_of(source, line), "nested too deeply for a price list (a flat map of prices)");
+      continue;
+    }
+    at_line_start = false;
+    if (c == '[' || c == '{') {
+      if (++depth > kMaxBrackets)
+        throw ParseError(where_of(source, line), "nested too deeply for a price list (a flat map of prices)");
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+}
+
 std::vector<RawField> read_yaml_fields(std::string_view text, const std::string& source, std::string& format) {
+  check_yaml_nesting(text, source);
   YAML::Node loaded;
   try {
     loaded = YAML::Load(std::string(text));
@@ -291,6 +324,14 @@ std::vector<RawField> read_yaml_fields(std::string_view text, const std::string&
                      cat("invalid YAML: ", e.msg, "; expected OpenCost's pricing JSON, its ConfigMap, or Helm values"));
   }
   const YAML::Node& root = loaded;  // const: lookups must not add keys
+  try {
+    return read_yaml_root(root, source, format);
+  } catch (const YAML::Exception& e) {  // a conversion yaml-cpp refuses: still the file's fault
+    throw ParseError(where_of(source, static_cast<size_t>(e.mark.line + 1)), cat("unexpected YAML: ", e.msg));
+  }
+}
+
+std::vector<RawField> read_yaml_root(const YAML::Node& root, const std::string& source, std::string& format) {
   if (!root.IsMap())
     throw ParseError(where_of(source, root.IsDefined() ? line_of(root) : 1),
                      "expected a price list: a JSON object, a ConfigMap, Helm values or a YAML map");

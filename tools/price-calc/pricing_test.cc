@@ -183,3 +183,15 @@ TEST_CASE("pricing: default path resolution reports what it tried") {
   CHECK(parse_price_unit("month") == PriceUnit::kMonth);
   (void)kMinimal;
 }
+
+TEST_CASE("pricing: hostile YAML is a ParseError, never a crash") {
+  auto fails = [](const std::string& text, const std::string& what) {
+    CHECK_THROWS_WITH(parse_pricing(text, "p.yaml", PriceUnit::kHour), Contains("p.yaml:") && Contains(what));
+  };
+  fails("CPU: " + std::string(100000, '[') + std::string(100000, ']'), "nested too deeply");
+  std::string indented;
+  for (int i = 0; i < 200; ++i) indented += std::string(static_cast<size_t>(i), ' ') + "k" + std::to_string(i) + ":\n";
+  fails(indented, "nested too deeply");
+  fails("? [a, b]\n: 1\n", "plain word");
+  fails("CPU: &a 1\nRAM: *a\nGPU: *b\n", "");
+}
