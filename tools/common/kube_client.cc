@@ -293,6 +293,8 @@ KubeClient::KubeClient(RestConfig config, ClientOptions options) : impl_(std::ma
   impl_->config = std::move(config);
   impl_->options = std::move(options);
   impl_->stream_idle_seconds = 0;
+  impl_->token = impl_->config.bearer_token;  // tokenFile, when set, refreshes it
+  if (!impl_->config.token_file.empty()) impl_->token_read = Steady::now();  // read at load
 }
 
 KubeClient::~KubeClient() = default;
@@ -579,6 +581,10 @@ void Reflector::run(const std::atomic<bool>& stop) {
     } catch (const ApiError& e) {
       if (e.http_status() == 401 || e.http_status() == 403) throw;
       if (e.http_status() == 404) need_list = true;  // the type went away: back to LIST (404 → not yet)
+      // 429/503 with Retry-After (details.retryAfterSeconds): wait at least that long (capped).
+      if (e.status().retry_after_seconds > 0)
+        backoff_ = std::max(backoff_, std::min(milliseconds(e.status().retry_after_seconds * 1000),
+                                               std::max(options_.backoff_max, milliseconds(10'000))));
       record_error(e.what());
       pause(stop);
     } catch (const http::HttpError& e) {

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -179,6 +180,25 @@ TEST_CASE("kube client: paths and URLs", "[kube]") {
   CHECK(object_key(doc) == "ns/x");
   CHECK(path_string(doc, {"metadata", "name"}) == "x");
   CHECK(path_value(doc, {"metadata", "nope"}) == nullptr);
+}
+
+TEST_CASE("kube client: credentials go only over TLS", "[kube]") {
+  RestConfig https = plain("https://127.0.0.1:6443");
+  https.bearer_token = "tok";
+  https.headers = {"Impersonate-User: someone"};
+  KubeClient secure(https);
+  const sf::http::Options o = secure.http_options();
+  CHECK(o.bearer_token == "tok");
+  CHECK(std::find(o.headers.begin(), o.headers.end(), "Impersonate-User: someone") != o.headers.end());
+  RestConfig basic = plain("https://127.0.0.1:6443");
+  basic.basic_auth = "admin:pw";
+  KubeClient with_basic(basic);
+  const auto b = with_basic.http_options();
+  CHECK(std::find(b.headers.begin(), b.headers.end(), "Authorization: Basic YWRtaW46cHc=") != b.headers.end());
+  RestConfig http = plain("http://127.0.0.1:8080");
+  http.bearer_token = "tok";
+  KubeClient insecure(http);
+  CHECK(insecure.http_options().bearer_token.empty());
 }
 
 TEST_CASE("kube client: LIST follows continue tokens; 404 means not served", "[kube]") {
