@@ -4,6 +4,7 @@
 #   make test    every test: unit, integration against real peers and emulators, short fuzz runs
 
 SHELL        := /bin/bash
+MAKEFLAGS    += --no-print-directory
 BUILD_DIR    ?= build
 SAN_DIR      ?= build-sanitize
 FUZZ_DIR     ?= build-fuzz

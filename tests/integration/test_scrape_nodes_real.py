@@ -1,5 +1,6 @@
 """scrape-nodes against Debian's real prometheus-node-exporter on loopback: the figures match
 this machine's /proc, and busy cores match both /proc/stat and Prometheus' own rate()."""
+# ctest: serial
 import json
 import os
 import sys
