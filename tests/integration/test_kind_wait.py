@@ -82,8 +82,8 @@ class KindWaitCase(unittest.TestCase):
         self.addCleanup(emu.stop)
         return emu
 
-    def kubeconfig(self, emu, name="config", **kw):
-        return emu.kubeconfig(os.path.join(self.tmp.name, "%s-%d" % (name, emu.port)), **kw)
+    def kubeconfig(self, emu, file="config", **kw):
+        return emu.kubeconfig(os.path.join(self.tmp.name, "%s-%d" % (file, emu.port)), **kw)
 
     def watches(self, emu, path):
         return [e for e in emu.requests_log(path_prefix=path) if e["watch"]]
