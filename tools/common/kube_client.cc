@@ -406,10 +406,11 @@ ListResult KubeClient::list(std::string_view path, const ListOptions& options) {
 WatchResult KubeClient::watch(std::string_view path, const WatchOptions& options,
                               const std::function<bool(WatchEvent&&)>& on_event) {
   const long timeout = options.timeout_seconds > 0 ? options.timeout_seconds : random_watch_timeout();
-  // Idle limit: the server ends the stream after `timeout`; silence well past that is a dead peer.
+  // Idle limit: the server ends the stream after `timeout` (at most 600 s unless asked for more);
+  // silence well past that is a dead peer. Kept stable so the stream client is built once.
   const long idle = impl_->options.watch_idle_timeout.count() > 0
                         ? static_cast<long>((impl_->options.watch_idle_timeout.count() + 999) / 1000)
-                        : timeout + 60;
+                        : std::max(660L, timeout + 60);
   if (idle != impl_->stream_idle_seconds) {
     impl_->stream_idle_seconds = idle;
     impl_->built = false;  // rebuild the stream client with the new idle limit
@@ -594,6 +595,11 @@ void Reflector::run(const std::atomic<bool>& stop) {
       record_error(e.what());
       pause(stop);
     } catch (const ParseError& e) {
+      record_error(e.what());
+      need_list = true;
+      pause(stop);
+    } catch (const Error& e) {
+      // Anything else the server got wrong (a body that is not JSON, ...): retry from a LIST.
       record_error(e.what());
       need_list = true;
       pause(stop);

@@ -35,7 +35,7 @@ Store synced_store() {
 
 }  // namespace
 
-TEST_CASE("--for forms", "[targets]") {
+TEST_CASE("target forms accepted by --for", "[targets]") {
   Target t = parse_target("nodes=3");
   CHECK(t.kind == TargetKind::kNodes);
   CHECK(t.count == 3);
