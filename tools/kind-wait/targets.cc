@@ -137,7 +137,7 @@ TargetStatus evaluate(const Target& target, const kube::Store& store) {
     status.summary = cat("the API server does not serve ", target.resource(), " yet (CRD not installed)");
     return status;
   }
-  const std::string stale = store.last_error.empty() ? "" : " (connection trouble: " + store.last_error + ")";
+  const std::string stale = store.last_error.empty() ? "" : " (last connection problem: " + store.last_error + ")";
   auto single = [&](const std::string& key, const char* what, auto&& judge) {
     const auto it = store.objects.find(key);
     if (it == store.objects.end()) {
