@@ -67,7 +67,7 @@ demo: build ## scrape this machine's node-exporter (started on a free port) and 
 	@SF_BIN_DIR=$(abspath $(BIN)) scripts/demo.sh
 
 cost-report: build ## price the live Kind cluster's nodes (kind-wait | scrape-nodes | price-calc)
-	@$(BIN)/kind-wait --list nodes | $(BIN)/scrape-nodes --interval $${INTERVAL:-10s} | \
+	@$(BIN)/kind-wait --list nodes | $(BIN)/scrape-nodes --via-apiserver --interval $${INTERVAL:-10s} | \
 	  $(BIN)/price-calc --pricing opencost/pricing.json --format $${FORMAT:-table}
 
 install: build ## install the binaries and the price list under DESTDIR/PREFIX

@@ -8,6 +8,8 @@
 #include "common/cli.h"
 #include "common/contracts.h"
 #include "common/error.h"
+#include "common/kube_client.h"
+#include "common/kubeconfig.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "scrape-nodes/scraper.h"
@@ -41,11 +43,16 @@ cli::ToolInfo tool_info() {
       "  filesystem_*        size and size - free of real filesystems, each device once\n"
       "                      (--fs-exclude-types lists the pseudo filesystems left out)\n"
       "  network_*_bytes     increase of node_network_{receive,transmit}_bytes_total\n"
-      "  With --once there is one sample, so no rates: cpu_busy_cores and network are null.\n",
+      "  With --once there is one sample, so no rates: cpu_busy_cores and network are null.\n"
+      "\n"
+      "Through the API server (--via-apiserver): each node is reached at\n"
+      "  SERVER/api/v1/nodes/NAME:PORT/proxy/PATH with the kubeconfig's credentials (KUBECONFIG\n"
+      "  rules, --kubeconfig, --context), so the node network need not be routable from here.\n",
       "  scrape-nodes --once http://127.0.0.1:9100/metrics\n"
       "  scrape-nodes --interval 30s node1:9100 node2:9100 | price-calc\n"
       "  kind-wait --list nodes | scrape-nodes --port 9100 | price-calc --format table\n"
-      "  scrape-nodes --targets-file hosts.txt --concurrency 200 --timeout 3s > usage.jsonl\n"};
+      "  scrape-nodes --targets-file hosts.txt --concurrency 200 --timeout 3s > usage.jsonl\n"
+      "  kind-wait --list nodes | scrape-nodes --via-apiserver --context kind-sovereign\n"};
 }
 
 std::vector<std::string> comma_list(const std::string& text) {
@@ -74,7 +81,7 @@ int run(int argc, char** argv) {
   ScrapeOptions options;
   int retries = 1;
   size_t max_bytes = 16u << 20;
-  std::string cacert;
+  std::string cacert, kubeconfig, context;
   app.options().add_options()
     ("target", cli::po::value(&positional_targets), "a target (repeatable; also positional)")
     ("targets-file,f", cli::po::value(&targets_file), "read targets from FILE, one per line ('-' = stdin)")
@@ -92,7 +99,10 @@ int run(int argc, char** argv) {
     ("fs-exclude-types", cli::po::value(&fs_exclude), "comma list of fstypes to leave out (replaces the default)")
     ("net-exclude-devices", cli::po::value(&net_exclude)->default_value("lo"), "comma list of device globs to leave out")
     ("cacert", cli::po::value(&cacert), "CA certificate (PEM) for https targets")
-    ("insecure", "do not verify https certificates (say so only for tests)");
+    ("insecure", "do not verify https certificates (say so only for tests)")
+    ("via-apiserver", "reach each node through the API server's node proxy; targets are node names")
+    ("kubeconfig", cli::po::value(&kubeconfig), "with --via-apiserver: the kubeconfig (default: KUBECONFIG rules)")
+    ("context", cli::po::value(&context), "with --via-apiserver: the kubeconfig context");
   app.positional().add("target", -1);
   cli::po::variables_map vm;
   if (!app.parse(argc, argv, vm)) return kExitOk;
@@ -118,11 +128,33 @@ int run(int argc, char** argv) {
   rules.excluded_net_devices = comma_list(net_exclude);
   const LabelList extra_labels = parse_labels(label_pairs);
 
+  const bool via_apiserver = vm.count("via-apiserver") > 0;
+  if (!via_apiserver && (vm.count("kubeconfig") || vm.count("context")))
+    throw UsageError("--kubeconfig and --context go with --via-apiserver");
   std::vector<Target> targets;
-  for (const auto& text : positional_targets) targets.push_back(parse_target_text(text, defaults, "argument"));
+  for (const auto& text : positional_targets) {
+    targets.push_back(via_apiserver ? Target{"", text, {}, 0} : parse_target_text(text, defaults, "argument"));
+  }
   if (!targets_file.empty() || (positional_targets.empty() && !isatty(STDIN_FILENO))) {
     LineReader reader(targets_file.empty() ? "-" : targets_file);
-    for (auto& t : read_targets(reader, defaults)) targets.push_back(std::move(t));
+    for (auto& t : read_targets(reader, defaults, via_apiserver)) targets.push_back(std::move(t));
+  }
+  if (via_apiserver) {
+    // The kubeconfig's TLS and credentials replace --cacert/--insecure; our limits stay.
+    kube::LoadOptions load;
+    load.explicit_path = kubeconfig;
+    load.context = context;
+    kube::KubeClient client(kube::load_rest_config(load));
+    http::Options http = client.http_options();
+    http.connect_timeout = options.http.connect_timeout;
+    http.total_timeout = options.http.total_timeout;
+    http.max_attempts = options.http.max_attempts;
+    http.backoff_initial = options.http.backoff_initial;
+    http.backoff_max = options.http.backoff_max;
+    http.max_body_bytes = options.http.max_body_bytes;
+    options.http = std::move(http);
+    for (auto& t : targets) route_through_apiserver(t, client.config().server, defaults);
+    log::debug(cat("scraping through ", client.config().origin));
   }
   if (targets.empty()) throw UsageError("no targets: give URLs or host:port as arguments, --targets-file, or pipe node lines in (see --help)");
   for (auto& t : targets) t.labels.insert(t.labels.end(), extra_labels.begin(), extra_labels.end());

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "common/error.h"
+#include "common/kube_client.h"
 #include "common/log.h"
 #include "common/strings.h"
 
@@ -58,7 +59,7 @@ Target target_from_node(const NodeRecord& node, const TargetDefaults& defaults, 
   return target;
 }
 
-std::vector<Target> read_targets(LineReader& reader, const TargetDefaults& defaults) {
+std::vector<Target> read_targets(LineReader& reader, const TargetDefaults& defaults, bool names_only) {
   std::vector<Target> targets;
   std::string_view line;
   while (reader.next(line)) {
@@ -72,12 +73,26 @@ std::vector<Target> read_targets(LineReader& reader, const TargetDefaults& defau
         log::debug(cat(where, ": skipping a \"", kind, "\" line (only \"node\" lines are targets)"));
         continue;
       }
-      targets.push_back(target_from_node(read_node_record(doc, where), defaults, where));
+      const NodeRecord node = read_node_record(doc, where);
+      if (names_only) {
+        targets.push_back(Target{"", node.name, node.labels, node.capacity.gpus});
+      } else {
+        targets.push_back(target_from_node(node, defaults, where));
+      }
+    } else if (names_only) {
+      targets.push_back(Target{"", std::string(text), {}, 0});
     } else {
       targets.push_back(parse_target_text(text, defaults, where));
     }
   }
   return targets;
+}
+
+void route_through_apiserver(Target& target, const std::string& server, const TargetDefaults& defaults) {
+  if (target.node_name.empty())
+    throw UsageError(cat("'", target.url, "': through the API server, targets are node names or node lines"));
+  const std::string scheme = defaults.scheme == "https" ? "https" : "";
+  target.url = server + kube::node_proxy_path(target.node_name, std::to_string(defaults.port), defaults.path, scheme);
 }
 
 }  // namespace sf::scrape

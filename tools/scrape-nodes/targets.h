@@ -30,6 +30,12 @@ Target parse_target_text(std::string_view text, const TargetDefaults& defaults, 
 Target target_from_node(const NodeRecord& node, const TargetDefaults& defaults, const std::string& where);
 // One target per line: blank lines and '#' comments skipped; lines starting with '{' are JSON
 // (`node` objects; other kinds are skipped with a debug note).
-std::vector<Target> read_targets(LineReader& reader, const TargetDefaults& defaults);
+// With `names_only` (scraping through the API server) a plain line is a node name, not a host.
+std::vector<Target> read_targets(LineReader& reader, const TargetDefaults& defaults, bool names_only = false);
+
+// Points a target at the API server's node proxy: SERVER/api/v1/nodes/NAME:PORT/proxy/PATH.
+// The API server reaches the node for us, with the kubeconfig's own credentials: no route to
+// the node's network (Docker Desktop, macOS) and no port-forward needed.
+void route_through_apiserver(Target& target, const std::string& server, const TargetDefaults& defaults);
 
 }  // namespace sf::scrape
