@@ -166,21 +166,24 @@ std::string resolve_path(const std::string& path, const std::string& base) {
   return (fs::path(base) / path).lexically_normal().string();
 }
 
-// YAML to JSON for cluster extensions (handed to exec plugins as spec.cluster.config).
-rapidjson::Value yaml_to_json(const YAML::Node& node, rapidjson::Document::AllocatorType& a, int depth = 0) {
-  if (depth > 64) return rapidjson::Value(rapidjson::kNullType);
+// YAML to JSON for cluster extensions (handed to exec plugins as spec.cluster.config). Depth and
+// size are bounded: YAML aliases can make a small file expand exponentially.
+rapidjson::Value yaml_to_json(const YAML::Node& node, rapidjson::Document::AllocatorType& a, int depth,
+                              size_t& budget) {
+  if (depth > 64 || budget == 0) return rapidjson::Value(rapidjson::kNullType);
+  --budget;
   if (node.IsMap()) {
     rapidjson::Value obj(rapidjson::kObjectType);
     for (const auto& kv : node) {
       const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("?");
       obj.AddMember(rapidjson::Value(key.c_str(), static_cast<rapidjson::SizeType>(key.size()), a),
-                    yaml_to_json(kv.second, a, depth + 1), a);
+                    yaml_to_json(kv.second, a, depth + 1, budget), a);
     }
     return obj;
   }
   if (node.IsSequence()) {
     rapidjson::Value arr(rapidjson::kArrayType);
-    for (const auto& item : node) arr.PushBack(yaml_to_json(item, a, depth + 1), a);
+    for (const auto& item : node) arr.PushBack(yaml_to_json(item, a, depth + 1, budget), a);
     return arr;
   }
   if (!node.IsScalar()) return rapidjson::Value(rapidjson::kNullType);
@@ -374,7 +377,8 @@ Config parse_config(std::string_view yaml, const std::string& path) {
         for (const auto& ext : extensions) {
           if (!ext.IsMap() || get_string(ext, "name", fw) != kExecExtensionName) continue;
           rapidjson::Document doc;
-          rapidjson::Value v = yaml_to_json(ext["extension"], doc.GetAllocator());
+          size_t budget = 10'000;
+          rapidjson::Value v = yaml_to_json(ext["extension"], doc.GetAllocator(), 0, budget);
           cluster.exec_extension_json = json_text(v);
         }
       }

@@ -350,6 +350,21 @@ TEST_CASE("kubeconfig: parse errors name file, line and field", "[kubeconfig]") 
   CHECK(parse_config("# nothing yet\n", "/k/config").empty());
 }
 
+TEST_CASE("kubeconfig: YAML aliases cannot blow up an extension", "[kubeconfig]") {
+  std::string text = "clusters:\n- name: c\n  cluster:\n    server: https://h\n    extensions:\n"
+                     "    - name: client.authentication.k8s.io/exec\n      extension:\n"
+                     "        l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    text += "        l" + std::to_string(i) + ": &l" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) text += (k ? ", *l" : "*l") + std::to_string(i - 1);
+    text += "]\n";
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const Config c = parse_config(text, "/k/bomb");  // 10^9 leaves if expanded
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+  CHECK(c.clusters.at("c").exec_extension_json.size() < 200'000);
+}
+
 TEST_CASE("kubeconfig: a file being written is waited for, a bad old file fails at once", "[kubeconfig]") {
   TempDir dir;
   const std::string path = (dir.path / "config").string();
