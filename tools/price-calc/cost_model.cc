@@ -106,22 +106,26 @@ void finish_row(CostRow& r) {
 bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOptions& options, CostRow& r,
                  Unpriced& unpriced) {
   const NodeUsage& u = line.usage;
-  r = CostRow{};
-  r.node = u.node;
-  r.source = u.source;
-  r.window_start = u.window_start;
-  r.window_end = u.window_end;
-  r.start = line.start;
-  r.end = line.end;
-  r.labels = u.labels;
-  r.input = line.input;
-  r.currency = pricing.currency;
-
   auto fail = [&](const std::string& error) {
     unpriced = Unpriced{u.node, u.source, u.window_start, u.window_end, error, line.where, u.labels};
     return false;
   };
   if (u.error) return fail(*u.error);
+  const PriceSet set = choose_price_set(pricing, u.labels, u.gpus);
+  if (set.problem) return fail(*set.problem);
+  // Every field is set below (no reset: the strings keep their buffers from line to line).
+  r.windows = 1;
+  r.sample_window_start.clear();
+  r.sample_window_end.clear();
+  r.start = line.start;
+  r.end = line.end;
+  r.extra = &line.extra;
+  r.currency.assign(pricing.currency);
+  r.node.assign(u.node);
+  r.source.assign(u.source);
+  r.window_start.assign(u.window_start);
+  r.window_end.assign(u.window_end);
+  r.labels = u.labels;
 
   if (options.period) {
     const auto [from, to] = aligned_period(line.start, line.end, *options.period);
@@ -145,9 +149,7 @@ bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOption
   r.network_transmit_bytes = u.network_transmit_bytes;
   r.gpus = u.gpus;
 
-  const PriceSet set = choose_price_set(pricing, u.labels, u.gpus);
-  if (set.problem) return fail(*set.problem);
-  r.price_set = set.name;
+  r.price_set.assign(set.name);
   r.spot = set.spot;
   r.gpu_node = set.gpu;
   r.gpu_count = set.gpu_count;

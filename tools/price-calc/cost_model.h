@@ -21,8 +21,6 @@
 #include <optional>
 #include <string>
 
-#include <rapidjson/document.h>
-
 #include "common/contracts.h"
 #include "common/time_util.h"
 #include "price-calc/node_usage.h"
@@ -104,7 +102,7 @@ struct CostRow {
   double cpu_hourly = 0, ram_hourly = 0, gpu_hourly = 0, storage_hourly = 0;
   double hourly_cost = 0, daily_cost = 0, monthly_cost = 0;
 
-  const rapidjson::Value* input = nullptr;  // the node_usage line, for pass-through
+  const std::vector<RawMember>* extra = nullptr;  // the line's fields outside the contract, passed through
 };
 
 // A node_usage line with an "error" (or one that cannot be priced): reported, never costed as 0.
@@ -123,6 +121,7 @@ double total_efficiency(double cpu_eff, double cpu_cost, double ram_eff, double 
 // Prices one usable line. Returns false (and fills `unpriced`) when it cannot be priced
 // (a failed node, or a GPU node without a GPU price). Throws ParseError when a figure is
 // so large the cost overflows.
+// `row` is overwritten (its strings' buffers are reused: a stream of lines allocates nothing).
 bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOptions& options, CostRow& row,
                  Unpriced& unpriced);
 

@@ -34,9 +34,8 @@ struct Priced {
 };
 
 Priced price(const std::string& line, const Pricing& p = default_prices(), CostOptions options = {}) {
-  rapidjson::Document doc;
   UsageLine u;
-  REQUIRE(parse_usage_line(line, "in.jsonl:1", doc, u));
+  REQUIRE(parse_usage_line(line, "in.jsonl:1", u));
   Priced out;
   out.ok = price_usage(u, p, options, out.row, out.unpriced);
   return out;

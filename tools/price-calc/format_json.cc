@@ -1,41 +1,59 @@
 #include "price-calc/format_json.h"
 
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
-#include <string_view>
-#include <utility>
-#include <vector>
-#include <algorithm>
 
 namespace sf::pc {
 namespace {
 
-void key(JsonWriter& w, const char* k) { w.Key(k, static_cast<rapidjson::SizeType>(std::strlen(k))); }
-void str(JsonWriter& w, const std::string& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
-void num(JsonWriter& w, const char* k, double v) {
-  key(w, k);
-  write_json_number(w, v);
-}
-void opt(JsonWriter& w, const char* k, const std::optional<double>& v) {
-  key(w, k);
-  if (v) write_json_number(w, *v);
-  else w.Null();
-}
-void text(JsonWriter& w, const char* k, const std::string& v) {
-  key(w, k);
-  str(w, v);
-}
-void labels(JsonWriter& w, const LabelList& list) {
-  key(w, "labels");
-  w.StartObject();
-  for (const auto& [k, v] : list) {
-    w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
-    str(w, v);
+// An object being written: literal keys, values appended by the caller.
+class Object {
+ public:
+  explicit Object(std::string& out) : out_(out) { out_ += '{'; }
+  void close() { out_ += '}'; }
+  std::string& key(std::string_view k) {  // k: a literal without characters to escape
+    char buffer[64];
+    size_t n = 0;
+    if (!first_) buffer[n++] = ',';
+    first_ = false;
+    buffer[n++] = '"';
+    if (k.size() > sizeof buffer - 4) return escaped_key(k);
+    std::memcpy(buffer + n, k.data(), k.size());
+    n += k.size();
+    buffer[n++] = '"';
+    buffer[n++] = ':';
+    out_.append(buffer, n);
+    return out_;
   }
-  w.EndObject();
-}
+  std::string& escaped_key(std::string_view k) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    append_json_string(out_, k);
+    out_ += ':';
+    return out_;
+  }
+  void number(std::string_view k, double v) { append_json_number(key(k), v); }
+  void optional(std::string_view k, const std::optional<double>& v) {
+    if (v) append_json_number(key(k), *v);
+    else key(k) += "null";
+  }
+  void text(std::string_view k, std::string_view v) { append_json_string(key(k), v); }
+  void boolean(std::string_view k, bool v) { key(k) += v ? "true" : "false"; }
+  void labels(const LabelList& list) {
+    std::string& out = key("labels");
+    Object inner(out);
+    for (const auto& [k, v] : list) append_json_string(inner.escaped_key(k), v);
+    inner.close();
+  }
 
-// The fields this format writes itself; any other field of the input line is passed through.
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
+
+// The fields this format writes itself: an input field of the same name is not repeated.
 bool written_here(std::string_view name) {
   static const char* const names[] = {
       "kind", "node", "source", "window_start", "window_end", "sample_window_start", "sample_window_end", "hours",
@@ -50,52 +68,29 @@ bool written_here(std::string_view name) {
   return false;
 }
 
-// Nesting depth of a value, without recursion (input lines are parsed iteratively, so writing
-// them back must not recurse without bound either).
-size_t depth_of(const rapidjson::Value& root, size_t limit) {
-  std::vector<std::pair<const rapidjson::Value*, size_t>> stack{{&root, 1}};
-  size_t deepest = 0;
-  while (!stack.empty()) {
-    const auto [v, d] = stack.back();
-    stack.pop_back();
-    deepest = std::max(deepest, d);
-    if (deepest > limit) return deepest;
-    if (v->IsObject()) {
-      for (const auto& m : v->GetObject()) stack.emplace_back(&m.value, d + 1);
-    } else if (v->IsArray()) {
-      for (const auto& e : v->GetArray()) stack.emplace_back(&e, d + 1);
-    }
-  }
-  return deepest;
-}
-
-constexpr size_t kMaxPassThroughDepth = 64;
-
 class JsonSink : public Sink {
  public:
   explicit JsonSink(std::FILE* out) : out_(out) {}
   void row(const CostRow& r) override {
     currency_ = r.currency;
-    buffer_.Clear();
-    JsonWriter w(buffer_);
-    write_row_json(w, r);
+    line_.clear();
+    append_row_json(line_, r);
     emit();
   }
   void unpriced(const Unpriced& u) override {
-    buffer_.Clear();
-    JsonWriter w(buffer_);
-    write_unpriced_json(w, u, currency_);
+    line_.clear();
+    append_unpriced_json(line_, u, currency_);
     emit();
   }
   void finish(const Totals&) override { std::fflush(out_); }
 
  private:
   void emit() {
-    buffer_.Put('\n');
-    std::fwrite(buffer_.GetString(), 1, buffer_.GetSize(), out_);
+    line_ += '\n';
+    std::fwrite(line_.data(), 1, line_.size(), out_);
   }
   std::FILE* out_;
-  rapidjson::StringBuffer buffer_;
+  std::string line_;
   std::string currency_;
 };
 
@@ -105,11 +100,10 @@ class SummarySink : public Sink {
   void row(const CostRow&) override {}
   void unpriced(const Unpriced&) override {}
   void finish(const Totals& t) override {
-    rapidjson::StringBuffer buffer;
-    JsonWriter w(buffer);
-    write_summary_json(w, t);
-    buffer.Put('\n');
-    std::fwrite(buffer.GetString(), 1, buffer.GetSize(), out_);
+    std::string line;
+    append_summary_json(line, t);
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), out_);
     std::fflush(out_);
   }
 
@@ -119,121 +113,156 @@ class SummarySink : public Sink {
 
 }  // namespace
 
-void write_json_number(JsonWriter& w, double v) {
-  if (!std::isfinite(v)) {
-    w.Null();
-  } else if (v == std::floor(v) && std::fabs(v) < 9007199254740992.0) {
-    w.Int64(static_cast<int64_t>(v));
-  } else {
-    w.Double(v);
+void append_json_string(std::string& out, std::string_view text) {
+  static const char hex[] = "0123456789abcdef";
+  out += '"';
+  size_t start = 0;
+  // Eight bytes at a time while none needs escaping ('"', '\\', below 0x20): the usual case.
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, text.data() + i, 8);
+    const uint64_t quote = w ^ (kOnes * '"'), slash = w ^ (kOnes * '\\');
+    if ((((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash) | ((w - kOnes * 0x20) & ~w)) & kHighs) break;
   }
-}
-
-void write_row_json(JsonWriter& w, const CostRow& r) {
-  w.StartObject();
-  text(w, "kind", "node_cost");
-  text(w, "node", r.node);
-  text(w, "source", r.source);
-  text(w, "window_start", r.window_start);
-  text(w, "window_end", r.window_end);
-  if (!r.sample_window_start.empty()) {
-    text(w, "sample_window_start", r.sample_window_start);
-    text(w, "sample_window_end", r.sample_window_end);
-  }
-  num(w, "hours", r.hours);
-  if (r.windows != 1) num(w, "windows", static_cast<double>(r.windows));
-  num(w, "cpu_cores", r.cpu_cores);
-  opt(w, "cpu_busy_cores", r.cpu_usage_known ? std::optional<double>(r.cpu_busy_cores) : std::nullopt);
-  num(w, "memory_bytes", r.memory_bytes);
-  num(w, "memory_used_bytes", r.memory_used_bytes);
-  num(w, "filesystem_bytes", r.filesystem_bytes);
-  num(w, "filesystem_used_bytes", r.filesystem_used_bytes);
-  opt(w, "network_receive_bytes", r.network_receive_bytes);
-  opt(w, "network_transmit_bytes", r.network_transmit_bytes);
-  num(w, "gpus", r.gpus);
-  labels(w, r.labels);
-  if (r.input != nullptr && r.input->IsObject()) {
-    for (const auto& m : r.input->GetObject()) {
-      const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-      if (written_here(name) || depth_of(m.value, kMaxPassThroughDepth) > kMaxPassThroughDepth) continue;
-      w.Key(m.name.GetString(), m.name.GetStringLength());
-      m.value.Accept(w);
+  for (; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text, start, i - start);
+    start = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
     }
   }
-  key(w, "priced");
-  w.Bool(true);
-  text(w, "price_set", r.price_set);
-  key(w, "spot");
-  w.Bool(r.spot);
-  key(w, "gpu_node");
-  w.Bool(r.gpu_node);
-  num(w, "gpu_count", r.gpu_count);
-  num(w, "cpu_price", r.cpu_price);
-  num(w, "ram_price", r.ram_price);
-  num(w, "gpu_price", r.gpu_price);
-  opt(w, "storage_price", r.storage_priced ? std::optional<double>(r.storage_price) : std::nullopt);
-  num(w, "discount", r.discount);
-  text(w, "currency", r.currency);
-  num(w, "cpu_cost", r.cpu_cost);
-  num(w, "ram_cost", r.ram_cost);
-  num(w, "gpu_cost", r.gpu_cost);
-  num(w, "storage_cost", r.storage_cost);
-  num(w, "total_cost", r.total_cost);
-  num(w, "cpu_used_cost", r.cpu_used_cost);
-  num(w, "ram_used_cost", r.ram_used_cost);
-  num(w, "storage_used_cost", r.storage_used_cost);
-  num(w, "used_cost", r.used_cost);
-  num(w, "idle_cost", r.idle_cost);
-  opt(w, "cpu_efficiency", r.cpu_efficiency);
-  num(w, "ram_efficiency", r.ram_efficiency);
-  opt(w, "total_efficiency", r.total_efficiency);
-  num(w, "hourly_cost", r.hourly_cost);
-  num(w, "daily_cost", r.daily_cost);
-  num(w, "monthly_cost", r.monthly_cost);
-  w.EndObject();
+  out.append(text, start, std::string_view::npos);
+  out += '"';
 }
 
-void write_unpriced_json(JsonWriter& w, const Unpriced& u, const std::string& currency) {
-  w.StartObject();
-  text(w, "kind", "node_cost");
-  text(w, "node", u.node);
-  text(w, "source", u.source);
-  text(w, "window_start", u.window_start);
-  text(w, "window_end", u.window_end);
-  labels(w, u.labels);
-  key(w, "priced");
-  w.Bool(false);
-  text(w, "error", u.error);
-  if (!currency.empty()) text(w, "currency", currency);
-  w.EndObject();
+void append_json_number(std::string& out, double v) {
+  char buffer[32];
+  std::to_chars_result r;
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  if (v == std::floor(v) && std::fabs(v) < 9007199254740992.0) {
+    r = std::to_chars(buffer, buffer + sizeof buffer, static_cast<int64_t>(v));
+  } else {
+    r = std::to_chars(buffer, buffer + sizeof buffer, v);
+  }
+  out.append(buffer, r.ptr);
 }
 
-void write_summary_json(JsonWriter& w, const Totals& t) {
-  w.StartObject();
-  text(w, "kind", "cost_summary");
-  text(w, "currency", t.currency);
-  num(w, "nodes", static_cast<double>(t.nodes()));
-  num(w, "priced", static_cast<double>(t.priced));
-  num(w, "unpriced", static_cast<double>(t.unpriced));
-  text(w, "window_start", t.first_start);
-  text(w, "window_end", t.last_end);
-  num(w, "hours", t.hours);
-  num(w, "cpu_core_hours", t.cpu_core_hours);
-  num(w, "ram_gib_hours", t.ram_gib_hours);
-  num(w, "cpu_cost", t.cpu_cost);
-  num(w, "ram_cost", t.ram_cost);
-  num(w, "gpu_cost", t.gpu_cost);
-  num(w, "storage_cost", t.storage_cost);
-  num(w, "total_cost", t.total_cost);
-  num(w, "used_cost", t.used_cost);
-  num(w, "idle_cost", t.idle_cost);
-  opt(w, "cpu_efficiency", t.cpu_efficiency());
-  num(w, "ram_efficiency", t.ram_efficiency());
-  opt(w, "total_efficiency", t.total_efficiency());
-  num(w, "hourly_cost", t.hourly());
-  num(w, "daily_cost", t.daily());
-  num(w, "monthly_cost", t.monthly());
-  w.EndObject();
+void append_row_json(std::string& out, const CostRow& r) {
+  Object o(out);
+  o.text("kind", "node_cost");
+  o.text("node", r.node);
+  o.text("source", r.source);
+  o.text("window_start", r.window_start);
+  o.text("window_end", r.window_end);
+  if (!r.sample_window_start.empty()) {
+    o.text("sample_window_start", r.sample_window_start);
+    o.text("sample_window_end", r.sample_window_end);
+  }
+  o.number("hours", r.hours);
+  if (r.windows != 1) o.number("windows", static_cast<double>(r.windows));
+  o.number("cpu_cores", r.cpu_cores);
+  o.optional("cpu_busy_cores", r.cpu_usage_known ? std::optional<double>(r.cpu_busy_cores) : std::nullopt);
+  o.number("memory_bytes", r.memory_bytes);
+  o.number("memory_used_bytes", r.memory_used_bytes);
+  o.number("filesystem_bytes", r.filesystem_bytes);
+  o.number("filesystem_used_bytes", r.filesystem_used_bytes);
+  o.optional("network_receive_bytes", r.network_receive_bytes);
+  o.optional("network_transmit_bytes", r.network_transmit_bytes);
+  o.number("gpus", r.gpus);
+  o.labels(r.labels);
+  if (r.extra != nullptr) {
+    for (const RawMember& m : *r.extra) {
+      if (written_here(m.name)) continue;
+      o.escaped_key(m.name) += m.json;
+    }
+  }
+  o.boolean("priced", true);
+  o.text("price_set", r.price_set);
+  o.boolean("spot", r.spot);
+  o.boolean("gpu_node", r.gpu_node);
+  o.number("gpu_count", r.gpu_count);
+  o.number("cpu_price", r.cpu_price);
+  o.number("ram_price", r.ram_price);
+  o.number("gpu_price", r.gpu_price);
+  o.optional("storage_price", r.storage_priced ? std::optional<double>(r.storage_price) : std::nullopt);
+  o.number("discount", r.discount);
+  o.text("currency", r.currency);
+  o.number("cpu_cost", r.cpu_cost);
+  o.number("ram_cost", r.ram_cost);
+  o.number("gpu_cost", r.gpu_cost);
+  o.number("storage_cost", r.storage_cost);
+  o.number("total_cost", r.total_cost);
+  o.number("cpu_used_cost", r.cpu_used_cost);
+  o.number("ram_used_cost", r.ram_used_cost);
+  o.number("storage_used_cost", r.storage_used_cost);
+  o.number("used_cost", r.used_cost);
+  o.number("idle_cost", r.idle_cost);
+  o.optional("cpu_efficiency", r.cpu_efficiency);
+  o.number("ram_efficiency", r.ram_efficiency);
+  o.optional("total_efficiency", r.total_efficiency);
+  o.number("hourly_cost", r.hourly_cost);
+  o.number("daily_cost", r.daily_cost);
+  o.number("monthly_cost", r.monthly_cost);
+  o.close();
+}
+
+void append_unpriced_json(std::string& out, const Unpriced& u, const std::string& currency) {
+  Object o(out);
+  o.text("kind", "node_cost");
+  o.text("node", u.node);
+  o.text("source", u.source);
+  o.text("window_start", u.window_start);
+  o.text("window_end", u.window_end);
+  o.labels(u.labels);
+  o.boolean("priced", false);
+  o.text("error", u.error);
+  if (!currency.empty()) o.text("currency", currency);
+  o.close();
+}
+
+void append_summary_json(std::string& out, const Totals& t) {
+  Object o(out);
+  o.text("kind", "cost_summary");
+  o.text("currency", t.currency);
+  o.number("nodes", static_cast<double>(t.nodes()));
+  o.number("priced", static_cast<double>(t.priced));
+  o.number("unpriced", static_cast<double>(t.unpriced));
+  o.text("window_start", t.first_start);
+  o.text("window_end", t.last_end);
+  o.number("hours", t.hours);
+  o.number("cpu_core_hours", t.cpu_core_hours);
+  o.number("ram_gib_hours", t.ram_gib_hours);
+  o.number("cpu_cost", t.cpu_cost);
+  o.number("ram_cost", t.ram_cost);
+  o.number("gpu_cost", t.gpu_cost);
+  o.number("storage_cost", t.storage_cost);
+  o.number("total_cost", t.total_cost);
+  o.number("used_cost", t.used_cost);
+  o.number("idle_cost", t.idle_cost);
+  o.optional("cpu_efficiency", t.cpu_efficiency());
+  o.number("ram_efficiency", t.ram_efficiency());
+  o.optional("total_efficiency", t.total_efficiency());
+  o.number("hourly_cost", t.hourly());
+  o.number("daily_cost", t.daily());
+  o.number("monthly_cost", t.monthly());
+  o.close();
 }
 
 std::unique_ptr<Sink> make_json_sink(std::FILE* out) { return std::make_unique<JsonSink>(out); }

@@ -22,7 +22,7 @@ class TableSink : public Sink {
   TableSink(std::FILE* out, SinkOptions options) : out_(out), options_(std::move(options)) {}
   void row(const CostRow& r) override {
     CostRow copy = r;
-    copy.input = nullptr;
+    copy.extra = nullptr;
     rows_.push_back(std::move(copy));
   }
   void unpriced(const Unpriced& u) override { failed_.push_back(u); }

@@ -40,11 +40,10 @@ TEST_CASE("json: one node_cost line per row, integers as integers, failed nodes 
 }
 
 TEST_CASE("json: unknown input fields pass through") {
-  rapidjson::Document doc;
   UsageLine u;
   REQUIRE(parse_usage_line(R"({"kind":"node_usage","node":"n1","window_start":"2026-11-26T07:00:00Z",)"
                            R"("window_end":"2026-11-26T07:00:10Z","cpu_cores":1,"memory_bytes":0,"zone":"z1","samples":2})",
-                           "t:1", doc, u));
+                           "t:1", u));
   CostRow r;
   Unpriced un;
   REQUIRE(price_usage(u, prices(), {}, r, un));
@@ -116,11 +115,10 @@ TEST_CASE("focus: mandatory columns, units, and ListCost = ListUnitPrice x Prici
 
 TEST_CASE("focus: discounts make ContractedCost lower than ListCost on CPU and RAM only; spot is Dynamic") {
   Pricing p = parse_pricing(R"({"CPU":"1","RAM":"1","GPU":"2","discount":"50%"})", "p", PriceUnit::kHour);
-  rapidjson::Document doc;
   UsageLine u;
   REQUIRE(parse_usage_line(R"({"kind":"node_usage","node":"g1","window_start":"2026-11-26T07:00:00Z",)"
                            R"("window_end":"2026-11-26T08:00:00Z","cpu_cores":4,"memory_bytes":1073741824,"gpus":1})",
-                           "t:1", doc, u));
+                           "t:1", u));
   CostRow r;
   Unpriced un;
   REQUIRE(price_usage(u, p, {}, r, un));

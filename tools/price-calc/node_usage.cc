@@ -1,7 +1,14 @@
 #include "price-calc/node_usage.h"
 
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <optional>
+#include <cstring>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -10,9 +17,40 @@
 namespace sf::pc {
 namespace {
 
+// RapidJSON copies string streams into locals while it reads a token and writes the position
+// back afterwards, so a handler asking the stream where it is would get the token's start. This
+// stream opts out of that copy: Tell() in a handler is the position after the token.
+struct LiveInsituStream : rapidjson::InsituStringStream {
+  using rapidjson::InsituStringStream::InsituStringStream;
+};
+
+}  // namespace
+}  // namespace sf::pc
+
+namespace rapidjson {
+template <>
+struct StreamTraits<sf::pc::LiveInsituStream> {
+  enum { copyOptimization = 0 };
+};
+}  // namespace rapidjson
+
+namespace sf::pc {
+namespace {
+
+constexpr int kMaxDepth = 64;
+
+// Any byte below 0x20 or DEL? Eight bytes at a time (exact for "some byte is ...").
 bool has_control_chars(std::string_view s) {
-  for (const char c : s)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    const uint64_t del = w ^ (kOnes * 0x7f);
+    if ((((w - kOnes * 0x20) & ~w) | ((del - kOnes) & ~del)) & kHighs) return true;
+  }
+  for (; i < s.size(); ++i)
+    if (static_cast<unsigned char>(s[i]) < 0x20 || s[i] == 0x7f) return true;
   return false;
 }
 
@@ -43,8 +81,378 @@ void parse_cached(TimeCache& cache, std::string& text, Clock::time_point& out, c
     cache.valid = true;
   }
   out = cache.value;
-  text = cache.canonical;
+  if (text != cache.canonical) text = cache.canonical;
 }
+
+// ------------------------------------------------------------------------------ the SAX reader
+
+enum Field : int {
+  kKind, kNode, kSource, kWindowStart, kWindowEnd, kError, kLabels, kCpuCores, kCpuBusyCores, kMemoryBytes,
+  kMemoryUsedBytes, kFilesystemBytes, kFilesystemUsedBytes, kNetworkReceiveBytes, kNetworkTransmitBytes, kGpus,
+  kFieldCount, kUnknown
+};
+
+const char* const kFieldNames[kFieldCount] = {
+    "kind", "node", "source", "window_start", "window_end", "error", "labels", "cpu_cores", "cpu_busy_cores",
+    "memory_bytes", "memory_used_bytes", "filesystem_bytes", "filesystem_used_bytes", "network_receive_bytes",
+    "network_transmit_bytes", "gpus"};
+
+// Called for every key of every line: a switch on the length, then fixed-size compares the
+// compiler inlines (kFieldNames lists the same names; a unit test checks they agree).
+Field lookup(const char* s, size_t n) {
+  switch (n) {
+    case 4:
+      if (std::memcmp(s, "kind", 4) == 0) return kKind;
+      if (std::memcmp(s, "node", 4) == 0) return kNode;
+      if (std::memcmp(s, "gpus", 4) == 0) return kGpus;
+      return kUnknown;
+    case 5:
+      if (std::memcmp(s, "error", 5) == 0) return kError;
+      return kUnknown;
+    case 6:
+      if (std::memcmp(s, "source", 6) == 0) return kSource;
+      if (std::memcmp(s, "labels", 6) == 0) return kLabels;
+      return kUnknown;
+    case 9:
+      if (std::memcmp(s, "cpu_cores", 9) == 0) return kCpuCores;
+      return kUnknown;
+    case 10:
+      if (std::memcmp(s, "window_end", 10) == 0) return kWindowEnd;
+      return kUnknown;
+    case 12:
+      if (std::memcmp(s, "window_start", 12) == 0) return kWindowStart;
+      if (std::memcmp(s, "memory_bytes", 12) == 0) return kMemoryBytes;
+      return kUnknown;
+    case 14:
+      if (std::memcmp(s, "cpu_busy_cores", 14) == 0) return kCpuBusyCores;
+      return kUnknown;
+    case 16:
+      if (std::memcmp(s, "filesystem_bytes", 16) == 0) return kFilesystemBytes;
+      return kUnknown;
+    case 17:
+      if (std::memcmp(s, "memory_used_bytes", 17) == 0) return kMemoryUsedBytes;
+      return kUnknown;
+    case 21:
+      if (std::memcmp(s, "filesystem_used_bytes", 21) == 0) return kFilesystemUsedBytes;
+      if (std::memcmp(s, "network_receive_bytes", 21) == 0) return kNetworkReceiveBytes;
+      return kUnknown;
+    case 22:
+      if (std::memcmp(s, "network_transmit_bytes", 22) == 0) return kNetworkTransmitBytes;
+      return kUnknown;
+    default:
+      return kUnknown;
+  }
+}
+
+enum class State { kAbsent, kNull, kString, kNumber, kObject, kOther };
+
+struct Slot {
+  State state = State::kAbsent;
+  double number = 0;
+  std::string_view text;  // kString: a view into the handler's string store
+};
+
+// Fills slots for the contract's fields (first occurrence wins, as FindMember), labels, and
+// raw spans of the other fields. Nesting deeper than kMaxDepth stops the parse.
+struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
+  explicit Handler(UsageLine& out) : line(out) {}
+
+  // Where the reader is (for raw spans): RapidJSON's stream, or the fast scanner's cursor.
+  LiveInsituStream* ss = nullptr;
+  const char* const* cursor = nullptr;
+  size_t tell() const { return ss != nullptr ? ss->Tell() : static_cast<size_t>(*cursor - line.text.data()); }
+
+  UsageLine& line;
+  Slot slots[kFieldCount];
+  std::vector<std::string> strings;  // storage for string values the slots point to
+  size_t string_count = 0;
+  int depth = 0;
+  Field field = kUnknown;  // the depth-1 member being read
+  bool first_occurrence = false;
+  size_t raw_start = 0;
+  std::string raw_name;
+  bool in_labels = false;      // inside the (first) labels object
+  size_t label_count = 0;      // labels filled so far (the vector's strings are reused)
+  std::string label_key;
+  std::string label_error;     // first non-string label
+  bool too_deep = false;
+  bool not_object = false;
+
+  std::string_view keep(const char* s, size_t n) {
+    if (string_count == strings.size()) strings.emplace_back();
+    std::string& slot = strings[string_count++];
+    slot.assign(s, n);
+    return slot;
+  }
+  // A scalar or the end of a container at depth 1 finishes the member.
+  void finish_member() {
+    if (field == kUnknown && depth == 1)
+      line.extra.push_back({raw_name, std::string_view(line.text.data() + raw_start, tell() - raw_start)});
+  }
+  bool scalar(State state, double number = 0, std::string_view text = {}) {
+    if (depth == 0) {
+      not_object = true;
+      return false;
+    }
+    if (depth == 1) {
+      if (field != kUnknown && first_occurrence) {
+        Slot& s = slots[field];
+        s.state = state;
+        s.number = number;
+        s.text = text;
+      }
+      finish_member();
+    } else if (in_labels && depth == 2) {
+      if (state == State::kString) {
+        // As read_labels: std::string(const char*) stops at an embedded NUL.
+        LabelList& labels = line.usage.labels;
+        if (label_count == labels.size()) labels.emplace_back();
+        auto& [k, v] = labels[label_count++];
+        k.assign(label_key.c_str());
+        v.assign(text.substr(0, text.find('\0')));
+      } else if (label_error.empty()) {
+        label_error = cat("label \"", label_key.c_str(), "\" must be a string");
+      }
+    }
+    return true;
+  }
+
+  bool Null() { return scalar(State::kNull); }
+  bool Bool(bool) { return scalar(State::kOther); }
+  bool Int(int v) { return scalar(State::kNumber, v); }
+  bool Uint(unsigned v) { return scalar(State::kNumber, v); }
+  bool Int64(int64_t v) { return scalar(State::kNumber, static_cast<double>(v)); }
+  bool Uint64(uint64_t v) { return scalar(State::kNumber, static_cast<double>(v)); }
+  bool Double(double v) { return scalar(State::kNumber, v); }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    const bool wanted = (depth == 1 && field != kUnknown && first_occurrence);
+    return scalar(State::kString, 0, wanted ? keep(s, n) : std::string_view(s, n));
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    if (depth == 1) {
+      field = lookup(s, n);
+      if (field == kUnknown) {
+        raw_name.assign(s, n);
+        raw_start = tell();
+        // The value starts after the ':' and blanks; trim them now.
+        const char* p = line.text.data() + raw_start;
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ':') ++p;
+        raw_start = static_cast<size_t>(p - line.text.data());
+      } else {
+        first_occurrence = slots[field].state == State::kAbsent;
+      }
+    } else if (in_labels && depth == 2) {
+      label_key.assign(s, n);
+    }
+    return true;
+  }
+  bool open(bool object) {
+    if (++depth > kMaxDepth) {
+      too_deep = true;
+      return false;
+    }
+    if (depth == 2 && field != kUnknown && first_occurrence) {
+      slots[field].state = object ? State::kObject : State::kOther;
+      in_labels = object && field == kLabels;
+    }
+    if (in_labels && depth == 3 && label_error.empty())
+      label_error = cat("label \"", label_key.c_str(), "\" must be a string");
+    if (depth == 1 && !object) {  // the line must be an object
+      not_object = true;
+      return false;
+    }
+    return true;
+  }
+  bool close() {
+    if (depth == 2) in_labels = false;
+    --depth;
+    if (depth == 1) finish_member();
+    return true;
+  }
+  bool StartObject() { return open(true); }
+  bool EndObject(rapidjson::SizeType) { return close(); }
+  bool StartArray() { return open(false); }
+  bool EndArray(rapidjson::SizeType) { return close(); }
+};
+
+// The common shape of a node_usage line, scanned without RapidJSON: it sends the handler the
+// events RapidJSON's reader would, and gives up (returns false) on anything else: escapes or
+// control characters in strings, exponents, numbers RapidJSON and from_chars might round apart
+// (more than 15 significant digits), nesting other than the labels object, malformed text. The
+// caller then starts over with RapidJSON, which also words the errors. The result is the same
+// either way (unit tests and the fuzz target compare the two paths).
+class FastScanner {
+ public:
+  // `text` is a std::string: its terminating NUL is a sentinel no token accepts, so most loops
+  // need no bounds check (a NUL inside the line stops them too, and RapidJSON reports it).
+  FastScanner(const std::string& text, Handler& handler)
+      : p_(text.c_str()), end_(text.c_str() + text.size()), h_(handler) {
+    h_.cursor = &p_;
+  }
+
+  bool run() {
+    ws();
+    if (!take('{') || !h_.StartObject()) return false;
+    if (!members(1)) return false;
+    ws();
+    return p_ == end_;
+  }
+
+ private:
+  void ws() {  // compact JSON has none: one compare in the common case
+    while (static_cast<unsigned char>(*p_) <= ' ' && (*p_ == ' ' || *p_ == '\t' || *p_ == '\r' || *p_ == '\n')) ++p_;
+  }
+  bool take(char c) {  // c is never NUL
+    if (*p_ == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+  // At '"': the string's bytes, the cursor after the closing quote. Eight bytes at a time:
+  // a word without '"', '\\' or a byte below 0x20 is skipped whole (the tests below are exact
+  // for "some byte is ..."), then the word that has one is looked at byte by byte.
+  bool string(const char*& s, size_t& n) {
+    if (!take('"')) return false;
+    const char* start = p_;
+    constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+    while (true) {
+      uint64_t w;
+      if (end_ - p_ >= 8) {
+        std::memcpy(&w, p_, 8);
+      } else {  // the last bytes: pad with a quote so the scan stops at the end
+        w = kOnes * '"';
+        std::memcpy(&w, p_, static_cast<size_t>(end_ - p_));
+      }
+      const uint64_t quote = w ^ (kOnes * '"'), slash = w ^ (kOnes * '\\');
+      const uint64_t special =
+          (((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash) | ((w - kOnes * 0x20) & ~w)) & kHighs;
+      if (special == 0) {
+        p_ += 8;
+        continue;
+      }
+      // The lowest flagged byte is exact (false flags only sit above a true one); little-endian.
+      p_ += static_cast<unsigned>(__builtin_ctzll(special)) / 8;
+      if (p_ >= end_ || *p_ != '"') return false;  // the end, an escape or a control byte
+      s = start;
+      n = static_cast<size_t>(p_ - start);
+      ++p_;
+      return true;
+    }
+  }
+  bool number() {
+    const char* start = p_;
+    const bool minus = take('-');
+    if (static_cast<unsigned char>(*p_ - '0') > 9) return false;
+    uint64_t value = 0;
+    int digits = 0, significant = 0, fraction = 0;
+    if (*p_ == '0') {
+      ++p_;
+      if (static_cast<unsigned char>(*p_ - '0') <= 9) return false;  // a leading zero
+    } else {
+      const char* first = p_;
+      while (static_cast<unsigned char>(*p_ - '0') <= 9) value = value * 10 + static_cast<unsigned>(*p_++ - '0');
+      digits = static_cast<int>(p_ - first);
+      if (digits > 18) return false;  // (value wrapped: never used then)
+    }
+    significant = digits;
+    if (take('.')) {
+      if (static_cast<unsigned char>(*p_ - '0') > 9) return false;
+      while (static_cast<unsigned char>(*p_ - '0') <= 9) {
+        if (significant > 0 || *p_ != '0') ++significant;
+        ++p_;
+        ++fraction;
+      }
+      if (significant > 15 || fraction > 22) return false;
+    }
+    if (*p_ == 'e' || *p_ == 'E') return false;
+    if (fraction > 0) {
+      double d = 0;
+      const auto r = std::from_chars(start, p_, d);
+      if (r.ec != std::errc() || r.ptr != p_) return false;
+      return h_.Double(d);
+    }
+    if (minus) return value == 0 ? h_.Int(0) : h_.Int64(-static_cast<int64_t>(value));
+    return h_.Uint64(value);
+  }
+  bool literal(const char* word, size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0) return false;
+    p_ += n;
+    return true;
+  }
+  bool value(int depth) {
+    ws();
+    if (p_ == end_) return false;
+    switch (*p_) {
+      case '"': {
+        const char* s;
+        size_t n;
+        return string(s, n) && h_.String(s, static_cast<rapidjson::SizeType>(n), false);
+      }
+      case '{':
+        // Only the labels object nests; anything else goes to RapidJSON.
+        if (depth != 1 || h_.field != kLabels) return false;
+        ++p_;
+        return h_.StartObject() && members(2);
+      case 't': return literal("true", 4) && h_.Bool(true);
+      case 'f': return literal("false", 5) && h_.Bool(false);
+      case 'n': return literal("null", 4) && h_.Null();
+      default: return number();
+    }
+  }
+  // After '{': members up to and including '}'.
+  bool members(int depth) {
+    ws();
+    rapidjson::SizeType count = 0;
+    if (take('}')) return h_.EndObject(0);
+    while (true) {
+      ws();
+      const char* s;
+      size_t n;
+      if (!string(s, n) || !h_.Key(s, static_cast<rapidjson::SizeType>(n), false)) return false;
+      ws();
+      if (!take(':') || !value(depth)) return false;
+      ++count;
+      ws();
+      if (take(',')) continue;
+      if (take('}')) return h_.EndObject(count);
+      return false;
+    }
+  }
+
+  const char* p_;
+  const char* end_;
+  Handler& h_;
+};
+
+// The checks of sf::read_node_usage / require_* / optional_*, in its order, on the slots.
+struct Fields {
+  const Slot* slots;
+  const std::string& where;
+
+  // Assigns into `target` (reusing its buffer); false when absent or null.
+  bool string_into(Field f, std::string& target) const {
+    const Slot& s = slots[f];
+    if (s.state == State::kAbsent || s.state == State::kNull) return false;
+    if (s.state != State::kString) throw ParseError(where, cat("field \"", kFieldNames[f], "\" must be a string"));
+    target.assign(s.text);
+    return true;
+  }
+  void require_string(Field f, std::string& target) const {
+    if (!string_into(f, target)) throw ParseError(where, cat("missing string field \"", kFieldNames[f], "\""));
+  }
+  std::optional<double> optional_number(Field f) const {
+    const Slot& s = slots[f];
+    if (s.state == State::kAbsent || s.state == State::kNull) return std::nullopt;
+    if (s.state != State::kNumber) throw ParseError(where, cat("field \"", kFieldNames[f], "\" must be a number"));
+    return s.number;
+  }
+  double require_number(Field f) const {
+    const auto v = optional_number(f);
+    if (!v) throw ParseError(where, cat("missing number field \"", kFieldNames[f], "\""));
+    return *v;
+  }
+};
 
 }  // namespace
 
@@ -65,30 +473,95 @@ std::string canonical_time(Clock::time_point t) {
   return format_rfc3339(t, ms % 1000 != 0);
 }
 
-bool parse_usage_line(std::string_view line, const std::string& where, rapidjson::Document& doc, UsageLine& out,
-                      bool truncated) {
-  if (trim(line).empty()) return false;
-  // Iterative: a line of a million '[' must be an error, not a stack overflow.
-  doc.Parse<rapidjson::kParseIterativeFlag>(line.data(), line.size());
-  if (doc.HasParseError()) {
-    throw ParseError(where, cat("invalid JSON at column ", doc.GetErrorOffset() + 1,
+bool parse_usage_line(std::string_view text, const std::string& where, UsageLine& out, bool truncated,
+                      bool use_fast_scanner) {
+  if (trim(text).empty()) return false;
+  out.text.assign(text.data(), text.size());  // the line as it came: raw values are views into it
+  out.extra.clear();
+  out.where = where;
+  out.has_window = false;
+
+  thread_local std::vector<std::string> string_store;
+  std::optional<Handler> h;
+  h.emplace(out);
+  h->strings.swap(string_store);
+  h->strings.reserve(kFieldCount);  // slots view these strings: they must never move
+  rapidjson::ParseResult ok;
+  // The scanner reads words little-endian; elsewhere RapidJSON reads every line.
+  constexpr bool kLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+  if (!kLittleEndian || !use_fast_scanner || !FastScanner(out.text, *h).run()) {
+    // RapidJSON, with a fresh handler. Parsed in place on a copy (strings are unescaped where
+    // they lie, no per-string buffer); stream offsets are the same in both copies.
+    std::vector<std::string> strings;
+    strings.swap(h->strings);
+    out.extra.clear();
+    h.emplace(out);
+    h->strings.swap(strings);
+    thread_local std::string scratch;
+    scratch.assign(text.data(), text.size());
+    LiveInsituStream stream(scratch.data());
+    h->ss = &stream;
+    rapidjson::Reader reader;
+    ok = reader.Parse<rapidjson::kParseInsituFlag>(stream, *h);
+    h->ss = nullptr;
+  }
+  Handler& handler = *h;
+  handler.strings.swap(string_store);
+  out.usage.labels.resize(handler.label_count);
+  if (!ok) {
+    if (handler.too_deep) throw ParseError(where, cat("JSON nested deeper than ", kMaxDepth, " levels"));
+    if (handler.not_object) throw ParseError(where, "expected a JSON object on this line");
+    // NUL bytes end the string stream early: report them as what they are.
+    const bool nul = std::memchr(text.data(), '\0', text.size()) != nullptr && ok.Offset() >= std::strlen(out.text.c_str());
+    throw ParseError(where, cat("invalid JSON at column ", ok.Offset() + 1, ": ",
+                                nul ? "a NUL byte" : rapidjson::GetParseError_En(ok.Code()),
                                 truncated ? " (the input ends in the middle of this line: was its writer stopped?)" : "",
                                 "; every line must be one complete node_usage JSON object"));
   }
-  if (!doc.IsObject()) throw ParseError(where, "expected a JSON object on this line");
-  const rapidjson::Value* kind = find_member(doc, "kind");
-  if (kind == nullptr) throw ParseError(where, "missing field \"kind\"; node_usage lines carry \"kind\":\"node_usage\"");
-  if (!kind->IsString()) throw ParseError(where, "field \"kind\" must be a string");
-  if (std::string_view(kind->GetString(), kind->GetStringLength()) != "node_usage") {
-    log::debug(cat(where, ": skipping a line of kind \"", kind->GetString(), "\""));
+  if (std::strlen(out.text.c_str()) != out.text.size())
+    throw ParseError(where, cat("invalid JSON at column ", std::strlen(out.text.c_str()) + 1,
+                                ": a NUL byte; every line must be one complete node_usage JSON object"));
+  const Slot* s = handler.slots;
+  if (s[kKind].state == State::kAbsent || s[kKind].state == State::kNull)
+    throw ParseError(where, "missing field \"kind\"; node_usage lines carry \"kind\":\"node_usage\"");
+  if (s[kKind].state != State::kString) throw ParseError(where, "field \"kind\" must be a string");
+  if (s[kKind].text != "node_usage") {
+    if (log::level() >= log::Level::kDebug)
+      log::debug(cat(where, ": skipping a line of kind \"", s[kKind].text, "\""));
     return false;
   }
 
-  out.usage = read_node_usage(doc, where);
-  out.where = where;
-  out.input = &doc;
-  out.has_window = false;
+  // As sf::read_node_usage, field by field.
+  const Fields f{s, where};
   NodeUsage& u = out.usage;
+  f.require_string(kNode, u.node);
+  if (!f.string_into(kSource, u.source)) u.source.clear();
+  f.require_string(kWindowStart, u.window_start);
+  f.require_string(kWindowEnd, u.window_end);
+  std::string error;
+  if (f.string_into(kError, error)) u.error = std::move(error);
+  else u.error.reset();
+  if (s[kLabels].state != State::kAbsent && s[kLabels].state != State::kNull && s[kLabels].state != State::kObject)
+    throw ParseError(where, "field \"labels\" must be an object of strings");
+  if (!handler.label_error.empty()) throw ParseError(where, handler.label_error);
+  if (u.error) {
+    u.cpu_cores = u.memory_bytes = u.memory_used_bytes = u.filesystem_bytes = u.filesystem_used_bytes = u.gpus = 0;
+    u.cpu_busy_cores.reset();
+    u.network_receive_bytes.reset();
+    u.network_transmit_bytes.reset();
+  } else {
+    u.cpu_cores = f.require_number(kCpuCores);
+    u.cpu_busy_cores = f.optional_number(kCpuBusyCores);
+    u.memory_bytes = f.require_number(kMemoryBytes);
+    u.memory_used_bytes = f.optional_number(kMemoryUsedBytes).value_or(0);
+    u.filesystem_bytes = f.optional_number(kFilesystemBytes).value_or(0);
+    u.filesystem_used_bytes = f.optional_number(kFilesystemUsedBytes).value_or(0);
+    u.network_receive_bytes = f.optional_number(kNetworkReceiveBytes);
+    u.network_transmit_bytes = f.optional_number(kNetworkTransmitBytes);
+    u.gpus = f.optional_number(kGpus).value_or(0);
+  }
+
+  // Beyond the contract: what pricing needs.
   if (u.node.empty()) throw ParseError(where, "field \"node\" is empty; every line names its node");
   if (has_control_chars(u.node)) throw ParseError(where, "field \"node\" holds control characters");
   if (has_control_chars(u.source)) throw ParseError(where, "field \"source\" holds control characters");
@@ -123,35 +596,17 @@ bool parse_usage_line(std::string_view line, const std::string& where, rapidjson
   return true;
 }
 
-// One memory pool reused for every line: a Document per line would otherwise allocate afresh.
-// Values in a MemoryPoolAllocator are never freed one by one (kNeedFree is false), so clearing
-// the pool after the root was reset to null is safe, and the parse stack stays allocated.
-struct NodeUsageReader::Pool {
-  char value_buffer[64 << 10];
-  rapidjson::MemoryPoolAllocator<> values{value_buffer, sizeof value_buffer};
-  rapidjson::Document doc{&values};
-  std::string where;
+NodeUsageReader::NodeUsageReader(const std::string& path_or_dash) : reader_(path_or_dash) {}
 
-  rapidjson::Document& fresh() {
-    doc.SetNull();
-    values.Clear();
-    return doc;
-  }
-};
-
-NodeUsageReader::NodeUsageReader(const std::string& path_or_dash)
-    : reader_(path_or_dash), pool_(std::make_unique<Pool>()) {}
-
-NodeUsageReader::NodeUsageReader(int fd, std::string source)
-    : reader_(fd, std::move(source)), pool_(std::make_unique<Pool>()) {}
-
-NodeUsageReader::~NodeUsageReader() = default;
+NodeUsageReader::NodeUsageReader(int fd, std::string source) : reader_(fd, std::move(source)) {}
 
 bool NodeUsageReader::next(UsageLine& out) {
   std::string_view line;
   while (reader_.next(line)) {
-    pool_->where = reader_.where();
-    if (parse_usage_line(line, pool_->where, pool_->fresh(), out, reader_.last_line_unterminated())) return true;
+    where_.assign(reader_.source());
+    where_ += ':';
+    where_ += std::to_string(reader_.line_number());
+    if (parse_usage_line(line, where_, out, reader_.last_line_unterminated())) return true;
     if (!trim(line).empty()) ++skipped_;
   }
   return false;

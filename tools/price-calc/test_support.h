@@ -28,13 +28,12 @@ inline CostRow row(const std::string& node, const std::string& start, const std:
   const std::string line = R"({"kind":"node_usage","node":")" + node + R"(","source":"http://)" + node +
                            R"(:9100/metrics","window_start":")" + start + R"(","window_end":")" + end + "\"," +
                            figures + "}";
-  rapidjson::Document doc;
   UsageLine u;
-  REQUIRE(parse_usage_line(line, "t:1", doc, u));
+  REQUIRE(parse_usage_line(line, "t:1", u));
   CostRow r;
   Unpriced un;
   REQUIRE(price_usage(u, prices(), CostOptions{}, r, un));
-  r.input = nullptr;  // the document dies here
+  r.extra = nullptr;  // the line dies here
   return r;
 }
 
