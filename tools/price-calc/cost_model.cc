@@ -41,7 +41,8 @@ PriceSet choose_price_set(const Pricing& pricing, const LabelList& labels, doubl
     if (price) set.gpu_price = *price;
     else set.problem = cat("GPU node (", format_number(set.gpu_count), " GPU) but the price list has no GPU price");
   }
-  set.name = std::string("default") + (set.spot ? ",spot" : "") + (set.gpu ? ",gpu" : "");
+  static const std::string_view names[2][2] = {{"default", "default,gpu"}, {"default,spot", "default,spot,gpu"}};
+  set.name = names[set.spot][set.gpu];
   return set;
 }
 

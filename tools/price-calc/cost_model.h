@@ -20,6 +20,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/contracts.h"
 #include "common/time_util.h"
@@ -32,7 +33,7 @@ constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 constexpr double kHoursPerDay = 24.0;
 
 struct PriceSet {
-  std::string name = "default";  // OpenCost's price key: default, default,spot, default,gpu
+  std::string_view name = "default";  // OpenCost's price key: default, default,spot, default,gpu
   bool spot = false;
   bool gpu = false;
   double cpu = 0;        // per core-hour

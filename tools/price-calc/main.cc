@@ -108,7 +108,8 @@ int run_price(int argc, char** argv) {
       "its hourly rate and projections are shown. --period 1h prices each line for the UTC hour holding it.\n"
       "Formulas (OpenCost): CPU = cores x CPU x h x (1-D); RAM = bytes/1024^3 x RAM x h x (1-D);\n"
       "GPU = gpus x GPU x h; storage = filesystem bytes/1024^3 x storage x h; D = 1-(1-discount)(1-negotiated).\n"
-      "Price list: --pricing, else ./opencost/pricing.json, else " + installed_pricing_path() + ".\n"
+      "Price list: --pricing, else ./opencost/pricing.json, else ../share/sovereign-finops/pricing.json beside\n"
+      "the binary, else " + installed_pricing_path() + ".\n"
       "See docs/price-calc.md.",
       "  scrape-nodes --interval 10s http://127.0.0.1:9100/metrics | price-calc\n"
       "  price-calc --format html -o costs.html usage.jsonl\n"

@@ -149,7 +149,7 @@ enum class State { kAbsent, kNull, kString, kNumber, kObject, kOther };
 struct Slot {
   State state = State::kAbsent;
   double number = 0;
-  std::string_view text;  // kString: a view into the handler's string store
+  std::string_view text;  // kString: a view into the line (or its in-place parsed copy)
 };
 
 // Fills slots for the contract's fields (first occurrence wins, as FindMember), labels, and
@@ -164,8 +164,6 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
 
   UsageLine& line;
   Slot slots[kFieldCount];
-  std::vector<std::string> strings;  // storage for string values the slots point to
-  size_t string_count = 0;
   int depth = 0;
   Field field = kUnknown;  // the depth-1 member being read
   bool first_occurrence = false;
@@ -177,13 +175,8 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
   std::string label_error;     // first non-string label
   bool too_deep = false;
   bool not_object = false;
+  bool used_rapidjson = false;
 
-  std::string_view keep(const char* s, size_t n) {
-    if (string_count == strings.size()) strings.emplace_back();
-    std::string& slot = strings[string_count++];
-    slot.assign(s, n);
-    return slot;
-  }
   // A scalar or the end of a container at depth 1 finishes the member.
   void finish_member() {
     if (field == kUnknown && depth == 1)
@@ -225,8 +218,8 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
   bool Uint64(uint64_t v) { return scalar(State::kNumber, static_cast<double>(v)); }
   bool Double(double v) { return scalar(State::kNumber, v); }
   bool String(const char* s, rapidjson::SizeType n, bool) {
-    const bool wanted = (depth == 1 && field != kUnknown && first_occurrence);
-    return scalar(State::kString, 0, wanted ? keep(s, n) : std::string_view(s, n));
+    // Both readers hand over views into a buffer that lives until the line is done.
+    return scalar(State::kString, 0, std::string_view(s, n));
   }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     if (depth == 1) {
@@ -481,32 +474,26 @@ bool parse_usage_line(std::string_view text, const std::string& where, UsageLine
   out.where = where;
   out.has_window = false;
 
-  thread_local std::vector<std::string> string_store;
   std::optional<Handler> h;
   h.emplace(out);
-  h->strings.swap(string_store);
-  h->strings.reserve(kFieldCount);  // slots view these strings: they must never move
   rapidjson::ParseResult ok;
   // The scanner reads words little-endian; elsewhere RapidJSON reads every line.
   constexpr bool kLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
   if (!kLittleEndian || !use_fast_scanner || !FastScanner(out.text, *h).run()) {
     // RapidJSON, with a fresh handler. Parsed in place on a copy (strings are unescaped where
     // they lie, no per-string buffer); stream offsets are the same in both copies.
-    std::vector<std::string> strings;
-    strings.swap(h->strings);
     out.extra.clear();
     h.emplace(out);
-    h->strings.swap(strings);
     thread_local std::string scratch;
     scratch.assign(text.data(), text.size());
     LiveInsituStream stream(scratch.data());
     h->ss = &stream;
+    h->used_rapidjson = true;
     rapidjson::Reader reader;
     ok = reader.Parse<rapidjson::kParseInsituFlag>(stream, *h);
     h->ss = nullptr;
   }
   Handler& handler = *h;
-  handler.strings.swap(string_store);
   out.usage.labels.resize(handler.label_count);
   if (!ok) {
     if (handler.too_deep) throw ParseError(where, cat("JSON nested deeper than ", kMaxDepth, " levels"));
@@ -518,7 +505,9 @@ bool parse_usage_line(std::string_view text, const std::string& where, UsageLine
                                 truncated ? " (the input ends in the middle of this line: was its writer stopped?)" : "",
                                 "; every line must be one complete node_usage JSON object"));
   }
-  if (std::strlen(out.text.c_str()) != out.text.size())
+  // The fast scanner refuses NUL bytes; RapidJSON's string stream stops at one: a line that
+  // parsed up to a NUL is still not one complete object.
+  if (h->used_rapidjson && std::memchr(out.text.data(), '\0', out.text.size()) != nullptr)
     throw ParseError(where, cat("invalid JSON at column ", std::strlen(out.text.c_str()) + 1,
                                 ": a NUL byte; every line must be one complete node_usage JSON object"));
   const Slot* s = handler.slots;

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -538,15 +539,32 @@ Pricing load_pricing(const std::string& path, PriceUnit unit) {
 
 std::string installed_pricing_path() { return std::string(SF_PC_DATADIR) + "/pricing.json"; }
 
+namespace {
+// <dir of the running binary>/../share/sovereign-finops/pricing.json: an installation moved or
+// installed with another --prefix than the one configured still finds its price list.
+std::string beside_binary_pricing_path() {
+  char buffer[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+  if (n <= 0) return {};
+  std::string exe(buffer, static_cast<size_t>(n));
+  const size_t slash = exe.rfind('/');
+  if (slash == std::string::npos) return {};
+  return exe.substr(0, slash) + "/../share/sovereign-finops/pricing.json";
+}
+}  // namespace
+
 std::string resolve_pricing_path(const std::optional<std::string>& flag) {
   if (flag) return *flag;
   struct stat st {};
   const std::string local = "opencost/pricing.json";
   if (::stat(local.c_str(), &st) == 0) return local;
+  const std::string beside = beside_binary_pricing_path();
+  if (!beside.empty() && ::stat(beside.c_str(), &st) == 0) return beside;
   const std::string installed = installed_pricing_path();
   if (::stat(installed.c_str(), &st) == 0) return installed;
-  throw UsageError(cat("no price list found: tried ", local, " (relative to the working directory) and ", installed,
-                       "; pass --pricing FILE or run from the project root"));
+  throw UsageError(cat("no price list found: tried ", local, " (relative to the working directory)",
+                       beside.empty() ? std::string() : ", " + beside, " and ", installed,
+                       "; pass --pricing FILE, run from the project root, or make install"));
 }
 
 }  // namespace sf::pc
