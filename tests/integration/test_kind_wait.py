@@ -196,9 +196,10 @@ class WorkloadsTest(KindWaitCase):
     def test_all_conditions_must_hold_at_the_same_moment(self):
         emu = self.emulator([H.node("kind-control-plane", single_node=True),
                              H.deployment("apps", "web", replicas=2, updated=1, available=1)])
-        # 1 s: the node goes NotReady, then the deployment completes (two events, in that order).
-        emu.schedule(1, "apply", objects=[H.node("kind-control-plane", single_node=True, ready=False),
-                                          H.deployment("apps", "web", replicas=2)])
+        # 0.8 s: the node goes NotReady; 1.2 s: the deployment completes. (Separate moments: the
+        # two arrive on separate watch streams, which carry no ordering between them.)
+        emu.schedule(0.8, "apply", object=H.node("kind-control-plane", single_node=True, ready=False))
+        emu.schedule(1.2, "apply", object=H.deployment("apps", "web", replicas=2))
         # 2.5 s: the node is back.
         emu.schedule(2.5, "apply", object=H.node("kind-control-plane", single_node=True))
         r = run(["--kubeconfig", self.kubeconfig(emu), "--for", "nodes=1", "--for", "deployment/apps/web",
