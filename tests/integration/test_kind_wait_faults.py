@@ -1,6 +1,7 @@
 """kind-wait under faults injected by the API emulator: server down at start, connection reset
 and truncation mid-watch, 410 Expired and re-LIST, outages, 5xx/429, TLS CA mismatch (never an
 insecure fallback), expired client certificate and bad tokens, timeout accuracy."""
+# ctest: serial  (timeout accuracy and reconnect timings are asserted)
 import os
 import sys
 import time
