@@ -15,7 +15,7 @@ std::string b(bool v) { return v ? "true" : "false"; }
 
 class CsvSink : public Sink {
  public:
-  explicit CsvSink(std::FILE* out) : out_(out) {
+  CsvSink(std::FILE* out, std::string currency) : out_(out), currency_(std::move(currency)) {
     line_.clear();
     csv::append_record(line_, csv_columns());
     std::fwrite(line_.data(), 1, line_.size(), out_);
@@ -119,6 +119,8 @@ std::vector<std::string> csv_fields(const Unpriced& u, const std::string& curren
   return fields;
 }
 
-std::unique_ptr<Sink> make_csv_sink(std::FILE* out) { return std::make_unique<CsvSink>(out); }
+std::unique_ptr<Sink> make_csv_sink(std::FILE* out, const std::string& currency) {
+  return std::make_unique<CsvSink>(out, currency);
+}
 
 }  // namespace sf::pc

@@ -16,6 +16,6 @@ std::vector<std::string> csv_fields(const CostRow& row);
 std::vector<std::string> csv_fields(const Unpriced& row, const std::string& currency);
 std::string labels_to_json(const LabelList& labels);
 
-std::unique_ptr<Sink> make_csv_sink(std::FILE* out);
+std::unique_ptr<Sink> make_csv_sink(std::FILE* out, const std::string& currency = "");
 
 }  // namespace sf::pc

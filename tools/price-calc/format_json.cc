@@ -70,7 +70,7 @@ bool written_here(std::string_view name) {
 
 class JsonSink : public Sink {
  public:
-  explicit JsonSink(std::FILE* out) : out_(out) {}
+  JsonSink(std::FILE* out, std::string currency) : out_(out), currency_(std::move(currency)) {}
   void row(const CostRow& r) override {
     currency_ = r.currency;
     line_.clear();
@@ -265,7 +265,9 @@ void append_summary_json(std::string& out, const Totals& t) {
   o.close();
 }
 
-std::unique_ptr<Sink> make_json_sink(std::FILE* out) { return std::make_unique<JsonSink>(out); }
+std::unique_ptr<Sink> make_json_sink(std::FILE* out, const std::string& currency) {
+  return std::make_unique<JsonSink>(out, currency);
+}
 std::unique_ptr<Sink> make_summary_sink(std::FILE* out) { return std::make_unique<SummarySink>(out); }
 
 }  // namespace sf::pc

@@ -26,7 +26,7 @@ void append_row_json(std::string& out, const CostRow& row);
 void append_unpriced_json(std::string& out, const Unpriced& row, const std::string& currency);
 void append_summary_json(std::string& out, const Totals& totals);
 
-std::unique_ptr<Sink> make_json_sink(std::FILE* out);
+std::unique_ptr<Sink> make_json_sink(std::FILE* out, const std::string& currency = "");
 std::unique_ptr<Sink> make_summary_sink(std::FILE* out);
 
 }  // namespace sf::pc

@@ -16,8 +16,8 @@ const std::vector<std::string>& format_names() {
 
 std::unique_ptr<Sink> make_sink(std::string_view format, std::FILE* out, const SinkOptions& options) {
   if (format == "table") return make_table_sink(out, options);
-  if (format == "json") return make_json_sink(out);
-  if (format == "csv") return make_csv_sink(out);
+  if (format == "json") return make_json_sink(out, options.currency);
+  if (format == "csv") return make_csv_sink(out, options.currency);
   if (format == "focus") return make_focus_sink(out, options);
   if (format == "html") return make_html_sink(out, options);
   if (format == "summary") return make_summary_sink(out);

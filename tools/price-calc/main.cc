@@ -153,7 +153,9 @@ int run_price(int argc, char** argv) {
   const std::string format = choose_format(vm, output_path);
   NodeUsageReader reader(vm["input"].as<std::string>());
   Output output(output_path);
-  auto sink = make_sink(format, output.stream(), sink_options(vm, pricing.cluster_name, "prices from " + pricing_path));
+  SinkOptions options = sink_options(vm, pricing.cluster_name, "prices from " + pricing_path);
+  options.currency = pricing.currency;
+  auto sink = make_sink(format, output.stream(), options);
   std::unique_ptr<LedgerWriter> ledger;
   if (ledger_path) ledger = std::make_unique<LedgerWriter>(*ledger_path);
 

@@ -28,6 +28,7 @@ struct SinkOptions {
   std::string provider_name = "Self-hosted";  // FOCUS ProviderName, PublisherName, InvoiceIssuerName
   std::string source_note;  // where the figures come from ("prices from X"), shown by table and html
   bool color = false;                      // table: ANSI colour
+  std::string currency;                    // the price list's, for rows without a price (failed nodes)
 };
 
 // table | json | csv | focus | html | summary
