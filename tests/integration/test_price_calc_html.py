@@ -74,8 +74,8 @@ class HtmlInChromium(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         if not os.access(CHROMIUM, os.X_OK):
-            raise AssertionError(f"{CHROMIUM} is missing: the HTML report is tested in a real browser; install "
-                                 "Debian's chromium (scripts/install-deps.sh installs it)")
+            raise AssertionError(f"{CHROMIUM} is missing: the HTML report is tested in a real browser; run "
+                                 "scripts/install-deps.sh (it installs Debian's chromium)")
         cls.dir = tempfile.mkdtemp(prefix="pc-html-")
         lines = [usage(NODES[0]), usage(NODES[1], cpu_busy_cores=7.5, memory_used_bytes=30 * GIB),
                  usage(NODES[2], gpus=2, cpu_cores=16, memory_bytes=64 * GIB),
