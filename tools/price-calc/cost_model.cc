@@ -71,6 +71,23 @@ double total_efficiency(double cpu_eff, double cpu_cost, double ram_eff, double 
   return (ram_eff * ram_cost + cpu_eff * cpu_cost) / cost;
 }
 
+void derive_quantities(CostRow& r) {
+  const double keep = 1.0 - r.discount;
+  const double ram_gib = r.memory_bytes / kGiB;
+  const double fs_gib = r.storage_priced ? r.filesystem_bytes / kGiB : 0.0;
+  r.cpu_core_hours = r.cpu_cores * r.hours;
+  r.cpu_busy_core_hours = r.cpu_busy_cores * r.hours;
+  r.ram_gib_hours = ram_gib * r.hours;
+  r.ram_used_gib_hours = r.memory_used_bytes / kGiB * r.hours;
+  r.gpu_hours = r.gpu_count * r.hours;
+  r.storage_gib_hours = fs_gib * r.hours;
+  r.storage_used_gib_hours = r.storage_priced ? r.filesystem_used_bytes / kGiB * r.hours : 0.0;
+  r.cpu_hourly = r.cpu_cores * r.cpu_price * keep;
+  r.ram_hourly = ram_gib * r.ram_price * keep;
+  r.gpu_hourly = r.gpu_count * r.gpu_price;
+  r.storage_hourly = fs_gib * r.storage_price;
+}
+
 void finish_row(CostRow& r) {
   r.total_cost = r.cpu_cost + r.ram_cost + r.gpu_cost + r.storage_cost;
   const bool timed = r.hours > 0;
@@ -162,27 +179,13 @@ bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOption
   r.discount = pricing.combined_discount();
   const double keep = 1.0 - r.discount;
 
-  const double ram_gib = u.memory_bytes / kGiB;
-  const double fs_gib = r.storage_priced ? u.filesystem_bytes / kGiB : 0.0;
-  r.cpu_core_hours = u.cpu_cores * r.hours;
-  r.cpu_busy_core_hours = r.cpu_busy_cores * r.hours;
-  r.ram_gib_hours = ram_gib * r.hours;
-  r.ram_used_gib_hours = u.memory_used_bytes / kGiB * r.hours;
-  r.gpu_hours = set.gpu_count * r.hours;
-  r.storage_gib_hours = fs_gib * r.hours;
-  r.storage_used_gib_hours = r.storage_priced ? u.filesystem_used_bytes / kGiB * r.hours : 0.0;
-
+  derive_quantities(r);
   r.cpu_list_cost = r.cpu_price * r.cpu_core_hours;
   r.ram_list_cost = r.ram_price * r.ram_gib_hours;
   r.cpu_cost = r.cpu_list_cost * keep;
   r.ram_cost = r.ram_list_cost * keep;
   r.gpu_cost = r.gpu_price * r.gpu_hours;
   r.storage_cost = r.storage_price * r.storage_gib_hours;
-
-  r.cpu_hourly = u.cpu_cores * r.cpu_price * keep;
-  r.ram_hourly = ram_gib * r.ram_price * keep;
-  r.gpu_hourly = set.gpu_count * r.gpu_price;
-  r.storage_hourly = fs_gib * r.storage_price;
   finish_row(r);
   if (!std::isfinite(r.total_cost) || !std::isfinite(r.monthly_cost) || !std::isfinite(r.used_cost))
     throw ParseError(line.where, "the figures are too large to price (the cost overflows a double); check the line");

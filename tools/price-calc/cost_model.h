@@ -126,6 +126,10 @@ double total_efficiency(double cpu_eff, double cpu_cost, double ram_eff, double 
 bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOptions& options, CostRow& row,
                  Unpriced& unpriced);
 
+// Fills the resource-hours and the hourly rates from the capacity, usage, hours, prices and
+// discount already in `row` (the ledger rebuilds its rows with it too).
+void derive_quantities(CostRow& row);
+
 // Fills the figures derived from the resource costs: total, used (each resource's cost times
 // its utilisation, capped at 1), idle, efficiencies and projections. A zero-length window has
 // no resource-hours: its efficiencies come from the instantaneous figures and the rates.

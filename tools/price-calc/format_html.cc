@@ -24,15 +24,9 @@ struct NodeBar {
 
 std::string pct(const std::optional<double>& v) { return v ? format_fixed(*v * 100, 1) + " %" : "n/a"; }
 
-class HtmlSink : public Sink {
+class HtmlSink : public BufferedSink {
  public:
   HtmlSink(std::FILE* out, SinkOptions options) : out_(out), options_(std::move(options)) {}
-  void row(const CostRow& r) override {
-    CostRow copy = r;
-    copy.extra = nullptr;
-    rows_.push_back(std::move(copy));
-  }
-  void unpriced(const Unpriced& u) override { failed_.push_back(u); }
   void finish(const Totals& t) override;
 
  private:
@@ -40,8 +34,6 @@ class HtmlSink : public Sink {
 
   std::FILE* out_;
   SinkOptions options_;
-  std::vector<CostRow> rows_;
-  std::vector<Unpriced> failed_;
 };
 
 std::string HtmlSink::chart(const std::vector<NodeBar>& bars, bool by_resource, const std::string& unit,

@@ -17,22 +17,14 @@ std::string percent(const std::optional<double>& v) {
   return v ? format_fixed(*v * 100, 0) + "%" : std::string("n/a");
 }
 
-class TableSink : public Sink {
+class TableSink : public BufferedSink {
  public:
   TableSink(std::FILE* out, SinkOptions options) : out_(out), options_(std::move(options)) {}
-  void row(const CostRow& r) override {
-    CostRow copy = r;
-    copy.extra = nullptr;
-    rows_.push_back(std::move(copy));
-  }
-  void unpriced(const Unpriced& u) override { failed_.push_back(u); }
   void finish(const Totals& t) override;
 
  private:
   std::FILE* out_;
   SinkOptions options_;
-  std::vector<CostRow> rows_;
-  std::vector<Unpriced> failed_;
 };
 
 void TableSink::finish(const Totals& t) {

@@ -256,19 +256,7 @@ CostRow ledger_row(const std::vector<std::string>& f, const std::string& where) 
       r.labels.emplace_back(m.name.GetString(), m.value.GetString());
     }
   }
-  // Derived figures, as price_usage computed them.
-  const double keep = 1.0 - r.discount;
-  r.cpu_core_hours = r.cpu_cores * r.hours;
-  r.cpu_busy_core_hours = r.cpu_busy_cores * r.hours;
-  r.ram_gib_hours = r.memory_bytes / kGiB * r.hours;
-  r.ram_used_gib_hours = r.memory_used_bytes / kGiB * r.hours;
-  r.gpu_hours = r.gpu_count * r.hours;
-  r.storage_gib_hours = r.storage_priced ? r.filesystem_bytes / kGiB * r.hours : 0.0;
-  r.storage_used_gib_hours = r.storage_priced ? r.filesystem_used_bytes / kGiB * r.hours : 0.0;
-  r.cpu_hourly = r.cpu_cores * r.cpu_price * keep;
-  r.ram_hourly = r.memory_bytes / kGiB * r.ram_price * keep;
-  r.gpu_hourly = r.gpu_count * r.gpu_price;
-  r.storage_hourly = r.storage_priced ? r.filesystem_bytes / kGiB * r.storage_price : 0.0;
+  derive_quantities(r);  // resource-hours and rates, as price_usage computed them
   const double stored_used = r.used_cost, stored_idle = r.idle_cost, stored_hourly = r.hourly_cost;
   finish_row(r);  // efficiencies and projections
   r.used_cost = stored_used;

@@ -22,6 +22,21 @@ class Sink {
   virtual void finish(const Totals& totals) = 0;
 };
 
+// A sink that keeps every row until finish(): table and html size their columns and draw
+// their charts from all of them.
+class BufferedSink : public Sink {
+ public:
+  void row(const CostRow& row) override {
+    rows_.push_back(row);
+    rows_.back().extra = nullptr;  // points into the line being read: not kept
+  }
+  void unpriced(const Unpriced& row) override { failed_.push_back(row); }
+
+ protected:
+  std::vector<CostRow> rows_;
+  std::vector<Unpriced> failed_;
+};
+
 struct SinkOptions {
   std::string title = "Node costs";        // html
   std::string account = "local";           // FOCUS BillingAccountId/Name
