@@ -141,7 +141,12 @@ void configure(TransferState& state, const Options& options, const Request& requ
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, state.error_buffer);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+  if (!options.proxy.empty()) {
+    curl_easy_setopt(easy, CURLOPT_PROXY, options.proxy.c_str());
+    curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
+  } else {
+    curl_easy_setopt(easy, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+  }
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
   if (options.idle_timeout.count() > 0) {
@@ -214,6 +219,17 @@ bool is_tls_failure(CURLcode code) {
   return code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CONNECT_ERROR ||
          code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_ISSUER_ERROR ||
          code == CURLE_SSL_PINNEDPUBKEYNOTMATCH || code == CURLE_SSL_CLIENTCERT;
+}
+
+Failure classify(const TransferState& state, CURLcode code) {
+  if (state.over_cap || code == CURLE_FILESIZE_EXCEEDED) return Failure::kTooLarge;
+  if (code == CURLE_OPERATION_TIMEDOUT) return Failure::kTimeout;
+  if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY)
+    return Failure::kConnect;
+  if (is_tls_failure(code)) return Failure::kTls;
+  if (code == CURLE_GOT_NOTHING || code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_PARTIAL_FILE)
+    return Failure::kBroken;
+  return Failure::kOther;
 }
 
 // A transport failure as one sentence: what, where, what to do.
@@ -308,7 +324,8 @@ struct Client::Impl {
         std::this_thread::sleep_for(delay);
         continue;
       }
-      throw HttpError(attempt > 1 ? cat(message, " (after ", attempt, " attempts)") : message, 0, retryable);
+      throw HttpError(attempt > 1 ? cat(message, " (after ", attempt, " attempts)") : message, 0, retryable,
+                      classify(state, code));
     }
   }
 };

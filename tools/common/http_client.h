@@ -45,6 +45,9 @@ struct Options {
   std::string bearer_token;            // secret: sent as a header, never logged
   std::vector<std::string> headers;    // "Name: value"
   std::string user_agent;              // default "sovereign-finops/<version>"
+  // Proxy URL (http://, https://, socks5://; kubeconfig proxy-url). Empty: the environment's
+  // http(s)_proxy/no_proxy apply, except for loopback, which is never proxied.
+  std::string proxy;
 };
 
 struct Request {
@@ -64,17 +67,30 @@ struct Response {
   std::string header(const std::string& lower_name) const;
 };
 
+// What kind of transport failure it was, so callers decide without reading messages.
+enum class Failure {
+  kConnect,   // refused, unreachable, DNS
+  kTimeout,   // connect, idle or total limit reached
+  kTls,       // handshake or certificate verification failed (ours or theirs)
+  kBroken,    // connection reset or closed early, truncated body
+  kTooLarge,  // the body went past max_body_bytes
+  kHttp,      // an HTTP answer that the caller treats as an error (status() says which)
+  kOther,
+};
+
 // A failed transfer: `retryable` says whether trying again could help.
 class HttpError : public Error {
  public:
-  HttpError(const std::string& message, long status, bool retryable)
-      : Error(message, kExitFailed), status_(status), retryable_(retryable) {}
+  HttpError(const std::string& message, long status, bool retryable, Failure failure = Failure::kOther)
+      : Error(message, kExitFailed), status_(status), retryable_(retryable), failure_(failure) {}
   long status() const { return status_; }  // 0 when no HTTP answer arrived
   bool retryable() const { return retryable_; }
+  Failure failure() const { return failure_; }
 
  private:
   long status_;
   bool retryable_;
+  Failure failure_;
 };
 
 // Receives body bytes as they arrive (gzip already decoded). Throwing aborts the transfer and

@@ -57,12 +57,9 @@ std::shared_ptr<const ExecCredential> exec_credential(const RestConfig& config, 
 
 bool contains(const std::string& text, std::string_view what) { return text.find(what) != std::string::npos; }
 
-// http_client reports TLS failures in its message; OpenSSL alerts from the server about our
-// certificate arrive as receive errors after the handshake (TLS 1.3).
-bool is_tls_verification_failure(const http::HttpError& e) {
-  const std::string m = e.what();
-  return e.status() == 0 && contains(m, "TLS failed");
-}
+// OpenSSL alerts from the server about our certificate arrive as receive errors after the
+// handshake (TLS 1.3), so only their text tells them apart.
+bool is_tls_verification_failure(const http::HttpError& e) { return e.failure() == http::Failure::kTls; }
 bool is_client_certificate_rejected(const http::HttpError& e) {
   const std::string m = e.what();
   return e.status() == 0 && contains(m, "alert") &&
@@ -213,6 +210,7 @@ struct KubeClient::Impl {
     o.user_agent = options.user_agent;
     o.headers = config.headers;
     o.headers.push_back("Accept: application/json");
+    o.proxy = config.proxy_url;  // kubeconfig proxy-url, as client-go: every request goes through it
     if (!config.https()) return o;  // credentials only over TLS, as client-go
     o.tls = config.tls;
     if (exec) {
@@ -277,7 +275,7 @@ struct KubeClient::Impl {
                                      config.user_name, "\" (", config.origin, "): ", e.what(),
                                      ". Is it expired or from another cluster? Re-export the kubeconfig."),
                                  kExitUsage);
-        throw http::HttpError(describe_transport(e), e.status(), e.retryable());
+        throw http::HttpError(describe_transport(e), e.status(), e.retryable(), e.failure());
       }
       if (response.status == 401 && exec && attempt == 0) {
         log::debug("401 Unauthorized: running the exec credential plugin again");

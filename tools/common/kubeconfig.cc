@@ -812,16 +812,6 @@ RestConfig load_rest_config(const LoadOptions& options) {
         }
       }
       RestConfig rest = resolve(config, options.context);
-      if (!rest.proxy_url.empty()) {
-        std::string shown = rest.proxy_url;  // never log a password in user:password@host
-        const auto scheme_end = shown.find("://");
-        const auto at = shown.find('@');
-        if (scheme_end != std::string::npos && at != std::string::npos && at > scheme_end)
-          shown.replace(scheme_end + 3, at - scheme_end - 3, "***");
-        log::warn(cat(rest.origin, ": proxy-url ", shown,
-                      " is not supported by this build; connecting to ", rest.server,
-                      " directly (the https_proxy/no_proxy environment still applies)"));
-      }
       return rest;
     } catch (const KubeconfigError& e) {
       if (!e.transient() || Steady::now() >= deadline) throw;
