@@ -1,6 +1,8 @@
 #include "common/http_client.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -88,6 +90,22 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// Canceller hooks: every socket a cancellable transfer opens is registered, so cancel() can
+// shut it down and wake a thread blocked in it; progress checks catch the moments in between.
+int on_socket_opened(void* canceller, curl_socket_t fd, curlsocktype) {
+  static_cast<Canceller*>(canceller)->add_socket(fd);
+  return CURL_SOCKOPT_OK;
+}
+
+int on_socket_close(void* canceller, curl_socket_t fd) {
+  static_cast<Canceller*>(canceller)->remove_socket(fd);
+  return ::close(fd);
+}
+
+int on_progress(void* canceller, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<Canceller*>(canceller)->cancelled() ? 1 : 0;
+}
+
 void set_blob(CURL* easy, CURLoption option, const std::string& pem) {
   curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
   curl_easy_setopt(easy, option, &blob);
@@ -163,6 +181,16 @@ void configure(TransferState& state, const Options& options, const Request& requ
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, &state);
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  if (options.canceller) {
+    Canceller* c = options.canceller.get();
+    curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, on_socket_opened);
+    curl_easy_setopt(easy, CURLOPT_SOCKOPTDATA, c);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, on_socket_close);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, c);
+    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, c);
+    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+  }
 
   // TLS: verification on unless the user turned it off; 1.2 is the floor (as client-go).
   curl_easy_setopt(easy, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
@@ -222,6 +250,7 @@ bool is_tls_failure(CURLcode code) {
 }
 
 Failure classify(const TransferState& state, CURLcode code) {
+  if (state.options->canceller && state.options->canceller->cancelled()) return Failure::kCancelled;
   if (state.over_cap || code == CURLE_FILESIZE_EXCEEDED) return Failure::kTooLarge;
   if (code == CURLE_OPERATION_TIMEDOUT) return Failure::kTimeout;
   if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY)
@@ -235,6 +264,7 @@ Failure classify(const TransferState& state, CURLcode code) {
 // A transport failure as one sentence: what, where, what to do.
 std::string describe_failure(const TransferState& state, CURLcode code, const Request& request) {
   const std::string where = cat(request.method, " ", request.url);
+  if (state.options->canceller && state.options->canceller->cancelled()) return cat(where, ": cancelled");
   const std::string detail = state.error_buffer[0] != '\0' ? state.error_buffer : curl_easy_strerror(code);
   if (state.over_cap)
     return cat(where, ": response larger than the ", state.options->max_body_bytes,
@@ -269,6 +299,23 @@ milliseconds retry_after(const Response& response, const Options& options, milli
 
 }  // namespace
 
+void Canceller::cancel() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  cancelled_ = true;
+  for (const int fd : sockets_) ::shutdown(fd, SHUT_RDWR);
+}
+
+void Canceller::add_socket(int fd) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  sockets_.insert(fd);
+  if (cancelled_) ::shutdown(fd, SHUT_RDWR);
+}
+
+void Canceller::remove_socket(int fd) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  sockets_.erase(fd);
+}
+
 std::string Response::header(const std::string& lower_name) const {
   const auto it = headers.find(lower_name);
   return it == headers.end() ? std::string() : it->second;
@@ -299,6 +346,8 @@ struct Client::Impl {
     const auto start = std::chrono::steady_clock::now();
     const int attempts = retry ? std::max(1, options.max_attempts) : 1;
     for (int attempt = 1;; ++attempt) {
+      if (options.canceller && options.canceller->cancelled())
+        throw HttpError(cat(request.method, " ", request.url, ": cancelled"), 0, false, Failure::kCancelled);
       state.easy = easy.get();
       configure(state, options, request, on_chunk, &response);
       const CURLcode code = curl_easy_perform(easy.get());
@@ -316,7 +365,8 @@ struct Client::Impl {
         }
         return response;
       }
-      const bool retryable = is_retryable_code(code) && !state.over_cap;
+      const Failure failure = classify(state, code);
+      const bool retryable = is_retryable_code(code) && !state.over_cap && failure != Failure::kCancelled;
       const std::string message = describe_failure(state, code, request);
       if (retryable && attempt < attempts) {
         const auto delay = backoff_delay(options, attempt);
@@ -325,7 +375,7 @@ struct Client::Impl {
         continue;
       }
       throw HttpError(attempt > 1 ? cat(message, " (after ", attempt, " attempts)") : message, 0, retryable,
-                      classify(state, code));
+                      failure);
     }
   }
 };
@@ -480,7 +530,8 @@ void MultiFetcher::run(std::vector<Transfer>& transfers, const std::function<voi
         t.ok = false;
         t.error = describe_failure(state, code, t.request);
         if (done->attempt > 1) t.error += cat(" (after ", done->attempt, " attempts)");
-        retry = is_retryable_code(code) && !state.over_cap && done->attempt < max_attempts;
+        retry = is_retryable_code(code) && !state.over_cap && done->attempt < max_attempts &&
+                classify(state, code) != Failure::kCancelled;
       }
       if (retry) {
         const auto delay = t.ok ? retry_after(t.response, options, backoff_delay(options, done->attempt))

@@ -11,6 +11,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
+#include <atomic>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +35,23 @@ struct TlsConfig {
   std::string server_name;          // kubeconfig tls-server-name: verify (and SNI) against this
 };
 
+// Ends transfers from another thread at once, even one blocked on a quiet stream: cancel()
+// shuts down the sockets of every transfer that uses it. Share one between the clients of a
+// wait, cancel it when the wait is over, then join their threads.
+class Canceller {
+ public:
+  void cancel();
+  bool cancelled() const { return cancelled_.load(); }
+  // Used by the transfer machinery: sockets opened and closed under this canceller.
+  void add_socket(int fd);
+  void remove_socket(int fd);
+
+ private:
+  std::atomic<bool> cancelled_{false};
+  std::mutex mutex_;
+  std::set<int> sockets_;
+};
+
 struct Options {
   milliseconds connect_timeout{5'000};
   milliseconds total_timeout{30'000};  // whole transfer; 0 = none (streams use the idle limit)
@@ -48,6 +68,7 @@ struct Options {
   // Proxy URL (http://, https://, socks5://; kubeconfig proxy-url). Empty: the environment's
   // http(s)_proxy/no_proxy apply, except for loopback, which is never proxied.
   std::string proxy;
+  std::shared_ptr<Canceller> canceller;  // optional: lets another thread end the transfers
 };
 
 struct Request {
@@ -75,6 +96,7 @@ enum class Failure {
   kBroken,    // connection reset or closed early, truncated body
   kTooLarge,  // the body went past max_body_bytes
   kHttp,      // an HTTP answer that the caller treats as an error (status() says which)
+  kCancelled, // Canceller::cancel() ended it
   kOther,
 };
 

@@ -211,6 +211,7 @@ struct KubeClient::Impl {
     o.headers = config.headers;
     o.headers.push_back("Accept: application/json");
     o.proxy = config.proxy_url;  // kubeconfig proxy-url, as client-go: every request goes through it
+    o.canceller = options.canceller;
     if (!config.https()) return o;  // credentials only over TLS, as client-go
     o.tls = config.tls;
     if (exec) {

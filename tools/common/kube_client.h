@@ -59,6 +59,7 @@ struct ClientOptions {
   int max_attempts = 3;                   // for GET/LIST; watches never retry inside a call
   milliseconds exec_timeout{60'000};
   std::string user_agent;                 // default "sovereign-finops/<version>"
+  std::shared_ptr<http::Canceller> canceller;  // ends every request of this client at once
 };
 
 struct ListOptions {

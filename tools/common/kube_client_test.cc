@@ -290,7 +290,7 @@ TEST_CASE("kube client: errors say what the server said and what to do", "[kube]
                              Catch::Contains("rejected the credentials of user \"tester\" from test kubeconfig"));
   }
   // Nothing listening: a transport error naming the server and the kubeconfig.
-  KubeClient nowhere(plain("http://127.0.0.1:1"), ClientOptions{std::chrono::milliseconds(500), std::chrono::milliseconds(1000), {}, 1, {}, {}});
+  KubeClient nowhere(plain("http://127.0.0.1:1"), ClientOptions{std::chrono::milliseconds(500), std::chrono::milliseconds(1000), {}, 1, {}, {}, nullptr});
   CHECK_THROWS_WITH(nowhere.list("/api/v1/nodes"),
                     Catch::Contains("API server http://127.0.0.1:1 (test kubeconfig)") && Catch::Contains("cannot connect"));
 }

@@ -93,10 +93,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int code = sf::cli::run_tool("kind-wait", [&] { return run(argc, argv); });
-  // Watch threads may still be blocked in a quiet stream (that is how the wait costs no CPU);
-  // end the process here instead of unwinding under them.
-  std::fflush(stdout);
-  std::fflush(stderr);
-  std::_Exit(code);
+  return sf::cli::run_tool("kind-wait", [&] { return run(argc, argv); });
 }

@@ -23,14 +23,14 @@ namespace {
 using Steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// One watched collection. Lives as long as the process: its thread may still be blocked in
-// a quiet watch stream when kind-wait exits (main ends the process without joining it).
+// One watched collection: its client, reflector and store, and the thread running it.
 struct Watched {
   std::string path;
   std::string resource;
   kube::Store store;
   std::unique_ptr<kube::KubeClient> client;
   std::unique_ptr<kube::Reflector> reflector;
+  std::thread thread;
 };
 
 struct Shared {
@@ -41,8 +41,9 @@ struct Shared {
   std::atomic<bool> stop{false};
 };
 
-kube::ClientOptions reflector_client_options() {
+kube::ClientOptions reflector_client_options(std::shared_ptr<http::Canceller> canceller = nullptr) {
   kube::ClientOptions o;
+  o.canceller = std::move(canceller);
   o.connect_timeout = milliseconds(5'000);
   o.request_timeout = milliseconds(30'000);
   o.max_attempts = 1;  // the reflector has its own backoff
@@ -119,41 +120,56 @@ std::string format_duration(milliseconds d) {
 int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FILE* out) {
   const auto start = Steady::now();
   const auto deadline = start + options.timeout;
-  // Never freed on purpose: the watch threads may outlive this function (see Watched).
-  auto* shared = new Shared;
+  Shared shared_state;
+  Shared* shared = &shared_state;
+  // Every reflector's requests share one canceller: when the wait is over, cancelling it wakes
+  // the threads blocked in quiet watch streams at once, so they can be joined.
+  auto canceller = std::make_shared<http::Canceller>();
 
   // One reflector per collection; targets that share one share its store.
-  std::map<std::string, Watched*> watched;
+  std::map<std::string, std::unique_ptr<Watched>> watched;
   std::vector<Watched*> of_target;
   for (const auto& t : options.targets) {
     const std::string path = t.collection();
     auto it = watched.find(path);
     if (it == watched.end()) {
-      auto* w = new Watched;
+      auto w = std::make_unique<Watched>();
       w->path = path;
       w->resource = t.resource();
-      w->client = std::make_unique<kube::KubeClient>(config, reflector_client_options());
+      w->client = std::make_unique<kube::KubeClient>(config, reflector_client_options(canceller));
       kube::ReflectorOptions ro;
       ro.path = path;
       w->reflector = std::make_unique<kube::Reflector>(*w->client, ro, w->store, shared->mutex, [shared] {
         shared->dirty = true;
         shared->changed.notify_all();
       });
-      it = watched.emplace(path, w).first;
+      it = watched.emplace(path, std::move(w)).first;
     }
-    of_target.push_back(it->second);
+    of_target.push_back(it->second.get());
   }
+  // Stops and joins the threads however this function is left (result, timeout, exception).
+  struct StopAndJoin {
+    Shared& shared;
+    http::Canceller& canceller;
+    std::map<std::string, std::unique_ptr<Watched>>& watched;
+    ~StopAndJoin() {
+      shared.stop = true;
+      canceller.cancel();
+      for (auto& [path, w] : watched)
+        if (w->thread.joinable()) w->thread.join();
+    }
+  } stop_and_join{shared_state, *canceller, watched};
   log::debug(cat("watching ", watched.size(), " collection(s) on ", config.server, " (", config.origin, ")"));
   for (auto& [path, w] : watched) {
-    std::thread([shared, w = w] {
+    w->thread = std::thread([shared, reflector = w->reflector.get()] {
       try {
-        w->reflector->run(shared->stop);
+        reflector->run(shared->stop);
       } catch (...) {
         std::lock_guard<std::mutex> lock(shared->mutex);
-        if (!shared->fatal) shared->fatal = std::current_exception();
+        if (!shared->stop && !shared->fatal) shared->fatal = std::current_exception();
         shared->changed.notify_all();
       }
-    }).detach();
+    });
   }
 
   log::Progress progress;
