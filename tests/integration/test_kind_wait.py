@@ -36,6 +36,7 @@ def clean_env(**extra):
 class Run:
     def __init__(self, rc, out, err, seconds):
         self.rc, self.out, self.err, self.seconds = rc, out, err, seconds
+        self.finished = time.monotonic()  # for "not before the scripted change" checks
 
     def lines(self):
         return [json.loads(line) for line in self.out.splitlines() if line.strip()]
@@ -100,11 +101,12 @@ class NodesTest(KindWaitCase):
     def test_nodes_turn_ready_after_two_seconds(self):
         emu = self.emulator(H.kind_cluster(workers=2, ready=False))
         kc = self.kubeconfig(emu)
+        t0 = time.monotonic()  # the script runs from here, whenever kind-wait starts
         emu.schedule(2, "apply", objects=[H.node("kind-control-plane"), H.node("kind-worker"),
                                           H.node("kind-worker2")])
         r = run(["--kubeconfig", kc, "--for", "nodes=3", "--timeout", "20s"])
         self.assertEqual(r.rc, 0, r)
-        self.assertGreaterEqual(r.seconds, 1.7, r)
+        self.assertGreaterEqual(r.finished - t0, 1.7, r)
         self.assertLess(r.seconds, 6, r)
         self.assertEqual(r.out, "", "stdout is for data only")
         self.assertIn("ready after", r.err)
@@ -157,6 +159,7 @@ class WorkloadsTest(KindWaitCase):
                              H.application("argocd", "root", sync="OutOfSync", health="Progressing",
                                            operation_phase="Running")])
         # 1 s: synced and healthy but the controller has not reconciled since the sync: not yet.
+        t0 = time.monotonic()  # the script runs from here, whenever kind-wait starts
         emu.schedule(1, "apply", object=H.application("argocd", "root", reconciled_at=H.rfc3339(now - 10),
                                                       finished_at=H.rfc3339(now)))
         # 2 s: reconciled after the sync finished: ready.
@@ -164,7 +167,7 @@ class WorkloadsTest(KindWaitCase):
                                                       finished_at=H.rfc3339(now)))
         r = run(["--kubeconfig", self.kubeconfig(emu), "--for", "application/argocd/root", "--timeout", "20s"])
         self.assertEqual(r.rc, 0, r)
-        self.assertGreaterEqual(r.seconds, 1.8, r)
+        self.assertGreaterEqual(r.finished - t0, 1.8, r)
         self.assertLess(r.seconds, 6, r)
 
     def test_application_degraded_times_out_with_health_message(self):
@@ -179,6 +182,7 @@ class WorkloadsTest(KindWaitCase):
 
     def test_crd_and_objects_that_do_not_exist_yet_are_waited_for(self):
         emu = self.emulator(H.kind_cluster(workers=0))
+        t0 = time.monotonic()  # the script runs from here, whenever kind-wait starts
         emu.schedule(1, "apply", object=argocd_crd())
         emu.schedule(1.5, "apply", objects=[H.namespace("argocd"), H.application("argocd", "root")])
         emu.schedule(2, "apply", object=H.deployment("argocd", "argocd-server", replicas=1))
@@ -186,7 +190,7 @@ class WorkloadsTest(KindWaitCase):
                  "--for", "application/argocd/root", "--for", "deployment/argocd/argocd-server",
                  "--timeout", "20s"])
         self.assertEqual(r.rc, 0, r)
-        self.assertGreaterEqual(r.seconds, 1.8, r)
+        self.assertGreaterEqual(r.finished - t0, 1.8, r)
         self.assertLess(r.seconds, 8, r)
         # The Applications collection answered 404 until the CRD existed: waited for, not an error.
         app_lists = self.lists(emu, "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications")
@@ -196,16 +200,20 @@ class WorkloadsTest(KindWaitCase):
     def test_all_conditions_must_hold_at_the_same_moment(self):
         emu = self.emulator([H.node("kind-control-plane", single_node=True),
                              H.deployment("apps", "web", replicas=2, updated=1, available=1)])
+        # kind-wait first, watching both; only then the script, so a slow start cannot skip it.
+        p = start(["--kubeconfig", self.kubeconfig(emu), "--for", "nodes=1", "--for", "deployment/apps/web",
+                   "--timeout", "30s"])
+        emu.wait_for_watchers(2, timeout=20)
+        scripted = time.monotonic()
         # 0.8 s: the node goes NotReady; 1.2 s: the deployment completes. (Separate moments: the
         # two arrive on separate watch streams, which carry no ordering between them.)
         emu.schedule(0.8, "apply", object=H.node("kind-control-plane", single_node=True, ready=False))
         emu.schedule(1.2, "apply", object=H.deployment("apps", "web", replicas=2))
         # 2.5 s: the node is back.
         emu.schedule(2.5, "apply", object=H.node("kind-control-plane", single_node=True))
-        r = run(["--kubeconfig", self.kubeconfig(emu), "--for", "nodes=1", "--for", "deployment/apps/web",
-                 "--timeout", "20s"])
+        r = finish(p)
         self.assertEqual(r.rc, 0, r)
-        self.assertGreaterEqual(r.seconds, 2.3, r)
+        self.assertGreaterEqual(time.monotonic() - scripted, 2.3, r)
 
     def test_deployment_mid_rollout_is_not_ready_even_if_available(self):
         # Available=True with an old replica still terminating (replicas > updated).
@@ -234,12 +242,13 @@ class WorkloadsTest(KindWaitCase):
 
     def test_every_application_of_a_namespace_and_expected_names(self):
         emu = self.emulator([argocd_crd(), H.application("argocd", "root")])
+        t0 = time.monotonic()  # the script runs from here, whenever kind-wait starts
         emu.schedule(1, "apply", object=H.application("argocd", "vault", health="Progressing"))
         emu.schedule(2, "apply", object=H.application("argocd", "vault"))
         r = run(["--kubeconfig", self.kubeconfig(emu), "--for", "applications/argocd=root,vault",
                  "--timeout", "20s", "-o", "jsonl"])
         self.assertEqual(r.rc, 0, r)
-        self.assertGreaterEqual(r.seconds, 1.8, r)
+        self.assertGreaterEqual(r.finished - t0, 1.8, r)
         cond = r.lines()[0]
         self.assertTrue(cond["ready"])
         self.assertEqual(sorted(o["name"] for o in cond["objects"]), ["root", "vault"])
