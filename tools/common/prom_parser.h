@@ -76,9 +76,10 @@ class Parser {
 
   void set_format(Format format) { format_ = format; }
   void set_help_handler(HelpHandler on_help) { on_help_ = std::move(on_help); }
-  // Optional: samples whose metric name the filter rejects are skipped right after the name,
-  // so their labels and value are not parsed (nor checked). Scrapers that need a handful of
-  // families out of hundreds use it to parse only those.
+  // Optional: samples (and HELP/TYPE lines) whose metric name the filter rejects are skipped
+  // right after the name, so their labels and value are not parsed (nor checked, beyond the
+  // name's first character). Scrapers that need a handful of families out of hundreds use it
+  // to parse only those; family_type is then reliable only for accepted families.
   using NameFilter = std::function<bool(std::string_view name)>;
   void set_name_filter(NameFilter filter) { name_filter_ = std::move(filter); }
 
@@ -105,6 +106,7 @@ class Parser {
   void process_line(const char* begin, size_t size);
   void parse_comment(const char* p, const char* end);
   void parse_sample(const char* p, const char* end);
+  bool rejected_by_filter(const char* p, const char* end) const;
   const char* parse_labels(const char* p, const char* end, bool store);
   int64_t parse_timestamp(const char* begin, const char* end);
   void set_family(std::string_view name);
