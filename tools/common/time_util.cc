@@ -34,6 +34,8 @@ namespace {
 
 bool read_int(std::string_view& text, size_t digits, int& out) {
   if (text.size() < digits) return false;
+  for (size_t i = 0; i < digits; ++i)
+    if (text[i] < '0' || text[i] > '9') return false;  // from_chars would take a sign
   const auto r = std::from_chars(text.data(), text.data() + digits, out);
   if (r.ec != std::errc() || r.ptr != text.data() + digits) return false;
   text.remove_prefix(digits);
@@ -59,6 +61,9 @@ Clock::time_point parse_rfc3339(std::string_view text, const std::string& where)
     return ParseError(where, cat("'", original, "' is not an RFC 3339 time; write it like 2026-11-26T07:00:00Z"));
   };
   if (!ok || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) throw fail();
+  // system_clock counts nanoseconds in 64 bits: years outside 1678-2261 do not fit.
+  if (year < 1970 || year > 2261)
+    throw ParseError(where, cat("'", original, "': year ", year, " is out of range (1970 to 2261)"));
   double fraction = 0;
   if (!text.empty() && text.front() == '.') {
     size_t n = 1;

@@ -20,3 +20,11 @@ TEST_CASE("bad times name where and show the format") {
   CHECK_THROWS_AS(sf::parse_rfc3339("2026-11-26T07:00:00", "t"), sf::ParseError);
   CHECK_THROWS_AS(sf::parse_rfc3339("2026-11-26T07:00:00Zjunk", "t"), sf::ParseError);
 }
+
+TEST_CASE("years are four digits without a sign and inside the clock's range") {
+  CHECK_THROWS_AS(sf::parse_rfc3339("-202-11-26T07:00:00Z", "t"), sf::ParseError);
+  CHECK_THROWS_WITH(sf::parse_rfc3339("9999-11-26T07:00:00Z", "t"), Catch::Contains("out of range"));
+  CHECK_THROWS_WITH(sf::parse_rfc3339("1900-01-01T00:00:00Z", "t"), Catch::Contains("out of range"));
+  CHECK(sf::format_rfc3339(sf::parse_rfc3339("2261-12-31T23:59:59Z", "t")) == "2261-12-31T23:59:59Z");
+  CHECK_THROWS_AS(sf::parse_rfc3339("2026-+1-26T07:00:00Z", "t"), sf::ParseError);
+}
