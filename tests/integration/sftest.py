@@ -116,6 +116,20 @@ class Prometheus(Process):
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def proc_cores():
+    """This machine's CPU count as the kernel lists it (cpuN lines of /proc/stat)."""
+    with open("/proc/stat") as f:
+        return sum(1 for line in f if line.startswith("cpu") and line[3].isdigit())
+
+
+def proc_memtotal_bytes():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no MemTotal in /proc/meminfo")
+
+
 def run(args, input=None, timeout=120, env=None):
     """Runs a command; returns CompletedProcess with text stdout/stderr."""
     return subprocess.run(args, input=input, capture_output=True, text=True, timeout=timeout, env=env)

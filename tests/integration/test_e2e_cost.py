@@ -19,19 +19,6 @@ PRICING = os.path.join(sftest.SOURCE_DIR, "opencost", "pricing.json")
 GIB = 1024 ** 3
 
 
-def proc_cores():
-    with open("/proc/stat") as f:
-        return sum(1 for line in f if line.startswith("cpu") and line[3].isdigit())
-
-
-def proc_memtotal_bytes():
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no MemTotal in /proc/meminfo")
-
-
 def hours_between(start, end):
     parse = lambda t: datetime.fromisoformat(t.replace("Z", "+00:00"))  # noqa: E731
     return (parse(end) - parse(start)).total_seconds() / 3600
@@ -93,8 +80,8 @@ class EndToEndCost(unittest.TestCase):
         [line] = sftest.json_lines(out)
         self.assertEqual(line["kind"], "node_cost")
         self.assertEqual(line["source"], exporter.url)
-        self.assertEqual(line["cpu_cores"], proc_cores())
-        self.assertEqual(line["memory_bytes"], proc_memtotal_bytes())
+        self.assertEqual(line["cpu_cores"], sftest.proc_cores())
+        self.assertEqual(line["memory_bytes"], sftest.proc_memtotal_bytes())
         self.assertGreater(line["hours"], 1.9 / 3600)
         self.assertLess(line["hours"], 10 / 3600)
         self.assertIsNotNone(line["cpu_busy_cores"])
@@ -111,7 +98,7 @@ class EndToEndCost(unittest.TestCase):
         self.assertEqual(line["hours"], 0)
         self.assertEqual(line["total_cost"], 0)
         self.assertIsNone(line["cpu_busy_cores"])
-        self.assertEqual(line["cpu_cores"], proc_cores())
+        self.assertEqual(line["cpu_cores"], sftest.proc_cores())
         self.check_costs(line)
         self.assertGreater(line["monthly_cost"], 0)
 
@@ -143,8 +130,8 @@ class EndToEndCost(unittest.TestCase):
             self.assertEqual(len(rows), 1)
             # One hour of this machine, unless the two scrapes straddled an hour boundary.
             self.assertIn(rows[0]["hours"], (1, 2))
-            self.assertEqual(rows[0]["cpu_cores"], proc_cores())
-            hourly = (proc_cores() * self.cpu + proc_memtotal_bytes() / GIB * self.ram) * (1 - self.discount)
+            self.assertEqual(rows[0]["cpu_cores"], sftest.proc_cores())
+            hourly = (sftest.proc_cores() * self.cpu + sftest.proc_memtotal_bytes() / GIB * self.ram) * (1 - self.discount)
             self.assertGreater(rows[0]["total_cost"], hourly * rows[0]["hours"] * 0.999)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)

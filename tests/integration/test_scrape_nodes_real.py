@@ -16,19 +16,6 @@ import sftest  # noqa: E402
 USER_HZ = os.sysconf("SC_CLK_TCK")
 
 
-def proc_cores():
-    with open("/proc/stat") as f:
-        return sum(1 for line in f if line.startswith("cpu") and line[3].isdigit())
-
-
-def proc_memtotal_bytes():
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no MemTotal in /proc/meminfo")
-
-
 def proc_busy_seconds():
     """Busy CPU seconds since boot, all CPUs: every mode but idle and iowait (as scrape-nodes)."""
     with open("/proc/stat") as f:
@@ -72,8 +59,8 @@ class RealNodeExporterTests(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         (line,) = sftest.json_lines(result.stdout)
         self.assertEqual(line["kind"], "node_usage")
-        self.assertEqual(line["cpu_cores"], proc_cores())
-        self.assertEqual(line["memory_bytes"], proc_memtotal_bytes())
+        self.assertEqual(line["cpu_cores"], sftest.proc_cores())
+        self.assertEqual(line["memory_bytes"], sftest.proc_memtotal_bytes())
         self.assertEqual(line["node"], os.uname().nodename)
         self.assertEqual(line["labels"], {"team": "a"})
         self.assertIsNone(line["cpu_busy_cores"])
@@ -122,7 +109,7 @@ class RealNodeExporterTests(unittest.TestCase):
         self.assertEqual(line["node"], "kind-worker")
         self.assertEqual(line["gpus"], 1)
         self.assertEqual(line["labels"], {"zone": "z1"})
-        self.assertEqual(line["cpu_cores"], proc_cores())
+        self.assertEqual(line["cpu_cores"], sftest.proc_cores())
 
 
 if __name__ == "__main__":
