@@ -2,18 +2,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "kind-wait/test_support.h"
+
 #include <string>
 
 using namespace sf::kw;
 
 namespace {
 
-rapidjson::Document json(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse(text.c_str());
-  REQUIRE_FALSE(doc.HasParseError());
-  return doc;
-}
+using sf::kw::testing::json;
 
 // A kind worker as the API shows it before the CNI is up, and after.
 const std::string kWorkerNotReady = R"({"kind":"Node","metadata":{"name":"kind-worker"},

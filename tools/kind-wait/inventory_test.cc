@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "kind-wait/test_support.h"
+
 #include <cstdio>
 #include <string>
 
@@ -12,12 +14,7 @@ using namespace sf;
 
 namespace {
 
-rapidjson::Document json(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse(text.c_str());
-  REQUIRE_FALSE(doc.HasParseError());
-  return doc;
-}
+using sf::kw::testing::json;
 
 // A kind control-plane with a GPU, shaped like the API's Node objects.
 const std::string kControlPlane = R"({"kind":"Node","apiVersion":"v1","metadata":{"name":"kind-control-plane",

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "kind-wait/test_support.h"
+
 #include "common/error.h"
 
 using namespace sf::kw;
@@ -9,12 +11,7 @@ using sf::kube::Store;
 
 namespace {
 
-rapidjson::Document json(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse(text.c_str());
-  REQUIRE_FALSE(doc.HasParseError());
-  return doc;
-}
+using sf::kw::testing::json;
 
 std::string node(const std::string& name, const std::string& ready) {
   return R"({"metadata":{"name":")" + name + R"("},"status":{"conditions":[{"type":"Ready","status":")" + ready +
