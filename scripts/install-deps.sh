@@ -7,7 +7,7 @@ set -euo pipefail
 build_packages=(
   build-essential cmake pkg-config
   libboost-program-options-dev rapidjson-dev libcurl4-openssl-dev libyaml-cpp-dev catch2
-  prometheus-node-exporter   # the embedded demo scrapes this machine's node-exporter
+  prometheus-node-exporter curl python3   # the embedded demo: start, probe and scrape node-exporter
 )
 test_packages=(
   prometheus                 # real peer: rate() cross-check; promtool for the parser bench
