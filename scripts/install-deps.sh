@@ -15,7 +15,6 @@ test_packages=(
   openssl curl jq nginx
   clang libclang-rt-14-dev   # libFuzzer and sanitizers
   chromium                   # renders price-calc's HTML report in tests
-  nodejs npm                 # manifest schema validation (kubernetes-models)
   time procps
 )
 
@@ -28,11 +27,6 @@ for p in "${want[@]}"; do
     missing+=("$p")
   fi
 done
-# node and npm may come from elsewhere on the image (nodesource, nvm): accept working commands.
-if command -v node >/dev/null && command -v npm >/dev/null; then
-  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
-fi
-read -r -a missing <<< "${missing[*]}"
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: everything is installed"
