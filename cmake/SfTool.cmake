@@ -1,0 +1,25 @@
+# sf_add_tool(NAME LIB): the layout every tools/<name>/ folder follows. Every *.cc except
+# main.cc and *_test.cc forms the library LIB (shared by the binary, its tests and fuzzers);
+# main.cc is the binary NAME (installed); the *_test.cc files beside the modules form the
+# Catch2 binary NAME_tests, one ctest test per TEST_CASE, labelled "unit".
+include(GNUInstallDirs)
+
+function(sf_add_tool name lib)
+  set(dir ${CMAKE_CURRENT_SOURCE_DIR})
+  file(GLOB sources CONFIGURE_DEPENDS ${dir}/*.cc)
+  file(GLOB tests CONFIGURE_DEPENDS ${dir}/*_test.cc)
+  list(REMOVE_ITEM sources ${tests} ${dir}/main.cc)
+
+  add_library(${lib} STATIC ${sources})
+  target_link_libraries(${lib} PUBLIC sf_common)
+
+  add_executable(${name} main.cc)
+  target_link_libraries(${name} PRIVATE ${lib})
+  install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+
+  add_executable(${name}_tests ${tests})
+  target_link_libraries(${name}_tests PRIVATE ${lib} Catch2::Catch2WithMain)
+  # g++ 12 false positive on inlined std::string concatenation in tests (GCC bug 105329).
+  target_compile_options(${name}_tests PRIVATE $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
+  catch_discover_tests(${name}_tests TEST_PREFIX "${name}." PROPERTIES LABELS unit)
+endfunction()
