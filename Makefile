@@ -19,7 +19,8 @@ BIN          := $(BUILD_DIR)/bin
         demo cost-report install clean
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@b=; n=; if [ -t 1 ] && [ -z "$$NO_COLOR" ]; then b=$$'\033[1m'; n=$$'\033[0m'; fi; \
+	  awk -v b="$$b" -v n="$$n" 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %s%-18s%s %s\n", b, $$1, n, $$2}' $(MAKEFILE_LIST)
 
 deps: ## install every missing Debian package (build, test peers, fuzzing)
 	@scripts/install-deps.sh all

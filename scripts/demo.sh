@@ -2,7 +2,8 @@
 # The embedded demo: no cluster needed. Starts this machine's node-exporter on a free loopback
 # port, scrapes it twice 5 s apart, and prices the result with opencost/pricing.json.
 set -euo pipefail
-bin=${SF_BIN_DIR:-build/bin}
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${SF_BIN_DIR:-$root/build/bin}
 exporter=$(command -v prometheus-node-exporter || true)
 [ -n "$exporter" ] || { echo "demo: prometheus-node-exporter is missing; run scripts/install-deps.sh" >&2; exit 2; }
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -16,7 +17,7 @@ done
 echo "demo: scraping this machine's node-exporter (127.0.0.1:$port), two samples 5 s apart" >&2
 if [ -x "$bin/price-calc" ]; then
   "$bin/scrape-nodes" --interval 5s "127.0.0.1:$port" --label demo=true | \
-    "$bin/price-calc" --pricing opencost/pricing.json --format table
+    "$bin/price-calc" --pricing "$root/opencost/pricing.json" --format table
 else
   "$bin/scrape-nodes" --interval 5s "127.0.0.1:$port" --label demo=true
 fi
