@@ -249,6 +249,7 @@ bool is_tls_failure(CURLcode code) {
          code == CURLE_SSL_PINNEDPUBKEYNOTMATCH || code == CURLE_SSL_CLIENTCERT;
 }
 
+// What kind of failure a finished transfer had; describe_failure words each kind.
 Failure classify(const TransferState& state, CURLcode code) {
   if (state.options->canceller && state.options->canceller->cancelled()) return Failure::kCancelled;
   if (state.over_cap || code == CURLE_FILESIZE_EXCEEDED) return Failure::kTooLarge;
@@ -264,22 +265,28 @@ Failure classify(const TransferState& state, CURLcode code) {
 // A transport failure as one sentence: what, where, what to do.
 std::string describe_failure(const TransferState& state, CURLcode code, const Request& request) {
   const std::string where = cat(request.method, " ", request.url);
-  if (state.options->canceller && state.options->canceller->cancelled()) return cat(where, ": cancelled");
   const std::string detail = state.error_buffer[0] != '\0' ? state.error_buffer : curl_easy_strerror(code);
-  if (state.over_cap)
-    return cat(where, ": response larger than the ", state.options->max_body_bytes,
-               "-byte cap; the server sent too much (raise the cap only if this is expected)");
-  if (code == CURLE_FILESIZE_EXCEEDED)
-    return cat(where, ": response announced more than the ", state.options->max_body_bytes, "-byte cap");
-  if (code == CURLE_OPERATION_TIMEDOUT)
-    return cat(where, ": timed out (", detail, "); is the server up and answering?");
-  if (code == CURLE_COULDNT_CONNECT)
-    return cat(where, ": cannot connect (", detail, "); is the server running and the address right?");
-  if (is_tls_failure(code))
-    return cat(where, ": TLS failed (", detail,
-               "); check the CA certificate and client certificate you configured, and the server's name");
-  if (code == CURLE_GOT_NOTHING || code == CURLE_RECV_ERROR || code == CURLE_PARTIAL_FILE)
-    return cat(where, ": connection broken (", detail, ")");
+  switch (classify(state, code)) {
+    case Failure::kCancelled:
+      return cat(where, ": cancelled");
+    case Failure::kTooLarge:
+      if (state.over_cap)
+        return cat(where, ": response larger than the ", state.options->max_body_bytes,
+                   "-byte cap; the server sent too much (raise the cap only if this is expected)");
+      return cat(where, ": response announced more than the ", state.options->max_body_bytes, "-byte cap");
+    case Failure::kTimeout:
+      return cat(where, ": timed out (", detail, "); is the server up and answering?");
+    case Failure::kConnect:
+      return cat(where, ": cannot connect (", detail, "); is the server running and the address right?");
+    case Failure::kTls:
+      return cat(where, ": TLS failed (", detail,
+                 "); check the CA certificate and client certificate you configured, and the server's name");
+    case Failure::kBroken:
+      return cat(where, ": connection broken (", detail, ")");
+    case Failure::kHttp:
+    case Failure::kOther:
+      break;
+  }
   return cat(where, ": ", detail);
 }
 
