@@ -71,11 +71,12 @@ variable "listen_address" {
   nullable    = false
 
   validation {
-    condition     = can(cidrhost("${var.listen_address}/32", 0))
+    condition     = can(regex("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$", var.listen_address)) && can(cidrhost("${var.listen_address}/32", 0))
     error_message = "listen_address must be an IPv4 address such as 127.0.0.1 (Docker's IPv6 port forwarding is unreliable, see kind's known issues)."
   }
   validation {
-    condition     = startswith(var.listen_address, "127.") || var.expose_to_network
+    # Judges IPv4 addresses only: anything else has its own message above.
+    condition     = !can(regex("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$", var.listen_address)) || startswith(var.listen_address, "127.") || var.expose_to_network
     error_message = "listen_address is not a loopback address: that opens the platform's UIs to the network. Set expose_to_network = true if you mean it."
   }
 }
@@ -97,7 +98,8 @@ variable "repository_path" {
     error_message = "repository_path must be an absolute path (starting with /): Docker resolves bind mounts on the host, not relative to this folder."
   }
   validation {
-    condition     = var.repository_path == null || try(fileexists("${var.repository_path}/.git/HEAD"), false)
+    # Judges absolute paths only: a relative one has its own message above.
+    condition     = var.repository_path == null || !startswith(coalesce(var.repository_path, "/"), "/") || try(fileexists("${var.repository_path}/.git/HEAD"), false)
     error_message = "repository_path must be an existing clone with a .git folder (no <path>/.git/HEAD found). A git worktree or a copy without .git cannot be served by the in-cluster Git server."
   }
 }

@@ -11,7 +11,7 @@ variable "kubeconfig_path" {
     error_message = "kubeconfig_path must be an absolute path."
   }
   validation {
-    condition     = try(fileexists(var.kubeconfig_path), false)
+    condition     = !startswith(var.kubeconfig_path, "/") || try(fileexists(var.kubeconfig_path), false)
     error_message = "kubeconfig_path names no file: run stage 1 (terraform/cluster) first, or point it at your cluster's kubeconfig."
   }
 }
@@ -32,7 +32,7 @@ variable "repository_path" {
     error_message = "repository_path must be an absolute path (starting with /)."
   }
   validation {
-    condition     = var.repository_path == null || try(fileexists("${var.repository_path}/.git/HEAD"), false)
+    condition     = var.repository_path == null || !startswith(coalesce(var.repository_path, "/"), "/") || try(fileexists("${var.repository_path}/.git/HEAD"), false)
     error_message = "repository_path must be an existing clone with a .git folder (no <path>/.git/HEAD found)."
   }
 }
@@ -154,7 +154,7 @@ variable "metallb_addresses" {
   validation {
     condition = alltrue([for a in var.metallb_addresses :
       can(cidrnetmask(a)) || (
-        length(split("-", a)) == 2 &&
+        can(regex("^[0-9]{1,3}(\\.[0-9]{1,3}){3}-[0-9]{1,3}(\\.[0-9]{1,3}){3}$", a)) &&
         can(cidrhost("${split("-", a)[0]}/32", 0)) &&
         can(cidrhost("${element(split("-", a), 1)}/32", 0))
     )])

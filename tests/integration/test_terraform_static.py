@@ -143,7 +143,7 @@ class TerraformStaticTests(unittest.TestCase):
 
     def test_containerd_uses_config_path_and_never_registry_mirrors(self):
         for path in self.files:
-            code = re.sub(r"(?m)#.*$", "", open(path).read())
+            code = re.sub(r"(?m)#.*$", "", tf.read_text(path))
             self.assertFalse("mirrors" in code, f"{path}: containerd 2.x refuses registry.mirrors next to config_path")
         cluster = tf.merged_blocks(self.docs["cluster"], "resource")["kind_cluster"]["this"][0]
         self.assertEqual(cluster["kind_config"][0]["containerd_config_patches"],
@@ -156,14 +156,14 @@ class TerraformStaticTests(unittest.TestCase):
             self.assertNotIn("kubernetes_manifest", resources, stage)
             self.assertNotIn("kubernetes", tf.merged_blocks(self.docs[stage], "provider"), stage)
         for path in self.files:
-            self.assertNotIn("kubernetes_manifest", re.sub(r"#.*", "", open(path).read()), path)
+            self.assertNotIn("kubernetes_manifest", re.sub(r"#.*", "", tf.read_text(path)), path)
 
     def test_helm_provider_uses_the_v3_syntax(self):
         provider = tf.merged_blocks(self.docs["platform"], "provider")["helm"][0]
         # An attribute parses to an object; the v2 block form would parse to a list of bodies.
         self.assertIsInstance(provider["kubernetes"], dict)
         self.assertEqual(provider["kubernetes"]["config_path"], "${var.kubeconfig_path}")
-        main = open(os.path.join(tf.TERRAFORM_DIR, "platform", "main.tf")).read()
+        main = tf.read_text(os.path.join(tf.TERRAFORM_DIR, "platform", "main.tf"))
         self.assertNotRegex(main, r"(?m)^\s*(set|set_list|set_sensitive)\s*\{", "v2 set blocks")
         self.assertRegex(main, r"(?m)^\s*set\s*=\s*\[")
 
@@ -272,7 +272,7 @@ class RootApplicationChartTests(unittest.TestCase):
         self.assertIn("layer", r.stderr)
 
     def test_values_file_and_schema_agree(self):
-        schema = json.load(open(os.path.join(self.CHART, "values.schema.json")))
+        schema = json.loads(tf.read_text(os.path.join(self.CHART, "values.schema.json")))
         with open(os.path.join(self.CHART, "values.yaml")) as f:
             top_level = {line.split(":")[0] for line in f if re.match(r"^[a-z]", line)}
         self.assertEqual(set(schema["required"]), top_level)

@@ -41,6 +41,11 @@ def run_terraform(args, cwd, env_extra=None, timeout=120):
                           timeout=timeout)
 
 
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
 def tf_files():
     return sorted(glob.glob(os.path.join(TERRAFORM_DIR, "**", "*.tf"), recursive=True))
 
