@@ -1,40 +1,6 @@
-locals {
-  state_dir            = coalesce(var.state_dir, pathexpand("~/.local/state/sovereign-finops/${var.cluster_name}"))
-  kubeconfig_path      = coalesce(var.kubeconfig_path, "${local.state_dir}/kubeconfig")
-  repository_path      = coalesce(var.repository_path, abspath("${path.module}/../.."))
-  containerd_certs_dir = coalesce(var.containerd_certs_dir, "${local.state_dir}/containerd-certs.d")
-  use_mirror           = var.registry_mirror != ""
-
-  # The ingress controller's pod runs on this node with hostPort 80/443 (nodeSelector
-  # ingress-ready=true). kind v0.31.0 writes kubeadm v1beta3 for Kubernetes < 1.36, where
-  # kubeletExtraArgs is a map; kind >= v0.32 with Kubernetes >= 1.36 uses v1beta4 (a list of
-  # name/value pairs) and this patch would have to change.
-  ingress_ready_patch = <<-YAML
-    kind: InitConfiguration
-    nodeRegistration:
-      kubeletExtraArgs:
-        node-labels: "ingress-ready=true"
-  YAML
-
-  # containerd reads per-registry hosts.toml files from config_path. Never the old
-  # registry.mirrors table: containerd 2.x refuses it next to config_path ("mirrors cannot be
-  # set when config_path is provided").
-  containerd_config_path_patch = <<-TOML
-    [plugins."io.containerd.grpc.v1.cri".registry]
-      config_path = "/etc/containerd/certs.d"
-  TOML
-
-  # Mounted into every node: the Git server may be scheduled on any of them, and every
-  # node's containerd pulls images.
-  node_mounts = concat(
-    [{ host_path = local.repository_path, container_path = var.repository_container_path }],
-    local.use_mirror ? [{ host_path = local.containerd_certs_dir, container_path = "/etc/containerd/certs.d" }] : [],
-  )
-}
-
 # The state folder is made 0700 before kind writes into it (kind would create it 0755).
 resource "terraform_data" "state_dir" {
-  input = local.state_dir
+  triggers_replace = local.state_dir
 
   provisioner "local-exec" {
     command     = "install -d -m 0700 \"$STATE_DIR\""
@@ -61,37 +27,22 @@ resource "kind_cluster" "this" {
       api_server_address = "127.0.0.1"
     }
 
-    node {
-      role                   = "control-plane"
-      kubeadm_config_patches = [local.ingress_ready_patch]
-
-      extra_port_mappings {
-        container_port = 80
-        host_port      = var.host_ports.http
-        listen_address = var.listen_address
-        protocol       = "TCP"
-      }
-      extra_port_mappings {
-        container_port = 443
-        host_port      = var.host_ports.https
-        listen_address = var.listen_address
-        protocol       = "TCP"
-      }
-
-      dynamic "extra_mounts" {
-        for_each = local.node_mounts
-        content {
-          host_path      = extra_mounts.value.host_path
-          container_path = extra_mounts.value.container_path
-          read_only      = true
-        }
-      }
-    }
-
+    # One control plane (the ingress node, the only one with port mappings), then the workers.
     dynamic "node" {
-      for_each = range(var.worker_count)
+      for_each = local.nodes
       content {
-        role = "worker"
+        role                   = node.value.role
+        kubeadm_config_patches = node.value.role == "control-plane" ? [local.ingress_ready_patch] : []
+
+        dynamic "extra_port_mappings" {
+          for_each = node.value.role == "control-plane" ? local.ingress_ports : []
+          content {
+            container_port = extra_port_mappings.value.container_port
+            host_port      = extra_port_mappings.value.host_port
+            listen_address = var.listen_address
+            protocol       = "TCP"
+          }
+        }
 
         dynamic "extra_mounts" {
           for_each = local.node_mounts

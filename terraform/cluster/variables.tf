@@ -95,7 +95,7 @@ variable "repository_path" {
 
   validation {
     condition     = var.repository_path == null || startswith(coalesce(var.repository_path, "-"), "/")
-    error_message = "repository_path must be an absolute path (starting with /): Docker resolves bind mounts on the host, not relative to this folder."
+    error_message = "repository_path must be an absolute path (starting with /)."
   }
   validation {
     # Judges absolute paths only: a relative one has its own message above.

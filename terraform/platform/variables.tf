@@ -33,7 +33,7 @@ variable "repository_path" {
   }
   validation {
     condition     = var.repository_path == null || !startswith(coalesce(var.repository_path, "/"), "/") || try(fileexists("${var.repository_path}/.git/HEAD"), false)
-    error_message = "repository_path must be an existing clone with a .git folder (no <path>/.git/HEAD found)."
+    error_message = "repository_path must be an existing clone with a .git folder (no <path>/.git/HEAD found). A git worktree or a copy without .git cannot be served by the in-cluster Git server."
   }
 }
 

@@ -107,39 +107,40 @@ class TerraformStaticTests(unittest.TestCase):
         cluster = tf.merged_blocks(self.docs["cluster"], "resource")["kind_cluster"]["this"][0]
         self.assertEqual(cluster["node_image"], "${var.node_image}")
 
+    def kind_nodes(self):
+        cluster = tf.merged_blocks(self.docs["cluster"], "resource")["kind_cluster"]["this"][0]
+        config = cluster["kind_config"][0]
+        self.assertNotIn("node", config, "every node comes from the one dynamic block")
+        nodes = config["dynamic"]["node"]
+        self.assertEqual(len(nodes), 1)
+        self.assertEqual(nodes[0]["for_each"], "${local.nodes}")
+        return config, nodes[0]["content"][0]
+
     def test_port_mappings_bind_the_listen_address_which_defaults_to_loopback(self):
         variables = self.variables("cluster")
         self.assertEqual(variables["listen_address"][0]["default"], "127.0.0.1")
         self.assertIs(variables["expose_to_network"][0]["default"], False)
-        cluster = tf.merged_blocks(self.docs["cluster"], "resource")["kind_cluster"]["this"][0]
-        control_plane = cluster["kind_config"][0]["node"]
-        self.assertEqual(len(control_plane), 1)
-        self.assertEqual(control_plane[0]["role"], "control-plane")
-        mappings = control_plane[0]["extra_port_mappings"]
-        self.assertEqual(sorted(m["container_port"] for m in mappings), [80, 443])
-        for m in mappings:
-            self.assertEqual(m["listen_address"], "${var.listen_address}")
-        self.assertEqual(control_plane[0]["kubeadm_config_patches"], ["${local.ingress_ready_patch}"])
+        config, node = self.kind_nodes()
+        mappings = node["dynamic"]["extra_port_mappings"][0]
+        self.assertEqual(mappings["for_each"], '${node.value.role == "control-plane" ? local.ingress_ports : []}')
+        self.assertEqual(mappings["content"][0]["listen_address"], "${var.listen_address}")
+        self.assertEqual(mappings["content"][0]["protocol"], "TCP")
+        self.assertEqual(node["kubeadm_config_patches"],
+                         '${node.value.role == "control-plane" ? [local.ingress_ready_patch] : []}')
         patch = self.cluster_local("ingress_ready_patch")
         self.assertRegex(patch, r"^kind: InitConfiguration\n")
         self.assertIn('node-labels: "ingress-ready=true"', patch)
-        self.assertEqual(cluster["kind_config"][0]["networking"][0]["api_server_address"], "127.0.0.1")
+        self.assertEqual(config["networking"][0]["api_server_address"], "127.0.0.1")
 
-    def test_workers_follow_worker_count_which_defaults_to_two(self):
+    def test_worker_count_defaults_to_two(self):
         self.assertEqual(self.variables("cluster")["worker_count"][0]["default"], 2)
-        cluster = tf.merged_blocks(self.docs["cluster"], "resource")["kind_cluster"]["this"][0]
-        workers = cluster["kind_config"][0]["dynamic"]["node"][0]
-        self.assertEqual(workers["for_each"], "${range(var.worker_count)}")
-        self.assertEqual(workers["content"][0]["role"], "worker")
+        self.assertIn("range(var.worker_count)", self.cluster_local("nodes"))
 
     def test_every_node_mounts_read_only(self):
-        cluster = tf.merged_blocks(self.docs["cluster"], "resource")["kind_cluster"]["this"][0]
-        config = cluster["kind_config"][0]
-        mounts = [config["node"][0]["dynamic"]["extra_mounts"][0],
-                  config["dynamic"]["node"][0]["content"][0]["dynamic"]["extra_mounts"][0]]
-        for m in mounts:
-            self.assertEqual(m["for_each"], "${local.node_mounts}")
-            self.assertIs(m["content"][0]["read_only"], True)
+        _, node = self.kind_nodes()
+        mounts = node["dynamic"]["extra_mounts"][0]
+        self.assertEqual(mounts["for_each"], "${local.node_mounts}")
+        self.assertIs(mounts["content"][0]["read_only"], True)
 
     def test_containerd_uses_config_path_and_never_registry_mirrors(self):
         for path in self.files:
@@ -178,6 +179,18 @@ class TerraformStaticTests(unittest.TestCase):
                     self.assertIn("type", body, f"{stage}: variable {name} has no type")
                     self.assertGreater(len(body.get("description", "")), 20, f"{stage}: {name} undescribed")
             self.assertGreater(len(seen), 5)
+
+    def test_variables_both_stages_declare_share_their_rules(self):
+        """Two root modules cannot share a variable; a value given to both must pass both alike."""
+        cluster, platform = self.variables("cluster"), self.variables("platform")
+        shared = set(cluster) & set(platform)
+        self.assertEqual(shared, {"kubeconfig_path", "repository_path", "repository_container_path",
+                                  "registry_mirror"})
+        for name in shared - {"kubeconfig_path"}:  # stage 2's kubeconfig must exist, stage 1's not yet
+            rules = {stage: [(v["condition"], v["error_message"]) for v in bodies[name][0]["validation"]]
+                     for stage, bodies in (("cluster", cluster), ("platform", platform))}
+            self.assertEqual([r for r in rules["platform"] if r not in rules["cluster"]], [], name)
+            self.assertEqual(cluster[name][0].get("default"), platform[name][0].get("default"), name)
 
     def kind_cluster_variables(self):
         """Variables that reach kind_cluster, directly or through locals."""

@@ -1,10 +1,13 @@
 """The variables' validation rules, proven by the real Terraform: each stage's variables.tf is
 copied alone into a temporary folder (no provider, so `terraform init` works offline), then
 `terraform plan -var ...` must fail on each bad value with exactly one error, that value's own
-message on that variable, and pass on each good value."""
+message on that variable, and pass on each good value. Stage 1's locals.tf (everything derived
+from the variables) is evaluated the same way with `terraform console`."""
+import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -217,6 +220,77 @@ class VariableRuleTests(unittest.TestCase):
                 if "validation {" in block:
                     validated.add(block.split('"', 1)[0])
             self.assertEqual(validated - {c[0] for c in cases}, set(), f"{stage}: rules without a bad case")
+
+
+class ClusterLocalsTests(unittest.TestCase):
+    """terraform/cluster/locals.tf beside variables.tf in a copy of the tree's layout, evaluated by
+    `terraform console`: the node list, port mappings, mounts and default paths kind_cluster gets."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="sf-tflocals-")
+        cls.repo = os.path.join(cls.tmp, "repo")
+        cls.home = os.path.join(cls.tmp, "home")
+        os.makedirs(os.path.join(cls.repo, ".git"))
+        os.makedirs(cls.home)
+        write(os.path.join(cls.repo, ".git", "HEAD"), "ref: refs/heads/main\n")
+        cls.stage = os.path.join(cls.repo, "terraform", "cluster")
+        os.makedirs(cls.stage)
+        for name in ("variables.tf", "locals.tf"):
+            shutil.copy(os.path.join(tf.TERRAFORM_DIR, "cluster", name), cls.stage)
+        r = tf.run_terraform(["init", "-input=false", "-backend=false"], cwd=cls.stage, env_extra={"HOME": cls.home})
+        assert r.returncode == 0, r.stdout + r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def locals(self, **settings):
+        args = ["console"]
+        for name, value in settings.items():
+            args += ["-var", f"{name}={value}"]
+        names = ["nodes", "ingress_ports", "node_mounts", "state_dir", "kubeconfig_path", "repository_path",
+                 "use_mirror"]
+        expression = "jsonencode({" + ", ".join(f"{n} = local.{n}" for n in names) + "})"
+        env = dict(os.environ, **tf.TF_ENV, HOME=self.home)
+        r = subprocess.run([tf.terraform(), *args], cwd=self.stage, input=expression + "\n",
+                                         capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return json.loads(json.loads(r.stdout.strip()))
+
+    def test_defaults(self):
+        got = self.locals()
+        self.assertEqual(got["nodes"], [{"role": "control-plane"}, {"role": "worker"}, {"role": "worker"}])
+        self.assertEqual(got["ingress_ports"], [{"container_port": 80, "host_port": 80},
+                                                {"container_port": 443, "host_port": 443}])
+        self.assertEqual(got["repository_path"], self.repo, "null = the checkout the stage is in")
+        self.assertEqual(got["node_mounts"], [{"host_path": self.repo, "container_path": "/sovereign-finops/repo"}])
+        state = os.path.join(self.home, ".local", "state", "sovereign-finops", "sovereign-finops")
+        self.assertEqual(got["state_dir"], state)
+        self.assertEqual(got["kubeconfig_path"], os.path.join(state, "kubeconfig"))
+        self.assertIs(got["use_mirror"], False)
+
+    def test_worker_count_and_host_ports_shape_the_nodes(self):
+        got = self.locals(worker_count="1", host_ports="{http = 8080, https = 8443}")
+        self.assertEqual([n["role"] for n in got["nodes"]], ["control-plane", "worker"])
+        self.assertEqual([p["host_port"] for p in got["ingress_ports"]], [8080, 8443])
+        got = self.locals(worker_count="5")
+        self.assertEqual([n["role"] for n in got["nodes"]], ["control-plane"] + ["worker"] * 5)
+
+    def test_a_mirror_mounts_the_certs_folder_on_every_node(self):
+        got = self.locals(registry_mirror="kind-registry:5000", cluster_name="lab")
+        state = os.path.join(self.home, ".local", "state", "sovereign-finops", "lab")
+        self.assertIs(got["use_mirror"], True)
+        self.assertEqual(got["node_mounts"][1], {"host_path": os.path.join(state, "containerd-certs.d"),
+                                                 "container_path": "/etc/containerd/certs.d"})
+        got = self.locals(registry_mirror="kind-registry:5000", containerd_certs_dir="/srv/certs.d")
+        self.assertEqual(got["node_mounts"][1]["host_path"], "/srv/certs.d")
+
+    def test_state_dir_moves_the_kubeconfig(self):
+        got = self.locals(state_dir="/srv/state/sf")
+        self.assertEqual(got["kubeconfig_path"], "/srv/state/sf/kubeconfig")
+        got = self.locals(state_dir="/srv/state/sf", kubeconfig_path="/srv/kube/sf")
+        self.assertEqual(got["kubeconfig_path"], "/srv/kube/sf")
 
 
 if __name__ == "__main__":
