@@ -1,7 +1,6 @@
 """The unauthenticated control API under /__emulator/ for tests (never faulted, never logged).
 README.md "Vault API emulator / Control API" lists every route."""
 
-import base64
 import urllib.parse
 
 from . import k8s_auth, kv, system
@@ -143,4 +142,3 @@ def handle(app, method, route, query, data):
     raise ControlError("no control route %s %s" % (method, route), 404)
 
 
-__all__ = ["handle", "ControlError", "base64"]

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import control, gojson, router, sys_http, system
 from .errors import VaultError
-from .response import Raw, Response, envelope
+from .response import Raw, envelope
 
 CHUNK_THRESHOLD = 2048            # Go net/http sends Content-Length only when the body fits its buffer
 MAX_REQUEST = 32 << 20            # Vault's default max_request_size
@@ -419,4 +419,3 @@ class Server(ThreadingHTTPServer):
             log("outage over: listening on port %d" % self.port)
 
 
-__all__ = ["Server", "Handler", "Response", "log"]

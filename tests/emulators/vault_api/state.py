@@ -6,6 +6,8 @@ into snapshots); the rest is in-memory only, as in vault/core.go (unseal progres
 generation attempt, the sealed flag).
 """
 
+import base64
+import binascii
 import copy
 import hmac
 import secrets
@@ -13,7 +15,8 @@ import threading
 import time
 import uuid
 
-from . import fields, pgp, shamir
+from . import fields, pgp, shamir, token_store
+from .ids import TOKEN_LENGTH, random_id, short_hex
 from .errors import VaultError, bad_request
 
 VERSION = "2.0.4"
@@ -21,9 +24,6 @@ BUILD_DATE = "2026-07-30T00:00:00Z"   # emulator constant; real builds report th
 KEY_LENGTH = 32                       # AES-256 barrier/seal key (vault/barrier_aes_gcm.go)
 KEY_MIN = 16                          # barrier.KeyLength() minimum
 KEY_MAX = KEY_LENGTH + shamir.SHARE_OVERHEAD
-TOKEN_PREFIX = "hvs."                 # service tokens since Vault 1.10
-BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-DEFAULT_TTL = 768 * 3600              # sys max lease TTL default (32 days)
 
 # vault/seal.go baseValidate / Validate, wrapped by vault/init.go Initialize
 _SEAL_CONFIG_ERRORS = (
@@ -80,22 +80,8 @@ path "sys/control-group/request" {
 '''
 
 
-def random_id(n):
-    return "".join(secrets.choice(BASE62) for _ in range(n))
-
-
-def new_token_id():
-    return TOKEN_PREFIX + random_id(24)
-
-
-def short_hex():
-    return secrets.token_hex(4)
-
-
 def decode_key(text):
     """http/sys_seal.go: hex first (if the length is plausible), then standard base64."""
-    import base64
-    import binascii
     try:
         key = bytes.fromhex(text)
         if KEY_MIN <= len(key) <= KEY_MAX:
@@ -211,7 +197,6 @@ class State:
                           seal_key=key.hex(), cluster_id=str(uuid.uuid4()),
                           cluster_name="vault-cluster-" + short_hex())
             self._default_tables()
-            from . import token_store
             root = token_store.create_root(self)
             self.sealed = True
             self.progress.reset()
@@ -219,10 +204,9 @@ class State:
             out_shares = [pgp.encrypt(k, s) for k, s in zip(pgp_keys, shares_raw)] if pgp_keys else shares_raw
             root_out = root
             if root_pgp_key:
-                import base64
                 root_out = base64.b64encode(pgp.encrypt(root_pgp_key, root.encode())).decode()
             self.init_material = {"keys": [s.hex() for s in shares_raw],
-                                  "keys_base64": [__import__("base64").b64encode(s).decode() for s in shares_raw],
+                                  "keys_base64": [base64.b64encode(s).decode() for s in shares_raw],
                                   "root_token": root}
             return out_shares, root_out
 
@@ -234,8 +218,7 @@ class State:
         for path, typ, desc, local in (("cubbyhole/", "cubbyhole", "per-token private secret storage", True),
                                        ("identity/", "identity", "identity store", False),
                                        ("sys/", "system", "system endpoints used for control, policy and debugging", False)):
-            self.p["mounts"][path] = new_mount_entry(path, typ, desc, None, {}, local=local,
-                                                     seal_wrap=(typ == "system" and False))
+            self.p["mounts"][path] = new_mount_entry(path, typ, desc, None, {}, local=local)
         self.p["auth"]["token/"] = new_mount_entry("token/", "token", "token based credentials", None, {},
                                                    table="auth")
         self.p["policies"] = {"default": DEFAULT_POLICY.lstrip("\n")}
@@ -301,14 +284,14 @@ class State:
                "pgp_fingerprint": g["pgp_fingerprint"] if g else ""}
         if otp:
             out["otp"] = otp
-        out["otp_length"] = len(TOKEN_PREFIX) + 24
+        out["otp_length"] = TOKEN_LENGTH
         return out
 
     def generate_root_init(self, pgp_key):
         with self.lock:
             if self.generate_root is not None:
                 raise bad_request("root generation already in progress")
-            otp = "" if pgp_key else random_id(len(TOKEN_PREFIX) + 24)
+            otp = "" if pgp_key else random_id(TOKEN_LENGTH)
             self.generate_root = {"nonce": str(uuid.uuid4()), "progress": Progress(), "otp": otp,
                                   "pgp_key": pgp_key,
                                   "pgp_fingerprint": pgp.fingerprint(pgp_key) if pgp_key else ""}
@@ -316,7 +299,6 @@ class State:
             return self.generate_root_status(otp=otp)
 
     def generate_root_update(self, key, nonce):
-        import base64
         with self.lock:
             g = self.generate_root
             if g is None:
@@ -341,7 +323,6 @@ class State:
                 raise VaultError(400, "root generation aborted: unable to authenticate: " + e.texts[0])
             if not hmac.compare_digest(combined, bytes.fromhex(self.p["seal_key"])):
                 raise VaultError(400, "root generation aborted: unable to authenticate: " + WRONG_KEY_TEXT)
-            from . import token_store
             token = token_store.create_root(self)
             self.wrote("generate-root", "sys/generate-root/update")
             if g["pgp_key"]:
@@ -351,7 +332,7 @@ class State:
                 encoded = base64.b64encode(xored).decode().rstrip("=")     # base64.RawStdEncoding
             out = {"nonce": g["nonce"], "started": True, "progress": threshold, "required": threshold,
                    "complete": True, "encoded_token": encoded, "encoded_root_token": encoded,
-                   "pgp_fingerprint": g["pgp_fingerprint"], "otp_length": len(TOKEN_PREFIX) + 24}
+                   "pgp_fingerprint": g["pgp_fingerprint"], "otp_length": TOKEN_LENGTH}
             return out
 
     def generate_root_cancel(self):

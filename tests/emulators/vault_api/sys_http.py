@@ -9,8 +9,8 @@ import time
 import urllib.parse
 
 from . import pgp, router
-from .errors import VaultError, bad_request, sealed
-from .state import BUILD_DATE, VERSION, decode_key
+from .errors import bad_request, sealed
+from .state import VERSION, decode_key
 
 HEALTH_CODES = (("uninitcode", 501), ("sealedcode", 503), ("standbycode", 429), ("activecode", 200),
                 ("drsecondarycode", 472), ("performancestandbycode", 473), ("haunhealthycode", 474),
@@ -211,4 +211,3 @@ def generate_root(state, method, raw, req, which):
     return 200, state.generate_root_update(decode_key(data["key"]), data.get("nonce", ""))
 
 
-__all__ = ["health", "init", "unseal", "seal_status", "seal", "leader", "generate_root", "VaultError", "BUILD_DATE"]

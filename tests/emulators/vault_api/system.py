@@ -11,13 +11,11 @@ import io
 import json
 import tarfile
 import time
-import uuid
 
-from . import acl as acl_mod
 from . import hcl, kv
 from .errors import VaultError, bad_request, unsupported_operation, unsupported_path
 from .response import Raw, Response, list_response
-from .state import VERSION, new_mount_entry
+from .state import new_mount_entry
 
 # PathsSpecial.Root of the system backend: these need `sudo` besides the capability
 ROOT_PATHS = ("auth/*", "remount", "audit", "audit/*", "raw", "raw/*", "rotate", "config/cors",
@@ -330,4 +328,3 @@ def injects_top_level(path):
     return any(path == p or path.startswith(p + "/") for p in INJECT_PREFIXES)
 
 
-__all__ = ["handle", "is_root_path", "injects_top_level", "snapshot_bytes", "acl_mod", "VERSION", "uuid"]

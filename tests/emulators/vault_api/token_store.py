@@ -8,7 +8,7 @@ import time
 from . import fields
 from .errors import bad_request, unsupported_path
 from .response import Response
-from .state import DEFAULT_TTL, new_token_id, random_id
+from .ids import DEFAULT_TTL, new_token_id, random_id
 
 
 def _store(state, entry):
