@@ -690,6 +690,20 @@ class TestKV(Ready, unittest.TestCase):
         self.assertEqual(r.json()["data"]["version"], 2)
         self.assertEqual(self.api("GET", "secret/data/w").json()["data"]["data"], {"c": "d"})
 
+    def test_concurrent_create_only_writes(self):
+        statuses = []
+
+        def write():
+            statuses.append(self.api("POST", "secret/data/race", {"options": {"cas": 0}, "data": {"a": "b"}}).status)
+        threads = [threading.Thread(target=write) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        self.assertEqual(sorted(statuses), [200] + [400] * 7, "cas=0 creates exactly once")
+        log = self.vault.requests_log(path_prefix="/v1/secret/data/race")
+        self.assertEqual(sorted(e["changes"] for e in log), [0] * 7 + [1])
+
     def test_control_api_reads_state_without_token(self):
         self.api("POST", "secret/data/ctl", {"data": {"pw": "s3"}})
         st = self.vault.state()

@@ -22,6 +22,7 @@ class Request:
         self.token_entry = None
         self.display_name = ""
         self.token_kind = "none"
+        self.changes = 0        # stored changes this request made (counted under the state lock)
 
 
 def token_acl(state, entry):
@@ -84,38 +85,46 @@ def _root_path(kind, sub):
 def handle(state, req):
     """Returns (handler result, mount type). Raises VaultError."""
     with state.lock:
-        if state.sealed:
-            raise sealed()
-        target = _target(state, req.path)
-        if target is not None and req.op == "update":
-            kind, entry, sub = target
-            if kind == "kv" and not kv.exists(state, entry, sub):
-                req.op = "create"
-            elif kind == "kubernetes" and sub.startswith("role/") and not k8s_auth.exists(state, entry, sub):
-                req.op = "create"
-        tok = authenticate(state, req)
-        acl = token_acl(state, tok)
-        kind, entry, sub = target if target is not None else (None, None, None)
-        sudo = _root_path(kind, sub) if kind else False
-        if not acl.allowed(req.path, req.op, sudo_required=sudo):
-            raise permission_denied()
-        token_store.use(state, tok)
+        seq0 = state.write_seq
         try:
-            if target is None:
-                raise no_route(req.path)
-            if kind == "system":
-                result = system.handle(state, req, sub, acl)
-            elif kind == "token":
-                result = token_store.handle(state, req, sub, acl.allowed(req.path, req.op, sudo_required=True))
-            elif kind == "kv":
-                result = kv.handle(state, entry, req, sub)
-            elif kind == "kubernetes":
-                result = k8s_auth.handle(state, entry, req, sub)
-            else:
-                raise unsupported_path()
+            return _handle_locked(state, req)
         finally:
-            token_store.finish_use(state, tok)
-        return result, entry["type"]
+            req.changes = state.write_seq - seq0
+
+
+def _handle_locked(state, req):
+    if state.sealed:
+        raise sealed()
+    target = _target(state, req.path)
+    if target is not None and req.op == "update":
+        kind, entry, sub = target
+        if kind == "kv" and not kv.exists(state, entry, sub):
+            req.op = "create"
+        elif kind == "kubernetes" and sub.startswith("role/") and not k8s_auth.exists(state, entry, sub):
+            req.op = "create"
+    tok = authenticate(state, req)
+    acl = token_acl(state, tok)
+    kind, entry, sub = target if target is not None else (None, None, None)
+    sudo = _root_path(kind, sub) if kind else False
+    if not acl.allowed(req.path, req.op, sudo_required=sudo):
+        raise permission_denied()
+    token_store.use(state, tok)
+    try:
+        if target is None:
+            raise no_route(req.path)
+        if kind == "system":
+            result = system.handle(state, req, sub, acl)
+        elif kind == "token":
+            result = token_store.handle(state, req, sub, acl.allowed(req.path, req.op, sudo_required=True))
+        elif kind == "kv":
+            result = kv.handle(state, entry, req, sub)
+        elif kind == "kubernetes":
+            result = k8s_auth.handle(state, entry, req, sub)
+        else:
+            raise unsupported_path()
+    finally:
+        token_store.finish_use(state, tok)
+    return result, entry["type"]
 
 
 def check_token(state, req, path, op, sudo=False):

@@ -161,7 +161,7 @@ class Handler(BaseHTTPRequestHandler):
             vault_request=self.headers.get("X-Vault-Request"), user_agent=self.headers.get("User-Agent"),
             write=self.command in ("PUT", "POST", "PATCH", "DELETE"))
         t0 = time.monotonic()
-        seq0 = app.state.write_seq
+        self.req = None
         try:
             delay, rule = app.faults.on_request(self.command, path)
             if delay:
@@ -185,7 +185,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(500, {"errors": ["1 error occurred:\n\t* internal error\n\n"]})
         finally:
             e = self.entry
-            e["changes"] = app.state.write_seq - seq0
+            e["changes"] = self.req.changes if self.req is not None else 0
             e["end"] = time.time()
             e["duration"] = round(time.monotonic() - t0, 6)
             e["in_progress"] = False
@@ -212,7 +212,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(307, b"", "text/html; charset=utf-8", [("Location", "/ui/")])
             return self.send(404, b"404 page not found\n", "text/plain; charset=utf-8")
         p = path[len("/v1/"):]
-        req = router.Request(self.command, None, p, {}, body, tok, dict(self.headers.items()))
+        req = self.req = router.Request(self.command, None, p, {}, body, tok, dict(self.headers.items()))
         try:
             if p == "sys/health":
                 if self.command not in ("GET", "HEAD"):
@@ -231,7 +231,11 @@ class Handler(BaseHTTPRequestHandler):
                        "sys/generate-root/update": lambda: sys_http.generate_root(state, self.command, body, req, "update")}
             if p in special:
                 with state.lock:
-                    status, doc = special[p]()
+                    seq0 = state.write_seq
+                    try:
+                        status, doc = special[p]()
+                    finally:
+                        req.changes = state.write_seq - seq0
                 self.entry["token"] = req.token_kind if tok else "none"
                 return self.send(status, b"" if doc is None else gojson.dumps(doc))
             self.logical(req, query, body)
