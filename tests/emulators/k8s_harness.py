@@ -28,7 +28,7 @@ import time
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SERVER = os.path.join(HERE, "k8s_api.py")
+SERVER = os.path.join(HERE, "k8s_api")   # a package directory: python3 runs its __main__.py
 sys.path.insert(0, os.path.join(HERE, "fixtures"))
 
 from k8s_objects import (application, crd, deployment, kind_cluster, namespace, node, pod,  # noqa: E402,F401
