@@ -31,12 +31,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "k8s_api")   # a package directory: python3 runs its __main__.py
 sys.path.insert(0, os.path.join(HERE, "fixtures"))
 
-from k8s_objects import (application, crd, deployment, kind_cluster, namespace, node, pod,  # noqa: E402,F401
-                         rfc3339, service)
+from k8s_objects import (application, container, crd, deployment, kind_cluster, namespace, node,  # noqa: E402,F401
+                         node_usage, pod, pod_usage, qos_class, replicaset, rfc3339, service, stable_uid)
+from workload import workload, worker_names  # noqa: E402,F401
 
 __all__ = ["Pki", "make_pki", "make_client_cert", "make_expired_client_cert", "make_other_ca", "Emulator",
-           "EmulatorError", "ApiClient", "write_kubeconfig", "free_port", "application", "crd", "deployment",
-           "kind_cluster", "namespace", "node", "pod", "service", "rfc3339"]
+           "EmulatorError", "ApiClient", "write_kubeconfig", "free_port", "application", "container", "crd",
+           "deployment", "kind_cluster", "namespace", "node", "node_usage", "pod", "pod_usage", "qos_class",
+           "replicaset", "service", "rfc3339", "stable_uid", "workload", "worker_names"]
 
 
 class EmulatorError(Exception):
@@ -563,6 +565,21 @@ class Emulator:
     def proxy_service(self, namespace, name, port, url, create=True):
         return self.admin("POST", "proxy", {"service": {"namespace": namespace, "name": name, "port": port},
                                             "url": url, "create": create})
+
+    def set_pod_usage(self, namespace, name, containers, sandbox=None):
+        """What pod NAMESPACE/NAME's kubelet reports: containers {name: {"cpu": cores, "memory": bytes
+        or "64Mi"}}; fields left out keep their value. A CPU change takes effect now: the counter
+        keeps what it had counted."""
+        return self.admin("POST", "usage", pod_usage(namespace, name, containers, sandbox))["usage"][0]
+
+    def set_node_usage(self, name, **settings):
+        """Settings of node NAME's kubelet: system_cpu, system_memory, housekeeping_seconds, up,
+        scrape_error, swap (see node_usage)."""
+        return self.admin("POST", "usage", node_usage(name, **settings))["usage"][0]
+
+    def usage(self):
+        """The usage model: {"pods": [PodUsage settings], "nodes": {name: settings}}."""
+        return self.admin("GET", "usage")
 
     def requests_log(self, since=0, path_prefix=None):
         q = "?since=%d" % since + ("&path_prefix=" + urllib.parse.quote(path_prefix) if path_prefix else "")

@@ -6,6 +6,7 @@ import time
 
 from .errors import AdminError, ApiError, expired
 from .faults import Faults
+from .kubelet import USAGE_API_VERSION, USAGE_KINDS, Kubelets
 from .requestlog import RequestLog
 from .resources import Registry
 from .scheduler import Scheduler
@@ -27,6 +28,7 @@ class App:
         self.server = None
         self.tls = None
         self.auth = None
+        self.kubelets = Kubelets(self.store, self.registry)
         self.scheduler = Scheduler(self.run_op)
         self.started = time.time()
 
@@ -57,6 +59,9 @@ class App:
             objs = [data]
         out = []
         for o in objs:
+            if isinstance(o, dict) and o.get("apiVersion") == USAGE_API_VERSION and o.get("kind") in USAGE_KINDS:
+                out.append({"event": None, "object": self.kubelets.apply(o)})    # the kubelets' model, not the store
+                continue
             stored, typ = self.store.apply(o)
             out.append({"event": typ, "object": stored})
         return out
@@ -97,11 +102,20 @@ class App:
                 return {"outage_seconds": float(op.get("seconds", 1))}
             if name == "proxy":
                 return self.set_proxy(op)
+            if name == "usage":
+                objs = op.get("objects") if op.get("objects") is not None else [op.get("object")]
+                return {"usage": [self.kubelets.apply(self._usage_obj(o)) for o in objs]}
         except ApiError as e:
             raise AdminError(e.status["message"], e.code)
         except (KeyError, TypeError, ValueError) as e:
             raise AdminError("bad %s op: %s: %s" % (name, type(e).__name__, e))
         raise AdminError("unknown op %r" % op["op"])
+
+    @staticmethod
+    def _usage_obj(o):
+        if not isinstance(o, dict):
+            raise AdminError('usage needs "object" or "objects": PodUsage or NodeUsage objects')
+        return dict(o, apiVersion=USAGE_API_VERSION)
 
     @staticmethod
     def _watch_pred(op):
@@ -196,6 +210,11 @@ class App:
             if params.get("namespace"):
                 objs = [o for o in objs if o["metadata"].get("namespace") == params["namespace"]]
             return {"resourceVersion": str(self.store.rv), "items": objs}
+        if route == "usage" and method == "GET":
+            return self.kubelets.state()
+        if route == "usage" and method == "POST":
+            objs = data if isinstance(data, list) else [data]
+            return {"usage": [self.kubelets.apply(self._usage_obj(o)) for o in objs]}
         if route == "proxy" and method == "GET":
             with self.proxies_lock:
                 return {"targets": [{"target": list(k), "url": v} for k, v in self.proxies.items()]}

@@ -82,9 +82,11 @@ class Handler(WatchMixin, DiscoveryMixin, ProxyMixin, BaseHTTPRequestHandler):
                 ("X-Kubernetes-Pf-Flowschema-Uid", "cb0e1a4c-0000-4000-8000-000000000001"),
                 ("X-Kubernetes-Pf-Prioritylevel-Uid", "cb0e1a4c-0000-4000-8000-000000000002")]
 
-    def _send(self, code, body, ctype="application/json", extra=(), allow_gzip=True):
-        headers = self._std_headers(ctype) + list(extra)
-        if (allow_gzip and len(body) > GZIP_THRESHOLD and self.command != "HEAD"
+    def _send(self, code, body, ctype="application/json", extra=(), allow_gzip=True, std=True):
+        """Frame a body as Go's net/http does. std=False sends exactly `extra` as headers (a proxied
+        upstream's own), without the API server's compression."""
+        headers = self._std_headers(ctype) + list(extra) if std else list(extra)
+        if (std and allow_gzip and len(body) > GZIP_THRESHOLD and self.command != "HEAD"
                 and "gzip" in (self.headers.get("Accept-Encoding") or "").lower()):
             body = gzip.compress(body)
             headers.append(("Content-Encoding", "gzip"))

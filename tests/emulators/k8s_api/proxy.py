@@ -34,6 +34,10 @@ class ProxyMixin:
             ip = next((a.get("address") for a in status.get("addresses") or [] if a.get("type") == "InternalIP"),
                       name)
             target = self.app.proxy_target(("node", name, port))
+            kubelet_port = str(((status.get("daemonEndpoints") or {}).get("kubeletEndpoint") or {}).get("Port") or 10250)
+            if target is None and port == kubelet_port and scheme != "http" and self.app.kubelets.up(obj):
+                self.entry["proxy_target"] = "kubelet:%s:%s" % (name, port)
+                return self._from_kubelet(obj, remainder)
             if target is None:
                 raise ApiError(503, "ServiceUnavailable", "error trying to reach service: dial tcp %s:%s: connect: "
                                "connection refused" % (ip, port))
@@ -53,6 +57,13 @@ class ProxyMixin:
                 raise ApiError(503, "ServiceUnavailable", 'no endpoints available for service "%s"' % name)
         self.entry["proxy_target"] = target
         self._forward(target, remainder, query, body)
+
+    def _from_kubelet(self, node_obj, remainder):
+        """The emulated kubelet answers, and the API server passes its answer on (kubelet.py)."""
+        code, headers, body = self.app.kubelets.serve(node_obj, self.command, remainder,
+                                                      self.headers.get("Accept-Encoding"))
+        self._send(code, body, extra=headers + [("Audit-Id", str(uuid.uuid4())),
+                                                ("Cache-Control", "no-cache, private")], std=False)
 
     def _forward(self, base, remainder, query, body):
         u = urllib.parse.urlsplit(base)
