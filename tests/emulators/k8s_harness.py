@@ -361,11 +361,12 @@ class Emulator:
     token: a bearer token (written to a 0600 file, passed with --token-file, never on argv);
     tokens: raw kube-apiserver token CSV text instead. fixtures: objects (list/dict) or a file path.
     listen_delay: LISTENING is printed at once, connections are refused for that many seconds.
-    args: extra CLI flags. faults: fault rules (dicts) installed at start via --fault."""
+    args: extra CLI flags. faults: fault rules (dicts) installed at start via --fault.
+    argocd_controller: act as Argo CD's application controller (README "Argo CD controller")."""
 
     def __init__(self, pki=None, token=None, tokens=None, fixtures=None, args=(), port=0, listen_delay=0,
                  bookmark_interval=None, watch_window=None, min_request_timeout=None, anonymous_auth=True,
-                 faults=(), startup_timeout=15, workdir=None):
+                 faults=(), startup_timeout=15, workdir=None, argocd_controller=False):
         self.pki = pki
         self.token = token
         self._tmp = tempfile.TemporaryDirectory(prefix="k8s-emu-") if workdir is None else None
@@ -402,6 +403,8 @@ class Emulator:
             cmd += ["--anonymous-auth", "false"]
         for f in faults:
             cmd += ["--fault", json.dumps(f)]
+        if argocd_controller:
+            cmd += ["--argocd-controller"]
         self.cmd = cmd + list(args)
         self.log_path = os.path.join(self.workdir, "k8s_api.log")
 
@@ -576,6 +579,18 @@ class Emulator:
         """Settings of node NAME's kubelet: system_cpu, system_memory, housekeeping_seconds, up,
         scrape_error, swap (see node_usage)."""
         return self.admin("POST", "usage", node_usage(name, **settings))["usage"][0]
+
+    def argocd(self, namespace=None, name=None, enabled=None, defaults=None, **settings):
+        """The Argo CD controller stand-in: argocd(enabled=True), argocd(defaults={"syncSeconds": 0.5}),
+        or per app argocd("argocd", "vault", health="Degraded", healthMessage="..."). Returns its state."""
+        body = dict(settings)
+        if enabled is not None:
+            body["enabled"] = enabled
+        if defaults is not None:
+            body["defaults"] = defaults
+        if name is not None:
+            body.update(namespace=namespace or "argocd", name=name)
+        return self.admin("POST", "argocd", body)
 
     def usage(self):
         """The usage model: {"pods": [PodUsage settings], "nodes": {name: settings}}."""

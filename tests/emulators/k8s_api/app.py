@@ -4,6 +4,7 @@ import collections
 import threading
 import time
 
+from .argocd import ArgoController
 from .errors import AdminError, ApiError, expired
 from .faults import Faults
 from .kubelet import USAGE_API_VERSION, USAGE_KINDS, Kubelets
@@ -29,6 +30,7 @@ class App:
         self.tls = None
         self.auth = None
         self.kubelets = Kubelets(self.store, self.registry)
+        self.argocd = ArgoController(self.store, self.registry, getattr(args, "argocd_controller", False))
         self.scheduler = Scheduler(self.run_op)
         self.started = time.time()
 
@@ -102,6 +104,8 @@ class App:
                 return {"outage_seconds": float(op.get("seconds", 1))}
             if name == "proxy":
                 return self.set_proxy(op)
+            if name == "argocd":
+                return self.argocd.configure({k: v for k, v in op.items() if k != "op"})
             if name == "usage":
                 objs = op.get("objects") if op.get("objects") is not None else [op.get("object")]
                 return {"usage": [self.kubelets.apply(self._usage_obj(o)) for o in objs]}
@@ -210,6 +214,10 @@ class App:
             if params.get("namespace"):
                 objs = [o for o in objs if o["metadata"].get("namespace") == params["namespace"]]
             return {"resourceVersion": str(self.store.rv), "items": objs}
+        if route == "argocd" and method == "GET":
+            return self.argocd.state()
+        if route == "argocd" and method == "POST":
+            return self.argocd.configure(data)
         if route == "usage" and method == "GET":
             return self.kubelets.state()
         if route == "usage" and method == "POST":

@@ -19,6 +19,7 @@ from .discovery import DiscoveryMixin
 from .proxy import ProxyMixin
 from .util import CHUNK_THRESHOLD, GZIP_THRESHOLD, go_json, log
 from .watch import WatchMixin
+from .writes import WritesMixin
 
 # ---------------------------------------------------------------------------------------------
 # HTTP
@@ -38,7 +39,7 @@ class ConnInfo:
 
 _local = threading.local()
 
-class Handler(WatchMixin, DiscoveryMixin, ProxyMixin, BaseHTTPRequestHandler):
+class Handler(WatchMixin, WritesMixin, DiscoveryMixin, ProxyMixin, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 300
 
@@ -252,6 +253,11 @@ class Handler(WatchMixin, DiscoveryMixin, ProxyMixin, BaseHTTPRequestHandler):
             if rdef.resource not in ("nodes", "services") or not info.path_name:
                 raise not_found_generic()
             return self._proxy(rdef, ns, info, path, query, body)
+        if self.command in ("PUT", "PATCH") and info.path_name and info.subresource in ("", "status"):
+            if not self._accepts_json():
+                raise ApiError(406, "NotAcceptable", "only the following media types are accepted: application/json, "
+                               "application/yaml, application/vnd.kubernetes.protobuf")
+            return self._write(rdef, info, ns, body)
         if self.command not in ("GET", "HEAD"):
             raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource",
                            {})

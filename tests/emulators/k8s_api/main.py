@@ -47,6 +47,8 @@ def main(argv=None):
     ap.add_argument("--kubernetes-version", default=DEFAULT_K8S_VERSION)
     ap.add_argument("--request-log-limit", type=int, default=10000)
     ap.add_argument("--no-access-log", dest="access_log", action="store_false")
+    ap.add_argument("--argocd-controller", action="store_true",
+                    help="act as Argo CD's application controller on Applications (README: Argo CD controller)")
     args = ap.parse_args(argv)
 
     tls = None

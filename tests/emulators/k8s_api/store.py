@@ -99,6 +99,7 @@ class Store:
         self.horizon = {}
         self.compacted = 0
         self.watchers = set()
+        self.listeners = []          # fn(rdef, type, obj, prev), called under the lock: must only queue work
         self.window = max(1, window)
 
     @staticmethod
@@ -153,7 +154,7 @@ class Store:
                 m["creationTimestamp"] = cm.get("creationTimestamp")
             if rdef.generation and not explicit_generation:
                 g = cm.get("generation", 1)
-                if new.get("spec") != cur.get("spec"):
+                if self._generation_changes(rdef, cur, new):
                     g += 1
                 m["generation"] = g
         else:
@@ -179,6 +180,34 @@ class Store:
         if rdef.gr == CRD_GR:
             self._crd_changed(rdef, new)
         return new, typ
+
+    @staticmethod
+    def _generation_changes(rdef, cur, new):
+        """Built-in types bump metadata.generation when spec changes. Custom resources bump it on any
+        change outside metadata, and outside status too when the status subresource is enabled
+        (apiextensions-apiserver customresource strategy PrepareForUpdate)."""
+        if not rdef.custom:
+            return new.get("spec") != cur.get("spec")
+        skip = {"metadata", "apiVersion", "kind"} | ({"status"} if "status" in rdef.subresources else set())
+        return {k: v for k, v in new.items() if k not in skip} != {k: v for k, v in cur.items() if k not in skip}
+
+    def write(self, rdef, ns, name, change):
+        """An update through the API: change(current object) returns the new object, or raises an
+        ApiError; it runs under the store lock, so a resourceVersion check in it is atomic with the
+        write. Returns (stored object, event type or None for a no-op)."""
+        with self.lock:
+            ns = (ns or "default") if rdef.namespaced else ""
+            cur = self.objects.get(self.key(rdef, ns, name))
+            if cur is None:
+                raise not_found_obj(rdef, name)
+            new = change(copy.deepcopy(cur))
+            meta = new.setdefault("metadata", {})
+            for k in ("uid", "creationTimestamp", "generation"):     # the server owns these
+                if k in cur["metadata"]:
+                    meta[k] = cur["metadata"][k]
+                else:
+                    meta.pop(k, None)
+            return self._put(rdef, ns, name, new, False)
 
     def _crd_changed(self, crd_rdef, crd):
         conds = (crd.get("status") or {}).get("conditions") or []
@@ -265,6 +294,8 @@ class Store:
         for w in self.watchers:
             if w.gr == rdef.gr:
                 w.offer(ev)
+        for fn in self.listeners:
+            fn(rdef, typ, obj, prev)
         self.cond.notify_all()
 
     def compact(self, rv=None):
