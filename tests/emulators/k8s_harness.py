@@ -31,13 +31,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "k8s_api")   # a package directory: python3 runs its __main__.py
 sys.path.insert(0, os.path.join(HERE, "fixtures"))
 
-from k8s_objects import (application, container, crd, deployment, kind_cluster, namespace, node,  # noqa: E402,F401
+from k8s_objects import (application, container, crd, deployment, endpoints, kind_cluster, namespace, node,  # noqa: E402,F401,E501
                          node_usage, pod, pod_usage, qos_class, replicaset, rfc3339, service, stable_uid)
 from workload import workload, worker_names  # noqa: E402,F401
 
 __all__ = ["Pki", "make_pki", "make_client_cert", "make_expired_client_cert", "make_other_ca", "Emulator",
            "EmulatorError", "ApiClient", "write_kubeconfig", "free_port", "application", "container", "crd",
-           "deployment", "kind_cluster", "namespace", "node", "node_usage", "pod", "pod_usage", "qos_class",
+           "deployment", "endpoints", "kind_cluster", "namespace", "node", "node_usage", "pod", "pod_usage", "qos_class",
            "replicaset", "service", "rfc3339", "stable_uid", "workload", "worker_names"]
 
 
@@ -566,8 +566,26 @@ class Emulator:
         return self.admin("POST", "proxy", {"node": node_name, "port": port, "url": url})
 
     def proxy_service(self, namespace, name, port, url, create=True):
+        """service_endpoint(namespace, name, port, url, create=create): kept for older tests."""
         return self.admin("POST", "proxy", {"service": {"namespace": namespace, "name": name, "port": port},
                                             "url": url, "create": create})
+
+    def service_endpoint(self, namespace, name, port=None, url=None, ready=True, port_name=None, target_port=None,
+                         create=True, pod=None):
+        """Put a local upstream (url, e.g. "http://127.0.0.1:8201") behind Service NAMESPACE/NAME's
+        `port` (number or name), as a pod the Endpoints point at. The Service is created if missing
+        (port named `port_name`, default "http"). url=None: no pod, Endpoints without subsets (the
+        503 "no endpoints available" phase); ready=False: the pod exists but is not ready."""
+        body = {"namespace": namespace, "name": name, "port": port, "url": url, "ready": ready, "create": create}
+        for k, v in (("portName", port_name), ("targetPort", target_port), ("pod", pod)):
+            if v is not None:
+                body[k] = v
+        return self.admin("POST", "endpoints", body)
+
+    def proxy_backend(self, address, url):
+        """Route the service proxy's traffic for pod address "IP:PORT" (from Endpoints you applied
+        yourself) to url; url=None removes it."""
+        return self.admin("POST", "proxy", {"backend": address, "url": url})
 
     def set_pod_usage(self, namespace, name, containers, sandbox=None):
         """What pod NAMESPACE/NAME's kubelet reports: containers {name: {"cpu": cores, "memory": bytes

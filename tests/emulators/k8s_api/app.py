@@ -11,6 +11,7 @@ from .kubelet import USAGE_API_VERSION, USAGE_KINDS, Kubelets
 from .requestlog import RequestLog
 from .resources import Registry
 from .scheduler import Scheduler
+from .services import Services
 from .store import Store
 
 # ---------------------------------------------------------------------------------------------
@@ -30,6 +31,7 @@ class App:
         self.tls = None
         self.auth = None
         self.kubelets = Kubelets(self.store, self.registry)
+        self.services = Services(self.store, self.registry)
         self.argocd = ArgoController(self.store, self.registry, getattr(args, "argocd_controller", False))
         self.scheduler = Scheduler(self.run_op)
         self.started = time.time()
@@ -104,6 +106,8 @@ class App:
                 return {"outage_seconds": float(op.get("seconds", 1))}
             if name == "proxy":
                 return self.set_proxy(op)
+            if name == "endpoints":
+                return self.set_endpoint(op)
             if name == "argocd":
                 return self.argocd.configure({k: v for k, v in op.items() if k != "op"})
             if name == "usage":
@@ -129,29 +133,27 @@ class App:
     def set_proxy(self, op):
         if op.get("node"):
             key = ("node", op["node"], str(op.get("port", "")))
-        elif isinstance(op.get("service"), dict):
+            with self.proxies_lock:
+                if op.get("url"):
+                    self.proxies[key] = op["url"]
+                else:
+                    self.proxies.pop(key, None)
+            return {"target": list(key), "url": op.get("url")}
+        if isinstance(op.get("service"), dict):
             s = op["service"]
             if not s.get("name"):
                 raise AdminError("service.name is required")
-            key = ("service", s.get("namespace") or "default", s["name"], str(s.get("port", "")))
-            if op.get("url") and op.get("create", True):
-                from_spec = self.registry.find("Service")
-                if self.store.get(from_spec, key[1], key[2]) is None:
-                    port = s.get("port") or 80
-                    ports = [{"name": str(port) if not str(port).isdigit() else "http",
-                              "port": int(port) if str(port).isdigit() else 80, "protocol": "TCP"}]
-                    self.store.apply({"apiVersion": "v1", "kind": "Service",
-                                      "metadata": {"name": key[2], "namespace": key[1]},
-                                      "spec": {"type": "ClusterIP", "ports": ports, "selector": {"app": key[2]}},
-                                      "status": {"loadBalancer": {}}})
-        else:
-            raise AdminError('proxy needs "node" (+ "port") or "service": {"namespace","name","port"}')
-        with self.proxies_lock:
-            if op.get("url"):
-                self.proxies[key] = op["url"]
-            else:
-                self.proxies.pop(key, None)
-        return {"target": list(key), "url": op.get("url")}
+            return self.set_endpoint(dict(s, url=op.get("url"), create=op.get("create", True)))
+        if op.get("backend"):
+            return self.services.set_backend(op["backend"], op.get("url"))
+        raise AdminError('proxy needs "node" (+ "port"), "service": {"namespace","name","port"} or "backend": "IP:PORT"')
+
+    def set_endpoint(self, op):
+        if not isinstance(op, dict) or not op.get("name"):
+            raise AdminError('endpoints needs {"namespace", "name", "port", "url", "ready"}')
+        return self.services.set_endpoint(op.get("namespace"), op["name"], op.get("port"), op.get("url"),
+                                          op.get("ready", True), op.get("portName"), op.get("targetPort"),
+                                          op.get("create", True), op.get("pod"))
 
     def proxy_target(self, key):
         with self.proxies_lock:
@@ -225,7 +227,8 @@ class App:
             return {"usage": [self.kubelets.apply(self._usage_obj(o)) for o in objs]}
         if route == "proxy" and method == "GET":
             with self.proxies_lock:
-                return {"targets": [{"target": list(k), "url": v} for k, v in self.proxies.items()]}
+                targets = [{"target": list(k), "url": v} for k, v in self.proxies.items()]
+            return dict(self.services.state(), targets=targets)
         if method == "POST":
             if route == "ops":
                 ops = data if isinstance(data, list) else [data]
@@ -236,7 +239,7 @@ class App:
                 return {"applied": self.apply_objects(data)}
             simple = {"delete": "delete", "patch": "patch", "patch-status": "patch_status", "compact": "compact",
                       "end-watches": "end_watches", "expire-watches": "expire_watches", "outage": "outage",
-                      "proxy": "proxy", "fault": "fault"}
+                      "proxy": "proxy", "fault": "fault", "endpoints": "endpoints"}
             if route in simple:
                 op = dict(data or {})
                 op["op"] = simple[route]

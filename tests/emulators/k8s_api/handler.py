@@ -24,6 +24,11 @@ from .writes import WritesMixin
 # ---------------------------------------------------------------------------------------------
 # HTTP
 
+# Where Go's http.StatusText differs from Python's phrases (a proxied Vault answers 472 and 473).
+GO_STATUS_TEXT = {413: "Request Entity Too Large", 414: "Request URI Too Long", 418: "I'm a teapot",
+                  422: "Unprocessable Entity", 431: "Request Header Fields Too Large"}
+
+
 class ConnInfo:
     _ids = iter(range(1, 1 << 62))
     _lock = threading.Lock()
@@ -59,10 +64,12 @@ class Handler(WatchMixin, WritesMixin, DiscoveryMixin, ProxyMixin, BaseHTTPReque
     # -- low-level writing --
 
     def _head(self, code, headers):
-        try:
-            phrase = http.HTTPStatus(code).phrase
-        except ValueError:
-            phrase = ""
+        phrase = GO_STATUS_TEXT.get(code)
+        if phrase is None:
+            try:
+                phrase = http.HTTPStatus(code).phrase
+            except ValueError:
+                phrase = "status code %d" % code     # Go's net/http for a code without StatusText
         hs = [("Date", email.utils.formatdate(usegmt=True))] + list(headers)
         if self.close_connection:
             hs.append(("Connection", "close"))

@@ -8,6 +8,8 @@ import uuid
 from .errors import AbortConnection, ApiError, bad_request, not_found_obj
 from .util import HOP_BY_HOP
 
+STRIPPED = {"authorization"}     # filters.WithAuthentication deletes it once the request is authenticated
+
 
 class ProxyMixin:
     def _proxy(self, rdef, ns, info, path, query, body):
@@ -42,21 +44,14 @@ class ProxyMixin:
                 raise ApiError(503, "ServiceUnavailable", "error trying to reach service: dial tcp %s:%s: connect: "
                                "connection refused" % (ip, port))
         else:
-            obj = st.get(rdef, ns, name)
-            if obj is None:
-                raise not_found_obj(rdef, name)
-            targets = self.app.proxy_targets(("service", ns, name))
-            aliases = {port}
-            for p in (obj.get("spec") or {}).get("ports") or []:
-                if port in (str(p.get("port")), p.get("name")):
-                    aliases |= {str(p.get("port")), p.get("name") or ""}
-            target = next((v for k, v in targets.items() if k[3] in aliases), None)
-            if target is None and not port and len(targets) == 1:
-                target = next(iter(targets.values()))
-            if target is None:
-                raise ApiError(503, "ServiceUnavailable", 'no endpoints available for service "%s"' % name)
+            ip, tport, target = self.app.services.resolve(rdef, ns, urllib.parse.unquote(info.path_name), scheme,
+                                                          name, port)
+            port = str(tport)
+            if target is None:     # an endpoint with no upstream registered for its address
+                raise ApiError(503, "ServiceUnavailable", "error trying to reach service: dial tcp %s:%s: connect: "
+                               "connection refused" % (ip, port))
         self.entry["proxy_target"] = target
-        self._forward(target, remainder, query, body)
+        self._forward(target, remainder, query, body, dialed="%s:%s" % (ip, port))
 
     def _from_kubelet(self, node_obj, remainder):
         """The emulated kubelet answers, and the API server passes its answer on (kubelet.py)."""
@@ -65,7 +60,12 @@ class ProxyMixin:
         self._send(code, body, extra=headers + [("Audit-Id", str(uuid.uuid4())),
                                                 ("Cache-Control", "no-cache, private")], std=False)
 
-    def _forward(self, base, remainder, query, body):
+    def _forward(self, base, remainder, query, body, dialed):
+        """Pass the request on as k8s.io/apimachinery's UpgradeAwareHandler (httputil.ReverseProxy)
+        does: every method, the body, the client's headers but hop-by-hop ones, the Host kept
+        (UseLocationHost is off), X-Forwarded-For added. Authorization and Impersonate-* never
+        arrive here: the authentication and impersonation filters delete them. The upstream's
+        status, headers and body come back unchanged."""
         u = urllib.parse.urlsplit(base)
         upath = (u.path.rstrip("/") + remainder) or "/"
         if query:
@@ -78,11 +78,23 @@ class ProxyMixin:
                 up = http.client.HTTPSConnection(u.hostname, u.port or 443, context=ctx, timeout=30)
             else:
                 up = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=30)
-            hdrs = {k: v for k, v in self.headers.items()
-                    if k.lower() not in HOP_BY_HOP and k.lower() not in ("host", "authorization", "content-length")}
-            hdrs["X-Forwarded-For"] = self.client_address[0]
-            up.request(self.command, upath, body=body if body else None, headers=hdrs)
+            hdrs = [(k, v) for k, v in self.headers.items()
+                    if k.lower() not in HOP_BY_HOP and k.lower() not in STRIPPED and
+                    not k.lower().startswith("impersonate-") and k.lower() not in ("content-length",
+                                                                                    "x-forwarded-for")]
+            xff = ", ".join(self.headers.get_all("X-Forwarded-For") or [])
+            hdrs.append(("X-Forwarded-For", (xff + ", " if xff else "") + self.client_address[0]))
+            if body or self.command in ("POST", "PUT", "PATCH"):
+                hdrs.append(("Content-Length", str(len(body))))
+            up.putrequest(self.command, upath, skip_host=any(k.lower() == "host" for k, _ in hdrs),
+                          skip_accept_encoding=True)
+            for k, v in hdrs:
+                up.putheader(k, v)
+            up.endheaders(body if body else None)
             resp = up.getresponse()
+        except ConnectionRefusedError:
+            raise ApiError(503, "ServiceUnavailable", "error trying to reach service: dial tcp %s: connect: "
+                           "connection refused" % dialed)
         except (OSError, http.client.HTTPException) as e:
             raise ApiError(503, "ServiceUnavailable", "error trying to reach service: %s" % e)
         try:

@@ -43,6 +43,7 @@ class RDef:
 
 BUILTINS = [
     RDef("", ["v1"], "configmaps", "ConfigMap", True, "configmap", ["cm"]),
+    RDef("", ["v1"], "endpoints", "Endpoints", True, "endpoints", ["ep"]),
     RDef("", ["v1"], "namespaces", "Namespace", False, "namespace", ["ns"], ["finalize", "status"]),
     RDef("", ["v1"], "nodes", "Node", False, "node", ["no"], ["proxy", "status"]),
     RDef("", ["v1"], "pods", "Pod", True, "pod", ["po"], ["status"]),
