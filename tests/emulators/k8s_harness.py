@@ -31,12 +31,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "k8s_api")   # a package directory: python3 runs its __main__.py
 sys.path.insert(0, os.path.join(HERE, "fixtures"))
 
-from k8s_objects import (application, container, crd, deployment, endpoints, kind_cluster, namespace, node,  # noqa: E402,F401,E501
-                         node_usage, pod, pod_usage, qos_class, replicaset, rfc3339, service, stable_uid)
+from k8s_objects import (application, cluster_secret_store, container, crd, deployment, endpoints,  # noqa: E402,F401
+                         external_secret, ip_address_pool, kind_cluster, l2_advertisement, namespace, node, node_usage,
+                         platform_crds, pod, pod_usage, qos_class, replicaset, rfc3339, service, stable_uid)
 from workload import workload, worker_names  # noqa: E402,F401
 
 __all__ = ["Pki", "make_pki", "make_client_cert", "make_expired_client_cert", "make_other_ca", "Emulator",
-           "EmulatorError", "ApiClient", "write_kubeconfig", "free_port", "application", "container", "crd",
+           "EmulatorError", "ApiClient", "write_kubeconfig", "free_port", "application", "cluster_secret_store",
+           "container", "crd", "external_secret", "ip_address_pool", "l2_advertisement", "platform_crds",
            "deployment", "endpoints", "kind_cluster", "namespace", "node", "node_usage", "pod", "pod_usage", "qos_class",
            "replicaset", "service", "rfc3339", "stable_uid", "workload", "worker_names"]
 
