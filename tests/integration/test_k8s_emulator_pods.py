@@ -294,11 +294,20 @@ class TestResourceMetrics(EmuCase):
     def test_stale_samples_with_a_housekeeping_interval(self):
         self.emu.set_node_usage("n1", housekeeping_seconds=30)
         try:
-            a = self.scrape("n1").body
+            a = self.scrape("n1").body.splitlines()
             time.sleep(0.3)
-            b = self.scrape("n1").body
-            self.assertEqual(a, b)          # the same cAdvisor samples, timestamps included
-            ts = [int(x) / 1000.0 for x in re.findall(rb" (\d{13})$", a, re.M)]
+            b = self.scrape("n1").body.splitlines()
+            self.assertEqual(len(a), len(b))
+            same = 0
+            for la, lb in zip(a, b):
+                if la == lb:
+                    same += 1          # the same cAdvisor sample, timestamp included
+                    continue
+                # a sample boundary fell between the two scrapes: exactly one interval later
+                ta, tb = int(la.rsplit(b" ", 1)[1]), int(lb.rsplit(b" ", 1)[1])
+                self.assertEqual((la.rsplit(b" ", 2)[0], tb - ta), (lb.rsplit(b" ", 2)[0], 30000))
+            self.assertGreater(same, len(a) // 2)
+            ts = [int(x) / 1000.0 for x in re.findall(rb" (\d{13})$", b"\n".join(a), re.M)]
             self.assertTrue(all(time.time() - 30.5 < t <= time.time() for t in ts))
             self.assertGreater(len(set(ts)), 1)      # each cgroup at its own phase
         finally:

@@ -164,6 +164,8 @@ class App:
             return {k: v for k, v in self.proxies.items() if k[:len(prefix)] == prefix}
 
     def state(self):
+        if self.server is not None:
+            self.server.settle_handshakes()
         st = self.store
         with st.lock:
             counts = collections.Counter("%s%s" % (k[1], "." + k[0] if k[0] else "") for k in st.objects)

@@ -28,6 +28,8 @@ class Server(ThreadingHTTPServer):
         self.conns_lock = threading.Lock()
         self.outage_seconds = 0.0
         self.stopping = threading.Event()
+        self.handshakes = threading.Condition()
+        self.handshaking = 0
         super().__init__(addr, Handler, bind_and_activate=False)
 
     def server_bind(self):
@@ -45,6 +47,8 @@ class Server(ThreadingHTTPServer):
         sock = request
         try:
             if self.tls is not None:
+                with self.handshakes:
+                    self.handshaking += 1
                 try:
                     sock = self.tls.wrap(request)
                 except (ssl.SSLError, OSError) as e:
@@ -52,6 +56,10 @@ class Server(ThreadingHTTPServer):
                                                   "error": str(e)})
                     log("TLS handshake with %s:%s failed: %s" % (client_address[0], client_address[1], e))
                     return
+                finally:
+                    with self.handshakes:
+                        self.handshaking -= 1
+                        self.handshakes.notify_all()
                 conn.sock = sock
                 conn.cert = self.tls.check_peer(sock)
             _local.conn = conn
@@ -74,6 +82,14 @@ class Server(ThreadingHTTPServer):
                     sock.close()
                 except OSError:
                     pass
+
+    def settle_handshakes(self, timeout=1.0):
+        """Wait (bounded) until no other TLS handshake is in progress, so that /__emulator/state
+        lists the failure of a handshake a client has already given up on."""
+        deadline = time.monotonic() + timeout
+        with self.handshakes:
+            while self.handshaking > 0 and time.monotonic() < deadline:
+                self.handshakes.wait(max(0.0, deadline - time.monotonic()))
 
     def handle_error(self, request, client_address):
         exc = sys.exc_info()[1]

@@ -15,7 +15,7 @@ from .errors import AdminError, ApiError, bad_request, expired, invalid_list_opt
 from .normalize import normalize
 from .resources import BUILTINS, CRD_GR
 from .selector import field_match, label_match
-from .util import merge_patch, now_rfc3339
+from .util import json_copy, merge_patch, now_rfc3339
 
 # ---------------------------------------------------------------------------------------------
 # Store: objects, versions (for consistent paging), per-resource event history, watchers
@@ -131,7 +131,7 @@ class Store:
     def _put(self, rdef, ns, name, obj, explicit_generation):
         key = self.key(rdef, ns, name)
         cur = self.objects.get(key)
-        new = copy.deepcopy(obj)
+        new = json_copy(obj)
         new["kind"] = rdef.kind
         av = new.get("apiVersion")
         if not rdef.custom or not av or av.rpartition("/")[0] != rdef.group:
@@ -200,7 +200,7 @@ class Store:
             cur = self.objects.get(self.key(rdef, ns, name))
             if cur is None:
                 raise not_found_obj(rdef, name)
-            new = change(copy.deepcopy(cur))
+            new = change(json_copy(cur))
             meta = new.setdefault("metadata", {})
             for k in ("uid", "creationTimestamp", "generation"):     # the server owns these
                 if k in cur["metadata"]:
