@@ -12,6 +12,7 @@ build_packages=(
 test_packages=(
   prometheus                 # real peer: rate() cross-check; promtool for the parser bench
   python3 python3-prometheus-client
+  python3-openssl            # the Kubernetes API emulator: kube-apiserver's client-certificate handshake
   openssl curl jq nginx
   clang libclang-rt-14-dev   # libFuzzer and sanitizers
   chromium                   # renders price-calc's HTML report in tests

@@ -28,15 +28,19 @@ import time
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SERVER = os.path.join(HERE, "k8s_api.py")
+SERVER = os.path.join(HERE, "k8s_api")   # a package directory: python3 runs its __main__.py
 sys.path.insert(0, os.path.join(HERE, "fixtures"))
 
-from k8s_objects import (application, crd, deployment, kind_cluster, namespace, node, pod,  # noqa: E402,F401
-                         rfc3339, service)
+from k8s_objects import (application, cluster_secret_store, container, crd, deployment, endpoints,  # noqa: E402,F401
+                         external_secret, ip_address_pool, kind_cluster, l2_advertisement, namespace, node, node_usage,
+                         platform_crds, pod, pod_usage, qos_class, replicaset, rfc3339, service, stable_uid)
+from workload import workload, worker_names  # noqa: E402,F401
 
 __all__ = ["Pki", "make_pki", "make_client_cert", "make_expired_client_cert", "make_other_ca", "Emulator",
-           "EmulatorError", "ApiClient", "write_kubeconfig", "free_port", "application", "crd", "deployment",
-           "kind_cluster", "namespace", "node", "pod", "service", "rfc3339"]
+           "EmulatorError", "ApiClient", "write_kubeconfig", "free_port", "application", "cluster_secret_store",
+           "container", "crd", "external_secret", "ip_address_pool", "l2_advertisement", "platform_crds",
+           "deployment", "endpoints", "kind_cluster", "namespace", "node", "node_usage", "pod", "pod_usage", "qos_class",
+           "replicaset", "service", "rfc3339", "stable_uid", "workload", "worker_names"]
 
 
 class EmulatorError(Exception):
@@ -359,11 +363,12 @@ class Emulator:
     token: a bearer token (written to a 0600 file, passed with --token-file, never on argv);
     tokens: raw kube-apiserver token CSV text instead. fixtures: objects (list/dict) or a file path.
     listen_delay: LISTENING is printed at once, connections are refused for that many seconds.
-    args: extra CLI flags. faults: fault rules (dicts) installed at start via --fault."""
+    args: extra CLI flags. faults: fault rules (dicts) installed at start via --fault.
+    argocd_controller: act as Argo CD's application controller (README "Argo CD controller")."""
 
     def __init__(self, pki=None, token=None, tokens=None, fixtures=None, args=(), port=0, listen_delay=0,
                  bookmark_interval=None, watch_window=None, min_request_timeout=None, anonymous_auth=True,
-                 faults=(), startup_timeout=15, workdir=None):
+                 faults=(), startup_timeout=15, workdir=None, argocd_controller=False):
         self.pki = pki
         self.token = token
         self._tmp = tempfile.TemporaryDirectory(prefix="k8s-emu-") if workdir is None else None
@@ -400,6 +405,8 @@ class Emulator:
             cmd += ["--anonymous-auth", "false"]
         for f in faults:
             cmd += ["--fault", json.dumps(f)]
+        if argocd_controller:
+            cmd += ["--argocd-controller"]
         self.cmd = cmd + list(args)
         self.log_path = os.path.join(self.workdir, "k8s_api.log")
 
@@ -561,8 +568,53 @@ class Emulator:
         return self.admin("POST", "proxy", {"node": node_name, "port": port, "url": url})
 
     def proxy_service(self, namespace, name, port, url, create=True):
+        """service_endpoint(namespace, name, port, url, create=create): kept for older tests."""
         return self.admin("POST", "proxy", {"service": {"namespace": namespace, "name": name, "port": port},
                                             "url": url, "create": create})
+
+    def service_endpoint(self, namespace, name, port=None, url=None, ready=True, port_name=None, target_port=None,
+                         create=True, pod=None):
+        """Put a local upstream (url, e.g. "http://127.0.0.1:8201") behind Service NAMESPACE/NAME's
+        `port` (number or name), as a pod the Endpoints point at. The Service is created if missing
+        (port named `port_name`, default "http"). url=None: no pod, Endpoints without subsets (the
+        503 "no endpoints available" phase); ready=False: the pod exists but is not ready."""
+        body = {"namespace": namespace, "name": name, "port": port, "url": url, "ready": ready, "create": create}
+        for k, v in (("portName", port_name), ("targetPort", target_port), ("pod", pod)):
+            if v is not None:
+                body[k] = v
+        return self.admin("POST", "endpoints", body)
+
+    def proxy_backend(self, address, url):
+        """Route the service proxy's traffic for pod address "IP:PORT" (from Endpoints you applied
+        yourself) to url; url=None removes it."""
+        return self.admin("POST", "proxy", {"backend": address, "url": url})
+
+    def set_pod_usage(self, namespace, name, containers, sandbox=None):
+        """What pod NAMESPACE/NAME's kubelet reports: containers {name: {"cpu": cores, "memory": bytes
+        or "64Mi"}}; fields left out keep their value. A CPU change takes effect now: the counter
+        keeps what it had counted."""
+        return self.admin("POST", "usage", pod_usage(namespace, name, containers, sandbox))["usage"][0]
+
+    def set_node_usage(self, name, **settings):
+        """Settings of node NAME's kubelet: system_cpu, system_memory, housekeeping_seconds, up,
+        scrape_error, swap (see node_usage)."""
+        return self.admin("POST", "usage", node_usage(name, **settings))["usage"][0]
+
+    def argocd(self, namespace=None, name=None, enabled=None, defaults=None, **settings):
+        """The Argo CD controller stand-in: argocd(enabled=True), argocd(defaults={"syncSeconds": 0.5}),
+        or per app argocd("argocd", "vault", health="Degraded", healthMessage="..."). Returns its state."""
+        body = dict(settings)
+        if enabled is not None:
+            body["enabled"] = enabled
+        if defaults is not None:
+            body["defaults"] = defaults
+        if name is not None:
+            body.update(namespace=namespace or "argocd", name=name)
+        return self.admin("POST", "argocd", body)
+
+    def usage(self):
+        """The usage model: {"pods": [PodUsage settings], "nodes": {name: settings}}."""
+        return self.admin("GET", "usage")
 
     def requests_log(self, since=0, path_prefix=None):
         q = "?since=%d" % since + ("&path_prefix=" + urllib.parse.quote(path_prefix) if path_prefix else "")
