@@ -23,19 +23,24 @@ try {
   process.exit(2);
 }
 
+// process.exit() would cut a large write to a pipe short: set the code and let Node drain stdout.
 if (json) {
   process.stdout.write(JSON.stringify(docs.map((d) => ({ source: d.source, line: d.line, doc: d.doc }))));
-  process.exit(0);
+} else {
+  await report();
 }
 
-let invalid = 0;
-for (const d of docs) {
-  const errors = await validateDocument(d.doc);
-  if (errors.length > 0) {
-    invalid++;
-    const name = `${d.doc?.kind ?? "?"}/${d.doc?.metadata?.name ?? "?"}`;
-    process.stdout.write(`${d.source}:${d.line} ${name}: ${errors.join("; ")}\n`);
+async function report() {
+
+  let invalid = 0;
+  for (const d of docs) {
+    const errors = await validateDocument(d.doc);
+    if (errors.length > 0) {
+      invalid++;
+      const name = `${d.doc?.kind ?? "?"}/${d.doc?.metadata?.name ?? "?"}`;
+      process.stdout.write(`${d.source}:${d.line} ${name}: ${errors.join("; ")}\n`);
+    }
   }
+  process.stderr.write(`validate: ${docs.length} documents, ${invalid} invalid\n`);
+  process.exitCode = invalid > 0 ? 1 : 0;
 }
-process.stderr.write(`validate: ${docs.length} documents, ${invalid} invalid\n`);
-process.exit(invalid > 0 ? 1 : 0);
