@@ -45,6 +45,21 @@ class RootChartRenders(unittest.TestCase):
         self.assertEqual(rc, 1, report)
         self.assertIn("data/spec must have required property project", report)
 
+    def test_parameters_work_as_argo_cd_passes_them(self):
+        # Argo CD turns spec.source.helm.parameters into --set name=value; lists go by index.
+        sets = ["layer=kind", "git.repoURL=git://git-server.git-server.svc.cluster.local/sovereign-finops.git",
+                "git.targetRevision=HEAD", "metallb.addresses[0]=172.18.255.200-172.18.255.250",
+                "registry.mirror=", "ingress.domain=localhost", "network.controlPlaneCIDRs[0]=172.18.0.2/32",
+                "network.nodeCIDRs[0]=172.18.0.0/16"]
+        cmd = [pt.helm(), "template", "root", str(ROOT), "-n", "argocd"]
+        for s in sets:
+            cmd += ["--set", s]
+        docs = pt.documents(pt.run(cmd).stdout)
+        apps = by_name(docs)
+        self.assertEqual(chart_source(apps["metallb-config"])["helm"]["valuesObject"]["addresses"],
+                         ["172.18.255.200-172.18.255.250"])
+        self.assertNotIn("mirror", str(chart_source(apps["argocd"])["helm"]["valuesObject"]))
+
     def test_missing_or_bad_parameters_fail_with_the_parameter_named(self):
         cases = [
             ({"network.controlPlaneCIDRs": []}, "network.controlPlaneCIDRs"),
