@@ -108,6 +108,17 @@ class ApplicationHealth(unittest.TestCase):
         older["sources"].append({"repoURL": "x", "path": "y"})
         self.assertEqual(self.health(application(compared_spec=older))[0], "Progressing")
 
+    def test_how_go_writes_comparedto_does_not_make_a_status_stale(self):
+        # A multi-source app's comparedTo also carries the unused single source as {repoURL: ""}
+        # (controller/state.go CompareAppState leaves ComparedTo.Source zero), and omitempty drops
+        # false and "" fields the spec may spell out.
+        app = application()
+        app["status"]["sync"]["comparedTo"]["source"] = {"repoURL": ""}
+        app["spec"]["sources"][0]["helm"]["skipCrds"] = False
+        self.assertEqual(self.health(app)[0], "Healthy")
+        app["spec"]["sources"][0]["helm"]["skipCrds"] = True
+        self.assertEqual(self.health(app)[0], "Progressing")
+
     def test_key_order_does_not_make_a_status_stale(self):
         app = application()
         compared = app["status"]["sync"]["comparedTo"]["sources"][0]
