@@ -8,7 +8,9 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 SOURCE = Path(os.environ.get("SF_SOURCE_DIR") or Path(__file__).resolve().parents[2])
@@ -42,6 +44,26 @@ def node():
     if not (HERE / "node_modules" / "kubernetes-models").is_dir():
         raise ToolMissing(f"{HERE}/node_modules is missing: run scripts/install-deps.sh (npm ci in tests/platform)")
     return path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, proc, what, timeout=10):
+    """Wait until a peer started by a test accepts connections on 127.0.0.1:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if proc.poll() is not None:
+                raise AssertionError(f"{what} exited with {proc.returncode} before listening on {port}")
+            time.sleep(0.05)
+    raise AssertionError(f"{what} does not listen on {port} after {timeout} s")
 
 
 def run(cmd, *, input=None, check=True, env=None, cwd=None, timeout=120):

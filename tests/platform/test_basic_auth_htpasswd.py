@@ -13,10 +13,8 @@ import json
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 import unittest
 import urllib.error
 import urllib.request
@@ -40,11 +38,6 @@ def go_bcrypt_htpasswd(user, password):
         proc = pt.run([pt.helm(), "template", "h", str(chart), "-f", str(values)])
         return pt.documents(proc.stdout)[0]["line"]
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class BasicAuthSecret(unittest.TestCase):
@@ -85,7 +78,7 @@ class NginxAcceptsTheHash(unittest.TestCase):
         (root / "htpasswd").chmod(0o600)
         (root / "www").mkdir()
         (root / "www" / "index.html").write_text("ok\n")
-        cls.port = free_port()
+        cls.port = pt.free_port()
         conf = root / "nginx.conf"
         conf.write_text(f"""
 daemon off;
@@ -106,15 +99,7 @@ http {{
 }}
 """)
         cls.proc = subprocess.Popen([cls.nginx, "-c", str(conf), "-p", str(root)], stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", cls.port), timeout=0.2).close()
-                break
-            except OSError:
-                if cls.proc.poll() is not None:
-                    raise AssertionError(f"nginx exited: {cls.proc.stderr.read().decode()}")
-                time.sleep(0.05)
+        pt.wait_listening(cls.port, cls.proc, "nginx")
 
     @classmethod
     def tearDownClass(cls):

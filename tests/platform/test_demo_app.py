@@ -5,21 +5,14 @@ import hashlib
 import os
 import secrets
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
-import time
 import unittest
 from pathlib import Path
 
 import platformtest as pt
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class DemoApplication(unittest.TestCase):
@@ -45,18 +38,12 @@ class DemoApplication(unittest.TestCase):
         make = subprocess.run(["sh", str(root / "make-acl.sh")], env=dict(os.environ, CREDENTIALS_DIR=str(cls.creds), ACL_FILE=str(cls.acl)),
                               capture_output=True, text=True, timeout=30)
         assert make.returncode == 0, make.stderr
-        cls.port = free_port()
+        cls.port = pt.free_port()
         args = [a.replace("/run/redis/users.acl", str(cls.acl)).replace("/data", str(root)) for a in cls.redis_args]
         args[args.index("--port") + 1] = str(cls.port)
         args[args.index("--bind") + 1] = "127.0.0.1"
         cls.server = subprocess.Popen(["redis-server", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", cls.port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        pt.wait_listening(cls.port, cls.server, "redis-server")
 
     @classmethod
     def tearDownClass(cls):

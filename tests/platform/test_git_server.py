@@ -5,7 +5,6 @@ directory laid out like the Kind mount. Argo CD's repo-server uses ls-remote and
 git://; the readiness probe runs the same ls-remote."""
 import os
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
@@ -15,11 +14,6 @@ from pathlib import Path
 
 import platformtest as pt
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def git(*args, cwd=None, env=None, check=True):
@@ -54,7 +48,7 @@ class GitServer(unittest.TestCase):
         name = next(m["mountPath"] for m in cls.container["volumeMounts"] if m["name"] == "source").rsplit("/", 1)[1]
         cls.name = name
         (cls.srv / name).symlink_to(cls.work / ".git")
-        cls.port = free_port()
+        cls.port = pt.free_port()
 
     @classmethod
     def tearDownClass(cls):
@@ -72,15 +66,8 @@ class GitServer(unittest.TestCase):
         log = open(Path(self.tmp.name) / f"daemon-{time.monotonic_ns()}.log", "w+")
         proc = subprocess.Popen(self.container["command"] + args, env=env, stderr=log, stdout=log)
         self.addCleanup(lambda: (proc.terminate(), proc.wait(timeout=10), log.close()))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return log
-            except OSError:
-                self.assertIsNone(proc.poll(), "git daemon exited")
-                time.sleep(0.05)
-        self.fail("git daemon did not listen")
+        pt.wait_listening(self.port, proc, "git daemon")
+        return log
 
     def url(self):
         return f"git://127.0.0.1:{self.port}/{self.name}"
