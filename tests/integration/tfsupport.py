@@ -13,7 +13,7 @@ TERRAFORM_DIR = os.path.join(sftest.SOURCE_DIR, "terraform")
 STAGES = ("cluster", "platform")
 NPM_DIR = os.path.join(sftest.SOURCE_DIR, "tests", "terraform")
 # Where scripts/install-deps.sh unpacks Helm 3.17 (the Helm major Argo CD 3.4 renders with).
-HELM_DEFAULT = os.path.join(sftest.SOURCE_DIR, ".cache", "tools", "helm-v3.17.3", "helm")
+HELM_DEFAULT = os.path.join(os.environ.get("SF_TOOLS_DIR") or os.path.join(sftest.SOURCE_DIR, ".cache", "k8s-tools"), "bin", "helm")
 
 # Offline and quiet: no update check, no CLI config, no colours.
 TF_ENV = {"CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": "/dev/null",
