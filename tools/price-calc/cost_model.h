@@ -24,7 +24,7 @@
 
 #include "common/contracts.h"
 #include "common/time_util.h"
-#include "price-calc/node_usage.h"
+#include "common/node_usage.h"
 #include "price-calc/pricing.h"
 
 namespace sf::pc {

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/strings.h"
 
+using namespace sf;
 using namespace sf::pc;
 using Catch::Contains;
 

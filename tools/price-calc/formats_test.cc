@@ -10,6 +10,7 @@
 #include "price-calc/format_table.h"
 #include "price-calc/test_support.h"
 
+using namespace sf;
 using namespace sf::pc;
 using namespace sf::pc::test;
 using Catch::Contains;

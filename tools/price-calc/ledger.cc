@@ -1,5 +1,5 @@
 #include "price-calc/ledger.h"
-#include "price-calc/node_usage.h"
+#include "common/node_usage.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -207,8 +207,8 @@ CostRow ledger_row(const std::vector<std::string>& f, const std::string& where) 
   CostRow r;
   r.node = f[kNode];
   if (r.node.empty()) throw ParseError(where, "ledger column node is empty");
-  r.start = parse_time(f[kWindowStart], cat(where, " (column window_start)"));
-  r.end = parse_time(f[kWindowEnd], cat(where, " (column window_end)"));
+  r.start = parse_contract_time(f[kWindowStart], cat(where, " (column window_start)"));
+  r.end = parse_contract_time(f[kWindowEnd], cat(where, " (column window_end)"));
   r.window_start = f[kWindowStart];
   r.window_end = f[kWindowEnd];
   r.hours = number(f, kHours, where);
@@ -323,7 +323,7 @@ LedgerResult LedgerWriter::commit() {
       const auto f = csv::parse_record(line, where);
       check_version(f, where, path_);
       if (min_start_) {
-        const Clock::time_point start = parse_time(f[kWindowStart], cat(where, " (column window_start)"));
+        const Clock::time_point start = parse_contract_time(f[kWindowStart], cat(where, " (column window_start)"));
         if (start < *min_start_ || start > *max_start_) continue;
         keys.insert(key_of(f[kNode], f[kWindowStart], f[kWindowEnd]));
       }

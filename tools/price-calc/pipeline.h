@@ -4,7 +4,7 @@
 
 #include "price-calc/cost_model.h"
 #include "price-calc/ledger.h"
-#include "price-calc/node_usage.h"
+#include "common/node_usage.h"
 #include "price-calc/sink.h"
 #include "price-calc/totals.h"
 

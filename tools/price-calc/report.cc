@@ -5,15 +5,15 @@
 #include "common/error.h"
 #include "common/strings.h"
 #include "price-calc/ledger.h"
-#include "price-calc/node_usage.h"
+#include "common/node_usage.h"
 
 namespace sf::pc {
 
 Clock::time_point parse_report_time(std::string_view text, std::string_view flag) {
   const std::string where = cat(flag);
-  if (text.size() == 10) return parse_time(cat(text, "T00:00:00Z"), where);
+  if (text.size() == 10) return parse_contract_time(cat(text, "T00:00:00Z"), where);
   try {
-    return parse_time(text, where);
+    return parse_contract_time(text, where);
   } catch (const ParseError&) {
     throw UsageError(cat(flag, ": '", text, "' is not a time; write 2026-11-01 or 2026-11-01T00:00:00Z"));
   }

@@ -19,7 +19,7 @@
 #include "price-calc/format_focus.h"
 #include "price-calc/format_json.h"
 #include "price-calc/ledger.h"
-#include "price-calc/node_usage.h"
+#include "common/node_usage.h"
 
 namespace {
 
@@ -33,9 +33,9 @@ const sf::pc::Pricing& prices() {
 }
 
 // Everything the reader produced, as one string; or the error.
-std::string read(std::string_view line, bool fast, sf::pc::UsageLine& u) {
+std::string read(std::string_view line, bool fast, sf::UsageLine& u) {
   try {
-    if (!sf::pc::parse_usage_line(line, "fuzz:1", u, false, fast)) return "skipped";
+    if (!sf::parse_usage_line(line, "fuzz:1", u, false, fast)) return "skipped";
   } catch (const sf::Error& e) {
     return std::string("error: ") + e.what();
   }
@@ -47,14 +47,14 @@ std::string read(std::string_view line, bool fast, sf::pc::UsageLine& u) {
                     num(n.memory_used_bytes) + "|" + num(n.filesystem_bytes) + "|" + num(n.filesystem_used_bytes) +
                     "|" + opt(n.network_receive_bytes) + "|" + opt(n.network_transmit_bytes) + "|" + num(n.gpus);
   for (const auto& [k, v] : n.labels) out += "|" + k + "=" + v;
-  for (const sf::pc::RawMember& m : u.extra) out += "|+" + m.name + ":" + std::string(m.json);
+  for (const sf::RawMember& m : u.extra) out += "|+" + m.name + ":" + std::string(m.json);
   return out;
 }
 
 void exercise(std::string_view line) {
-  sf::pc::UsageLine slow_line;
+  sf::UsageLine slow_line;
   const std::string slow = read(line, false, slow_line);
-  sf::pc::UsageLine usage;
+  sf::UsageLine usage;
   const std::string fast = read(line, true, usage);
   if (fast != slow) __builtin_trap();  // the two readers disagree
   if (fast == "skipped" || fast.rfind("error: ", 0) == 0) return;
