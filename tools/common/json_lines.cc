@@ -56,8 +56,10 @@ bool LineReader::fill() {
     begin_ = 0;
   }
   if (end_ == buffer_.size()) buffer_.resize(std::min(buffer_.size() * 2, max_line_ + 1));
+  size_t room = buffer_.size() - end_;
+  if (limited_) room = static_cast<size_t>(std::min<uint64_t>(room, remaining_));
   while (true) {
-    const ssize_t n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
+    const ssize_t n = room == 0 ? 0 : ::read(fd_, buffer_.data() + end_, room);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw Error(cat(source_, ": read failed: ", std::strerror(errno)));
     if (n == 0) {
@@ -65,6 +67,7 @@ bool LineReader::fill() {
       return false;
     }
     end_ += static_cast<size_t>(n);
+    if (limited_) remaining_ -= static_cast<uint64_t>(n);
     return true;
   }
 }

@@ -6,6 +6,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -36,6 +37,11 @@ class LineReader {
   std::string where() const;  // "source:line"
   // True when the last line returned had no terminating newline (a truncated writer).
   bool last_line_unterminated() const { return unterminated_; }
+  // Reads no more than `bytes` from here on (a snapshot of a file that others append to).
+  void limit_to(uint64_t bytes) {
+    limited_ = true;
+    remaining_ = bytes;
+  }
 
  private:
   bool fill();
@@ -51,6 +57,8 @@ class LineReader {
   bool eof_ = false;
   bool unterminated_ = false;
   bool skipping_ = false;  // the previous line was too long: its rest is still unread
+  bool limited_ = false;
+  uint64_t remaining_ = 0;
   size_t line_number_ = 0;
 };
 
