@@ -45,6 +45,13 @@ class ObjectWriter {
   // The key (a literal without characters to escape); returns the buffer to append a value to.
   std::string& key(std::string_view k);
   std::string& escaped_key(std::string_view k);  // any key, escaped and checked
+  // A key already written as JSON, with its colon: "\"name\":" (tables of fields prepare them once).
+  std::string& prepared_key(std::string_view quoted_key_and_colon) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_.append(quoted_key_and_colon);
+    return out_;
+  }
   void number(std::string_view k, double v) { append_number(key(k), v, k); }
   void optional(std::string_view k, const std::optional<double>& v) {
     if (v) append_number(key(k), *v, k);

@@ -275,11 +275,20 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
   bool EndArray(rapidjson::SizeType) { return close(); }
 };
 
-// The first name given twice among `count` names (sorted copies of the views; lines have few).
-std::optional<std::string_view> first_duplicate(const std::vector<std::string_view>& names) {
-  if (names.size() < 2) return std::nullopt;
+// The first name given twice: pairwise for the few names a line usually has, sorted beyond.
+template <typename Names, typename Get>
+std::optional<std::string_view> first_duplicate(const Names& items, Get name) {
+  const size_t n = items.size();
+  if (n < 2) return std::nullopt;
+  if (n <= 16) {
+    for (size_t i = 1; i < n; ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (name(items[i]) == name(items[j])) return std::string_view(name(items[i]));
+    return std::nullopt;
+  }
   thread_local std::vector<std::string_view> sorted;
-  sorted.assign(names.begin(), names.end());
+  sorted.clear();
+  for (const auto& item : items) sorted.emplace_back(name(item));
   std::sort(sorted.begin(), sorted.end());
   const auto it = std::adjacent_find(sorted.begin(), sorted.end());
   if (it == sorted.end()) return std::nullopt;
@@ -548,13 +557,8 @@ bool parse_usage_line(std::string_view text, const std::string& where, UsageLine
   // A key given twice has no meaning a reader may pick (JSON leaves it open): refuse it.
   if (handler.duplicate != kUnknown)
     throw ParseError(where, cat("field \"", kFieldNames[handler.duplicate], "\" is given twice; give each field once"));
-  if (out.extra.size() > 1) {
-    thread_local std::vector<std::string_view> names;
-    names.clear();
-    for (const RawMember& m : out.extra) names.emplace_back(m.name);
-    if (const auto twice = first_duplicate(names))
-      throw ParseError(where, cat("field \"", printable(*twice, 80), "\" is given twice; give each field once"));
-  }
+  if (const auto twice = first_duplicate(out.extra, [](const RawMember& m) -> const std::string& { return m.name; }))
+    throw ParseError(where, cat("field \"", printable(*twice, 80), "\" is given twice; give each field once"));
 
   // The contract's fields, with its defaults.
   const Fields f{s, where};
@@ -569,13 +573,8 @@ bool parse_usage_line(std::string_view text, const std::string& where, UsageLine
   if (s[kLabels].state != State::kAbsent && s[kLabels].state != State::kNull && s[kLabels].state != State::kObject)
     throw ParseError(where, "field \"labels\" must be an object of strings");
   if (!handler.label_error.empty()) throw ParseError(where, handler.label_error);
-  if (u.labels.size() > 1) {
-    thread_local std::vector<std::string_view> keys;
-    keys.clear();
-    for (const auto& [k, v] : u.labels) keys.emplace_back(k);
-    if (const auto twice = first_duplicate(keys))
-      throw ParseError(where, cat("label \"", printable(*twice, 80), "\" is given twice; give each label once"));
-  }
+  if (const auto twice = first_duplicate(u.labels, [](const auto& label) -> const std::string& { return label.first; }))
+    throw ParseError(where, cat("label \"", printable(*twice, 80), "\" is given twice; give each label once"));
   if (u.error) {
     u.cpu_cores = u.memory_bytes = u.memory_used_bytes = u.filesystem_bytes = u.filesystem_used_bytes = u.gpus = 0;
     u.cpu_busy_cores.reset();

@@ -122,14 +122,13 @@ void finish_row(CostRow& r) {
 }
 
 void unpriced_row(const UsageLine& line, std::string error, const std::string& currency, CostRow& r) {
-  reset_row(r);
   const NodeUsage& u = line.usage;
+  reset_row(r, u.labels);
   r.priced = false;
   r.node.assign(u.node);
   r.source.assign(u.source);
   r.window_start.assign(u.window_start);
   r.window_end.assign(u.window_end);
-  r.labels = u.labels;
   r.start = line.start;
   r.end = line.end;
   r.where.assign(line.where);
@@ -148,7 +147,7 @@ bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOption
     unpriced_row(line, *set.problem, pricing.currency, r);
     return false;
   }
-  reset_row(r);  // every field from here on is this line's, or its default
+  reset_row(r, u.labels);  // every field from here on is this line's, or its default
   r.start = line.start;
   r.end = line.end;
   r.where.assign(line.where);
@@ -158,7 +157,6 @@ bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOption
   r.source.assign(u.source);
   r.window_start.assign(u.window_start);
   r.window_end.assign(u.window_end);
-  r.labels = u.labels;
 
   if (options.period) {
     const auto [from, to] = aligned_period(line.start, line.end, *options.period);

@@ -3,10 +3,10 @@
 // ledger, report's merge of windows, table, html) walks this table for names, types, how a
 // value is written and read back, and how windows merge; no format maps fields by hand.
 //
-// A row is reset through the table too (reset_row): everything is default-constructed except
-// the buffers of its text fields, which are kept (cleared) so a million-line stream allocates
-// nothing. A value from the previous line cannot survive, whichever field a code path forgets
-// to set: there is no other way to reuse a row.
+// A row is reused only through reset_row: it copy-assigns a default row (every member reset,
+// whatever members CostRow gains; std::string keeps its buffer) and the new labels, so a
+// million-line stream allocates nothing and a value from the previous line cannot survive,
+// whichever field a code path forgets to set.
 #pragma once
 
 #include <chrono>
@@ -124,8 +124,8 @@ void copy_field(const RowField& f, CostRow& to, const CostRow& from);
 // Equal in every field of the table (for tests and the fuzzer).
 bool same_fields(const CostRow& a, const CostRow& b);
 
-// A row as if default-constructed, keeping only the buffers of its text fields.
-void reset_row(CostRow& r);
+// A row as if default-constructed with `labels`, keeping only the buffers of its text.
+void reset_row(CostRow& r, const LabelList& labels = {});
 
 // Merges `b` (another window of the same node) into `a` by each field's Merge rule, then
 // recomputes the efficiencies.
