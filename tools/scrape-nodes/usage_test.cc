@@ -137,3 +137,52 @@ TEST_CASE("excluded fstypes and net devices are configurable") {
   CHECK(u.filesystem_bytes == 1500);  // vda1 once + tmpfs, no xfs
   CHECK(*u.network_receive_bytes == 0);  // lo no longer excluded but did not move
 }
+
+TEST_CASE("a value that is not a finite number >= 0 fails the target, naming the series") {
+  const NodeSample a = parse(kFirst, 1000);
+  const FirstSample da = digest(a, UsageRules{});
+  auto replaced = [](const std::string& from, const std::string& to) {
+    std::string b = kFirst;
+    b.replace(b.find(from), from.size(), to);
+    return b;
+  };
+  const struct {
+    std::string from, to, series;
+  } cases[] = {
+      {"node_memory_MemTotal_bytes 8.589934592e+09", "node_memory_MemTotal_bytes NaN", "node_memory_MemTotal_bytes is NaN"},
+      {"node_memory_MemTotal_bytes 8.589934592e+09", "node_memory_MemTotal_bytes -8", "node_memory_MemTotal_bytes is -8"},
+      {"node_memory_MemAvailable_bytes 6.442450944e+09", "node_memory_MemAvailable_bytes +Inf", "MemAvailable_bytes is +Inf"},
+      {"mountpoint=\"/data\"} 2000", "mountpoint=\"/data\"} +Inf", "node_filesystem_size_bytes{mountpoint=\"/data\"} is +Inf"},
+      {"mode=\"user\"} 50", "mode=\"user\"} NaN", "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} is NaN"},
+      {"receive_bytes_total{device=\"eth0\"} 1000", "receive_bytes_total{device=\"eth0\"} -Inf",
+       "node_network_receive_bytes_total{device=\"eth0\"} is -Inf"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.to);
+    const NodeSample b = parse(replaced(c.from, c.to), 1010);
+    sf::NodeUsage u;
+    CHECK_THROWS_WITH(compute_usage(&da, b, UsageRules{}, u), Catch::Contains(c.series));
+  }
+  // A bad value where nothing uses it (an excluded tmpfs) spoils nothing.
+  const NodeSample b = parse(replaced("mountpoint=\"/run\"} 500", "mountpoint=\"/run\"} NaN"), 1010);
+  sf::NodeUsage u;
+  CHECK_NOTHROW(compute_usage(&da, b, UsageRules{}, u));
+}
+
+TEST_CASE("a hostile number of series fails the scrape with a clear error, in bounded memory") {
+  NodeSample sample;
+  sf::prom::Parser parser(SampleCollector(sample), "body");
+  std::string body;
+  for (size_t i = 0; i <= kMaxCpuSeries; ++i) body += "node_cpu_seconds_total{cpu=\"" + std::to_string(i) + "\",mode=\"user\"} 1\n";
+  CHECK_THROWS_WITH(parser.feed(body), Catch::Contains("more than 16384") && Catch::Contains("node_cpu_seconds_total"));
+  CHECK(sample.cpu_seconds.size() == kMaxCpuSeries);
+}
+
+TEST_CASE("the first sample keeps only what the rates need") {
+  const NodeSample a = parse(kFirst, 1000);
+  const FirstSample d = digest(a, UsageRules{});
+  CHECK(d.busy_cpu.size() == 3);  // cpu0 user, system; cpu1 user (idle and iowait never count)
+  REQUIRE(d.network.size() == 1);  // eth0 (lo is excluded)
+  CHECK(d.network[0].first == "eth0");
+  CHECK(*d.node_time_seconds == 1000);
+}
