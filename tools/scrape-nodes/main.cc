@@ -32,9 +32,11 @@ cli::ToolInfo tool_info() {
   return {
       "scrape-nodes",
       "scrape-nodes [options] [TARGET...]",
-      "Scrapes Prometheus node-exporters concurrently, takes two samples --interval apart, and\n"
-      "prints one node_usage JSON line per target: cores, busy cores, memory, filesystems and\n"
-      "network traffic over the window. A target that fails gets a line with an \"error\" field.",
+      "Scrapes Prometheus node-exporters concurrently, takes two samples of each target (the second\n"
+      "--interval after its own first one), and prints one node_usage JSON line per target: cores,\n"
+      "busy cores, memory, filesystems and network traffic over its own window. A target that fails,\n"
+      "or whose payload holds a value the figures cannot use (NaN, a negative MemTotal, a nodename\n"
+      "with control characters), gets a line with an \"error\" field; the others are intact.",
       "Targets (arguments, --targets-file FILE, or stdin when neither is given):\n"
       "  http(s)://host:port/path   scraped as is\n"
       "  host:port, [v6]:port, host   become SCHEME://host:PORT/PATH (--scheme, --port, --path)\n"
