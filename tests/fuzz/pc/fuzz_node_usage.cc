@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "common/json_lines.h"
 #include "common/log.h"
+#include "../line_input.h"
 #include "common/node_usage.h"
 #include "common/strings.h"
 #include "price-calc/cost_model.h"
@@ -72,16 +73,5 @@ void exercise(std::string_view line) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const bool quiet = [] {
-    sf::log::set_level(sf::log::Level::kQuiet);
-    return true;
-  }();
-  (void)quiet;
-  std::string_view text(reinterpret_cast<const char*>(data), size);
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    exercise(text.substr(0, nl));
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-  }
-  return 0;
+  return sf::fuzz::for_each_line(data, size, exercise);
 }
