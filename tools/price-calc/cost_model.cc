@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/redact.h"
 #include "common/strings.h"
 
 namespace sf::pc {
@@ -125,14 +126,15 @@ void unpriced_row(const UsageLine& line, std::string error, const std::string& c
   const NodeUsage& u = line.usage;
   reset_row(r, u.labels);
   r.priced = false;
-  r.node.assign(u.node);
-  r.source.assign(u.source);
+  // Whatever wrote the line, a password in a URL goes no further than here.
+  r.node = redact_url(u.node);
+  r.source = redact_url(u.source);
   r.window_start.assign(u.window_start);
   r.window_end.assign(u.window_end);
   r.start = line.start;
   r.end = line.end;
   r.where.assign(line.where);
-  r.error = std::move(error);
+  r.error = redact_urls_in(error);
   r.currency.assign(currency);
 }
 
@@ -153,8 +155,12 @@ bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOption
   r.where.assign(line.where);
   r.extra = &line.extra;
   r.currency.assign(pricing.currency);
-  r.node.assign(u.node);
-  r.source.assign(u.source);
+  // Whatever wrote the line, a password in a URL goes no further than here (scrape-nodes
+  // never writes one; a hand-made or older line might).
+  if (u.node.find("://") == std::string::npos) r.node.assign(u.node);
+  else r.node = redact_url(u.node);
+  if (u.source.find('@') == std::string::npos) r.source.assign(u.source);
+  else r.source = redact_url(u.source);
   r.window_start.assign(u.window_start);
   r.window_end.assign(u.window_end);
 

@@ -245,3 +245,17 @@ TEST_CASE("cost: a ten-second window, as scrape-nodes measures it") {
   CHECK(c.row.total_cost == Approx(0.097118 / 360).epsilon(1e-12));
   CHECK(c.row.monthly_cost == Approx(70.89614).epsilon(1e-12));
 }
+
+TEST_CASE("cost: a password in a URL of the line is not carried into the row") {
+  const std::string line = R"({"kind":"node_usage","node":"http://u:pw@10.0.0.1:9100/metrics","source":"http://u:pw@10.0.0.1:9100/metrics",)"
+                           R"("window_start":"2026-11-26T07:00:00Z","window_end":"2026-11-26T08:00:00Z","cpu_cores":1,"memory_bytes":1})";
+  const Priced p = price(line);
+  REQUIRE(p.ok);
+  CHECK(p.row.source == "http://***@10.0.0.1:9100/metrics");
+  CHECK(p.row.node == "http://***@10.0.0.1:9100/metrics");
+  const Priced f = price(R"({"kind":"node_usage","node":"n","source":"https://a:b@h/m","window_start":"2026-11-26T07:00:00Z",)"
+                         R"("window_end":"2026-11-26T08:00:00Z","error":"https://a:b@h/m: HTTP 500"})");
+  REQUIRE_FALSE(f.ok);
+  CHECK(f.row.source == "https://***@h/m");
+  CHECK(f.row.error == "https://***@h/m: HTTP 500");
+}
