@@ -98,15 +98,20 @@ void check_readable_file(const std::string& path, const char* flag) {
     throw UsageError(cat(flag, " ", path, ": ", std::strerror(errno), "; check its permissions"));
 }
 
-// One target's line: its figures, or its error. Every value is checked by the contract's
-// writer; a value it refuses (NaN from a broken collector, a nodename with control characters)
-// makes this target's line an error line, and the others are untouched.
+// One target's line: its figures, or its error (then `error` says what, as the line does).
+struct Outcome {
+  std::string line;
+  std::string error;
+};
+
+// Every value is checked by the contract's writer; a value it refuses (NaN from a broken
+// collector, a nodename with control characters) makes this target's line an error line, and
+// the others are untouched.
 struct LineMaker {
   const UsageRules& rules;
   bool once;
 
-  std::string error_line(const Target& target, Clock::time_point start, Clock::time_point end,
-                         const std::string& error) const {
+  Outcome failure(const Target& target, Clock::time_point start, Clock::time_point end, const std::string& error) const {
     NodeUsage usage;
     usage.source = redact_url(target.url);
     usage.node = !target.node_name.empty() ? target.node_name : usage.source;
@@ -115,15 +120,14 @@ struct LineMaker {
     usage.labels = target.labels;
     usage.error = printable(error, 2000);
     try {
-      return node_usage_json(usage);
+      return {node_usage_json(usage), *usage.error};
     } catch (const json::JsonValueError&) {
       usage.node = usage.source;  // a node name from a node line that the contract refuses
-      return node_usage_json(usage);
+      return {node_usage_json(usage), *usage.error};
     }
   }
 
-  // Returns the line and whether it is an error line.
-  std::pair<std::string, bool> line(const Target& target, const FirstSample* first, const NodeSample& last) const {
+  Outcome figures(const Target& target, const FirstSample* first, const NodeSample& last) const {
     const Clock::time_point start = first != nullptr ? first->scraped_at : last.scraped_at;
     NodeUsage usage;
     usage.source = redact_url(target.url);
@@ -139,9 +143,9 @@ struct LineMaker {
         usage.node = last.nodename.empty() ? usage.source : last.nodename;
       }
       compute_usage(once ? nullptr : first, last, rules, usage);
-      return {node_usage_json(usage), false};
+      return {node_usage_json(usage), ""};
     } catch (const Error& e) {
-      return {error_line(target, start, last.scraped_at, cat(usage.source, ": ", e.what())), true};
+      return failure(target, start, last.scraped_at, cat(usage.source, ": ", e.what()));
     }
   }
 };
@@ -239,11 +243,11 @@ int run(int argc, char** argv) {
   for (auto& t : targets) t.labels.insert(t.labels.end(), extra_labels.begin(), extra_labels.end());
 
   const LineMaker make{rules, once};
-  std::vector<std::string> lines(targets.size());  // one per target, in target order
-  std::vector<char> failed(targets.size(), 0);  // vector<bool> would not bind to std::tie
+  std::vector<Outcome> outcomes(targets.size());  // one per target, in target order
   std::vector<FirstSample> firsts(once ? 0 : targets.size());
   // When each target's second scrape is due: its own first sample plus the interval.
   std::vector<std::pair<std::chrono::steady_clock::time_point, size_t>> due;
+  options.http.headers.emplace_back(kAcceptHeader);
   http::MultiFetcher fetcher(options.http, options.concurrency);
 
   log::Progress progress;
@@ -253,12 +257,9 @@ int run(int argc, char** argv) {
   for (size_t i = 0; i < targets.size(); ++i) all[i] = i;
   scrape_sweep(targets, all, options, fetcher, [&](size_t i, ScrapeResult&& r) {
     if (!r.sample) {
-      lines[i] = make.error_line(targets[i], sweep_start, Clock::now(), r.error);
-      failed[i] = 1;
+      outcomes[i] = make.failure(targets[i], sweep_start, Clock::now(), r.error);
     } else if (once) {
-      auto [line, bad] = make.line(targets[i], nullptr, *r.sample);
-      lines[i] = std::move(line);
-      failed[i] = bad;
+      outcomes[i] = make.figures(targets[i], nullptr, *r.sample);
     } else {
       firsts[i] = digest(*r.sample, rules);
       due.emplace_back(std::chrono::steady_clock::now() + interval, i);
@@ -277,14 +278,8 @@ int run(int argc, char** argv) {
       wave.clear();
       while (next < due.size() && due[next].first <= now) wave.push_back(due[next++].second);
       scrape_sweep(targets, wave, options, fetcher, [&](size_t i, ScrapeResult&& r) {
-        if (r.sample) {
-          auto [line, bad] = make.line(targets[i], &firsts[i], *r.sample);
-          lines[i] = std::move(line);
-          failed[i] = bad;
-        } else {
-          lines[i] = make.error_line(targets[i], firsts[i].scraped_at, Clock::now(), r.error);
-          failed[i] = 1;
-        }
+        outcomes[i] = r.sample ? make.figures(targets[i], &firsts[i], *r.sample)
+                               : make.failure(targets[i], firsts[i].scraped_at, Clock::now(), r.error);
         firsts[i] = FirstSample{};  // done with it
       });
     }
@@ -294,14 +289,12 @@ int run(int argc, char** argv) {
   JsonLineWriter out(Output::standard());
   size_t failures = 0;
   for (size_t i = 0; i < targets.size(); ++i) {
-    if (failed[i]) {
+    const Outcome& o = outcomes[i];
+    if (!o.error.empty()) {
       ++failures;
-      // What the line says, as stderr shows it (printable, redacted by the logger).
-      const auto doc = parse_json_object(lines[i], "line");
-      log::warn(cat(printable(targets[i].node_name.empty() ? redact_url(targets[i].url) : targets[i].node_name, 120),
-                    ": ", require_string(doc, "error", "line")));
+      log::warn(cat(targets[i].node_name.empty() ? redact_url(targets[i].url) : targets[i].node_name, ": ", o.error));
     }
-    out.write_line(lines[i]);
+    out.write_line(o.line);
   }
   out.flush();
   if (failures == targets.size()) {

@@ -50,12 +50,9 @@ void scrape_sweep(const std::vector<Target>& targets, const std::vector<size_t>&
   };
   std::vector<Slot> slots(which.size());
   std::vector<http::Transfer> transfers(which.size());
-  static const std::vector<std::string> kHeaders = {
-      "Accept: text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.5"};
   for (size_t k = 0; k < which.size(); ++k) {
     http::Transfer& t = transfers[k];
     t.request.url = targets[which[k]].url;
-    t.request.headers = kHeaders;
     Slot* slot = &slots[k];
     t.on_attempt = [slot] {
       slot->sample = std::make_unique<NodeSample>();

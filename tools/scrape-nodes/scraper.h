@@ -15,6 +15,10 @@
 
 namespace sf::scrape {
 
+// What to ask a node-exporter for: the text format first (OpenMetrics is read too).
+constexpr const char* kAcceptHeader =
+    "Accept: text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.5";
+
 struct ScrapeResult {
   std::optional<NodeSample> sample;  // set on success (sample->scraped_at: when it arrived)
   std::string error;                 // set on failure: what, and the URL (credentials redacted)
@@ -29,6 +33,8 @@ struct ScrapeOptions {
 using ResultHandler = std::function<void(size_t target, ScrapeResult&& result)>;
 
 // Scrapes targets[i] for every i in `which`, calling on_result once per target as it finishes.
+// `fetcher` is built with options.http (kAcceptHeader among its headers) and reused between
+// sweeps (its connections stay open).
 void scrape_sweep(const std::vector<Target>& targets, const std::vector<size_t>& which, const ScrapeOptions& options,
                   http::MultiFetcher& fetcher, const ResultHandler& on_result);
 
