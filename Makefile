@@ -77,9 +77,14 @@ bench: deps build ## benchmarks, each printed as a ratio against its peer in the
 demo: build ## scrape this machine's node-exporter (started on a free port) and price it
 	@SF_BIN_DIR=$(abspath $(BIN)) scripts/demo.sh
 
-cost-report: build ## price the live Kind cluster's nodes (kind-wait | scrape-nodes | price-calc)
-	@$(BIN)/kind-wait --list nodes | $(BIN)/scrape-nodes --via-apiserver --interval $${INTERVAL:-10s} | \
-	  $(BIN)/price-calc --pricing opencost/pricing.json --format $${FORMAT:-table}
+# pipefail: a stage that fails (cluster down, a node not scraped) fails the target, whatever
+# the last stage printed; price-calc itself fails on empty input (nothing was priced).
+cost-report: build ## price the live Kind cluster's nodes (kind-wait | scrape-nodes | price-calc); fails if any stage does
+	@set -o pipefail; $(BIN)/kind-wait --list nodes | $(BIN)/scrape-nodes --via-apiserver --interval $${INTERVAL:-10s} | \
+	  $(BIN)/price-calc --pricing opencost/pricing.json --format $${FORMAT:-table} || { rc=$$?; \
+	  if [ $$rc -eq 3 ]; then echo "cost-report: partial: some nodes were not scraped or priced (see above)" >&2; \
+	  else echo "cost-report: failed (exit $$rc): is the Kind cluster up and its kubeconfig current? (see above)" >&2; fi; \
+	  exit $$rc; }
 
 install: build ## install the binaries and the price list under DESTDIR/PREFIX
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD_DIR) --prefix $(PREFIX)

@@ -134,7 +134,7 @@ printf "%-36s %7s s wall %7s s cpu  %9s lines/s  peak RSS %6d KB\n" "price-calc 
 printf "%-36s %7s s wall %7s s cpu  %9s lines/s  peak RSS %6d KB\n" "jq -n 'reduce inputs' (same total)" \
   "$t_jq" "$c_jq" "$(rate "$t_jq")" "$rss_jq"
 echo "ratio vs jq, wall: summary $(ratio "$t_jq" "$t_summary")x, json $(ratio "$t_jq" "$t_json")x" \
-     "(target >= 20x; json writes ~35 shortest round-trip numbers per line, jq writes one)"
+     "(target >= 20x; json writes ~39 shortest round-trip numbers per line, jq writes one)"
 echo "ratio vs jq, cpu:  summary $(ratio "$c_jq" "$c_summary")x, json $(ratio "$c_jq" "$c_json")x" \
      "(load average now: $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs)"
 echo "peak RSS, price-calc --format json: $((lines / 10)) lines $rss_small KB, $lines lines $rss_json KB" \

@@ -1,6 +1,8 @@
 """A misbehaving metrics server for fault tests (standard library only). Each path is one
 fault; /ok serves a small valid node-exporter payload whose counters grow with each request,
-/counter-reset serves counters that go down on the second request."""
+/counter-reset serves counters that go down on the second request, /value/NAME serves a payload
+with one hostile value (see BAD_VALUES), /many-cpus a 16 MB body with 300,000 cpu labels,
+/slow/SECONDS answers /ok after a delay, /auth wants Basic user:secret."""
 import gzip
 import os
 import socket
@@ -10,25 +12,47 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-def node_payload(cpu_user, rx, nodename="fault-node"):
+def node_payload(cpu_user, rx, nodename="fault-node", memtotal="4.294967296e+09", fs_size="1e+11", user1="5"):
     return (
         "# HELP node_cpu_seconds_total Seconds the CPUs spent in each mode.\n"
         "# TYPE node_cpu_seconds_total counter\n"
         f'node_cpu_seconds_total{{cpu="0",mode="idle"}} {1000 + cpu_user}\n'
         f'node_cpu_seconds_total{{cpu="0",mode="user"}} {cpu_user}\n'
         'node_cpu_seconds_total{cpu="1",mode="idle"} 1000\n'
-        'node_cpu_seconds_total{cpu="1",mode="user"} 5\n'
-        "# TYPE node_memory_MemTotal_bytes gauge\nnode_memory_MemTotal_bytes 4.294967296e+09\n"
+        f'node_cpu_seconds_total{{cpu="1",mode="user"}} {user1}\n'
+        f"# TYPE node_memory_MemTotal_bytes gauge\nnode_memory_MemTotal_bytes {memtotal}\n"
         "# TYPE node_memory_MemAvailable_bytes gauge\nnode_memory_MemAvailable_bytes 1.073741824e+09\n"
+        f'node_filesystem_size_bytes{{device="/dev/vda1",fstype="ext4",mountpoint="/"}} {fs_size}\n'
+        'node_filesystem_free_bytes{device="/dev/vda1",fstype="ext4",mountpoint="/"} 5e+10\n'
         f'node_network_receive_bytes_total{{device="eth0"}} {rx}\n'
         'node_network_transmit_bytes_total{device="eth0"} 0\n'
         f'node_uname_info{{nodename="{nodename}"}} 1\n'
     ).encode()
 
 
+# /value/NAME: a payload with one value a broken collector or a hostile exporter could send.
+BAD_VALUES = {
+    "nan-memtotal": dict(memtotal="NaN"),
+    "inf-memtotal": dict(memtotal="+Inf"),
+    "negative-memtotal": dict(memtotal="-4.294967296e+09"),
+    "inf-filesystem": dict(fs_size="+Inf"),
+    "nan-cpu": dict(user1="NaN"),
+    "newline-nodename": dict(nodename="evil\\nnode"),   # \n in the exposition format: a real newline
+    "escape-nodename": dict(nodename="evil\x1b[2Jnode"),
+}
+
+
+def many_cpus_payload(count=300_000, target_bytes=16 << 20):
+    """300,000 distinct cpu labels padded to ~16 MB, the hostile body of the issue."""
+    pad = "x" * max(0, target_bytes // count - 60)
+    lines = [f'node_cpu_seconds_total{{cpu="{i}{pad}",mode="user"}} 1\n' for i in range(count)]
+    return "".join(lines).encode()
+
+
 class FaultServer:
     def __init__(self):
         self.counts = {}
+        self.times = {}  # path -> when each request arrived (time.time())
         self.lock = threading.Lock()
         server = self
 
@@ -49,9 +73,29 @@ class FaultServer:
                 path = self.path.split("?")[0]
                 with server.lock:
                     n = server.counts[path] = server.counts.get(path, 0) + 1
+                    server.times.setdefault(path, []).append(time.time())
                 try:
                     if path == "/ok":
                         self.send_body(200, node_payload(cpu_user=100 + 5 * n, rx=1000 * n))
+                    elif path.startswith("/value/"):
+                        self.send_body(200, node_payload(cpu_user=100 + 5 * n, rx=1000 * n, **BAD_VALUES[path[7:]]))
+                    elif path == "/badutf8-nodename":
+                        body = node_payload(cpu_user=100 + 5 * n, rx=1000 * n, nodename="NODENAME")
+                        self.send_body(200, body.replace(b"NODENAME", b"evil\xff\xfenode"))
+                    elif path == "/many-cpus":
+                        if not hasattr(server, "many_cpus"):
+                            server.many_cpus = many_cpus_payload()
+                        self.send_body(200, server.many_cpus)
+                    elif path.startswith("/slow/"):
+                        time.sleep(float(path[6:]))
+                        self.send_body(200, node_payload(cpu_user=100 + 5 * n, rx=1000 * n))
+                    elif path == "/auth":
+                        import base64
+                        want = "Basic " + base64.b64encode(b"user:secret").decode()
+                        if self.headers.get("Authorization") != want:
+                            self.send_body(401, b"Unauthorized\n")
+                        else:
+                            self.send_body(200, node_payload(cpu_user=100 + 5 * n, rx=1000 * n))
                     elif path == "/gzip":
                         # As node-exporter: gzip when the client accepts it.
                         body = node_payload(cpu_user=100 + 5 * n, rx=1000 * n)

@@ -137,5 +137,49 @@ class EndToEndCost(unittest.TestCase):
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+class CostReportTarget(unittest.TestCase):
+    """`make cost-report` itself: kind-wait | scrape-nodes --via-apiserver | price-calc, against the
+    emulated API server whose node proxy reaches Debian's real node-exporter; and with no
+    cluster, a visible failure (it used to report success)."""
+
+    def make(self, env):
+        # -o build: the binaries under test are built already; the recipe is what is tested.
+        make = sftest.require_program("make", "make")
+        return subprocess.run([make, "--no-print-directory", "-C", sftest.SOURCE_DIR, "-o", "build", "-o", "deps-build", "cost-report",
+                               f"BIN={sftest.BIN_DIR}", "INTERVAL=1s", "FORMAT=json"],
+                              capture_output=True, text=True, timeout=120, env=env)
+
+    def env(self, kubeconfig):
+        env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "KUBERNETES_SERVICE_HOST")}
+        env.update(HOME="/nonexistent-home", KUBECONFIG=kubeconfig, NO_COLOR="1")
+        return env
+
+    def test_cluster_down_fails_visibly(self):
+        r = self.make(self.env("/nonexistent/kubeconfig"))
+        self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("cost-report: failed", r.stderr)
+        self.assertNotIn("node_cost", r.stdout)
+
+    def test_prices_the_cluster_through_the_api_server(self):
+        sys.path.insert(0, os.path.join(sftest.SOURCE_DIR, "tests", "emulators"))
+        import k8s_harness as H  # noqa: E402
+        workdir = tempfile.mkdtemp(prefix="cost-report-")
+        try:
+            pki = H.make_pki(os.path.join(workdir, "pki"), key="ec")
+            with sftest.NodeExporter() as exporter, \
+                    H.Emulator(pki=pki, fixtures=[H.node("kind-control-plane", cpu="4")]) as emu:
+                emu.proxy_node("kind-control-plane", 9100, f"http://127.0.0.1:{exporter.port}")
+                kubeconfig = os.path.join(workdir, "config")
+                emu.kubeconfig(kubeconfig)
+                r = self.make(self.env(kubeconfig))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            (row,) = sftest.json_lines(r.stdout)
+            self.assertEqual(row["node"], "kind-control-plane")
+            self.assertTrue(row["priced"])
+            self.assertEqual(row["cpu_cores"], sftest.proc_cores())
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
 if __name__ == "__main__":
     unittest.main()

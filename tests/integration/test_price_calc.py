@@ -153,15 +153,29 @@ class PriceCalcCli(unittest.TestCase):
         for n in needles:
             self.assertIn(n, r.stderr)
 
-    def test_bad_usage_lines_name_file_line_and_field(self):
-        data = self.write("usage.jsonl", usage("n1") + "\n" + usage("n2", cpu_cores=-1) + "\n")
-        self.assert_usage_error(self.run_pc(data), f"{data}:2", '"cpu_cores"')
-        data = self.write("usage2.jsonl", usage("n1") + "\n" + usage("n2", memory_bytes="8G") + "\n")
-        self.assert_usage_error(self.run_pc(data), f"{data}:2", '"memory_bytes" must be a number')
-        data = self.write("usage3.jsonl", usage("n1") + "\n" + usage("n2")[:40])  # truncated, no newline
-        self.assert_usage_error(self.run_pc(data), f"{data}:2", "invalid JSON", "middle of this line")
+    def test_bad_lines_spoil_only_themselves_and_name_file_line_and_field(self):
+        cases = [
+            (usage("n2", cpu_cores=-1), '"cpu_cores"'),
+            (usage("n2", memory_bytes="8G"), '"memory_bytes" must be a number'),
+            (usage("n2", window_start="2026-02-30T00:00:00Z"), "2026-02 has 28 days"),
+            (usage("n2")[:-1] + ', "node": "n3"}', '"node" is given twice'),
+        ]
+        for i, (bad, what) in enumerate(cases):
+            data = self.write(f"usage{i}.jsonl", usage("n1") + "\n" + bad + "\n" + usage("n9") + "\n")
+            r = self.run_pc("-f", "json", data)
+            self.assertEqual(r.returncode, 3, r.stderr)
+            self.assertIn(f"{data}:2", r.stderr)
+            self.assertIn(what, r.stderr)
+            self.assertEqual([l["node"] for l in sftest.json_lines(r.stdout)], ["n1", "n9"], "the good lines are priced")
+        data = self.write("usage-cut.jsonl", usage("n1") + "\n" + usage("n2")[:40])  # truncated, no newline
+        r = self.run_pc("-f", "json", data)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn(f"{data}:2", r.stderr)
+        self.assertIn("middle of this line", r.stderr)
+        # Nothing but bad input: exit 2.
         r = self.run_pc(input=usage("n1", window_end="2026-11-26T06:00:00Z") + "\n")
         self.assert_usage_error(r, "<stdin>:1", "window_end")
+        self.assertEqual(r.stdout, "")
 
     def test_bad_price_lists_name_file_line_and_field(self):
         cases = [
@@ -200,18 +214,20 @@ class PriceCalcCli(unittest.TestCase):
         else:
             self.assert_usage_error(r, "no price list found", "opencost/pricing.json", installed)
 
-    def test_output_file_untouched_on_bad_input(self):
+    def test_output_file_untouched_when_nothing_is_priced(self):
         out = self.write("report.html", "previous report")
-        data = self.write("usage.jsonl", usage("n1") + "\n" + "{broken\n")
+        data = self.write("usage.jsonl", "{broken\n" + usage("n1", gpus=-1) + "\n")
         r = self.run_pc("-o", out, data)
         self.assertEqual(r.returncode, 2, r.stderr)
         with open(out) as f:
             self.assertEqual(f.read(), "previous report")
         self.assertEqual(sorted(os.listdir(self.dir)), ["prices.json", "report.html", "usage.jsonl"])
-        r = self.run_pc("-o", out, self.write("good.jsonl", usage("n1") + "\n"))
-        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.run_pc("-o", out, self.write("good.jsonl", usage("n1") + "\n" + "{broken\n"))
+        self.assertEqual(r.returncode, 3, r.stderr)
         with open(out) as f:
-            self.assertIn("<svg", f.read())  # the format follows the extension
+            html = f.read()
+        self.assertIn("<svg", html)  # the format follows the extension
+        self.assertIn("could not be read", html)
 
     def test_bad_flags(self):
         self.assert_usage_error(self.run_pc("--format", "xml", input=""), "not a format")
@@ -228,7 +244,7 @@ class PriceCalcCli(unittest.TestCase):
 
     # ------------------------------------------------------------------------------ ledger and report
 
-    def test_ledger_idempotent_and_untouched_on_bad_input(self):
+    def test_ledger_idempotent_and_bad_lines_not_recorded(self):
         ledger = os.path.join(self.dir, "ledger.csv")
         good = self.write("good.jsonl", usage("n1") + "\n" + usage("n2") + "\n")
         r = self.run_pc("--ledger", ledger, "-f", "summary", good)
@@ -242,12 +258,19 @@ class PriceCalcCli(unittest.TestCase):
         bad = self.write("bad.jsonl", usage("n3", start="2026-11-26T09:00:00Z", end="2026-11-26T10:00:00Z") +
                          "\n" + usage("n4", gpus=-1) + "\n")
         r = self.run_pc("--ledger", ledger, "-f", "summary", bad)
-        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn(f"{bad}:2", r.stderr)
         with open(ledger, "rb") as f:
-            self.assertEqual(f.read(), before, "the ledger must not change on bad input")
-        rows = list(csv.DictReader(io.StringIO(before.decode(), newline="")))
-        self.assertEqual([r["node"] for r in rows], ["n1", "n2"])
+            after = f.read()
+        rows = list(csv.DictReader(io.StringIO(after.decode(), newline="")))
+        self.assertEqual([r["node"] for r in rows], ["n1", "n2", "n3"], "the good line is recorded, the bad one not")
         self.assertEqual(rows[0]["ledger_version"], "1")
+        self.assertTrue(after.startswith(before))
+        # Input that cannot be read at all leaves the ledger as it was.
+        r = self.run_pc("--ledger", ledger, "-f", "summary", self.dir)
+        self.assert_usage_error(r, "is a directory")
+        with open(ledger, "rb") as f:
+            self.assertEqual(f.read(), after)
 
     def test_newer_ledger_refused_before_anything_is_printed(self):
         ledger = self.write("ledger.csv", "ledger_version,node,window_start,window_end,future\r\n2,n1,a,b,c\r\n")

@@ -79,6 +79,28 @@ class ViaApiServerTests(unittest.TestCase):
         (line,) = sftest.json_lines(result.stdout)
         self.assertIn("TLS failed", line["error"])
 
+    def test_401_and_403_speak_of_credentials_and_rbac(self):
+        tokens = ('admin-token,kubernetes-admin,uid-admin,"system:masters"\n'
+                  'viewer-token,viewer,uid-viewer,"system:authenticated"\n')
+        with H.Emulator(pki=self.pki, tokens=tokens, fixtures=[H.node("kind-worker", cpu="4")]) as emu:
+            emu.proxy_node("kind-worker", 9100, f"http://127.0.0.1:{self.exporter.port}")
+            for token, words, absent in (("wrong-token", "kubeconfig's credentials", "node-exporter's metrics URL"),
+                                         ("viewer-token", "nodes/proxy", "node-exporter's metrics URL")):
+                config = os.path.join(self.tmp.name, f"config-{token}")
+                H.write_kubeconfig(config, emu.url, ca=self.pki.ca_cert, token=token)
+                result = sftest.run([sftest.binary("scrape-nodes"), "--via-apiserver", "--kubeconfig", config, "--once",
+                                     "--retries", "0", "kind-worker"], env=env_without_kube())
+                self.assertEqual(result.returncode, 1, result.stderr)
+                (line,) = sftest.json_lines(result.stdout)
+                self.assertIn(words, line["error"], token)
+                self.assertNotIn(absent, line["error"], token)
+                self.assertNotIn(token, result.stdout + result.stderr, "the token is never shown")
+            config = os.path.join(self.tmp.name, "config-admin")
+            H.write_kubeconfig(config, emu.url, ca=self.pki.ca_cert, token="admin-token")
+            result = sftest.run([sftest.binary("scrape-nodes"), "--via-apiserver", "--kubeconfig", config, "--once",
+                                 "--retries", "0", "kind-worker"], env=env_without_kube())
+            self.assertEqual(result.returncode, 0, result.stderr)
+
     def test_kubeconfig_flags_need_via_apiserver(self):
         result = sftest.run([sftest.binary("scrape-nodes"), "--kubeconfig", self.kubeconfig, "--once", "x:1"])
         self.assertEqual(result.returncode, 2)

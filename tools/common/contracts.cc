@@ -3,32 +3,12 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/json_writer.h"
+#include "common/redact.h"
 #include "common/strings.h"
 
 namespace sf {
 namespace {
-
-using Allocator = rapidjson::Document::AllocatorType;
-
-rapidjson::Value str(const std::string& s, Allocator& a) { return rapidjson::Value(s.c_str(), s.size(), a); }
-
-// Whole numbers (cores, bytes) are written without ".0"; they stay exact up to 2^53.
-rapidjson::Value num(double v) {
-  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9007199254740992.0)
-    return rapidjson::Value(static_cast<int64_t>(v));
-  return rapidjson::Value(v);
-}
-
-void add_optional(rapidjson::Value& obj, const char* name, const std::optional<double>& v, Allocator& a) {
-  if (v) obj.AddMember(rapidjson::StringRef(name), num(*v), a);
-  else obj.AddMember(rapidjson::StringRef(name), rapidjson::Value(rapidjson::kNullType), a);
-}
-
-rapidjson::Value labels_json(const LabelList& labels, Allocator& a) {
-  rapidjson::Value obj(rapidjson::kObjectType);
-  for (const auto& [k, v] : labels) obj.AddMember(str(k, a), str(v, a), a);
-  return obj;
-}
 
 LabelList read_labels(const rapidjson::Value& object, const std::string& where) {
   LabelList labels;
@@ -37,18 +17,19 @@ LabelList read_labels(const rapidjson::Value& object, const std::string& where) 
   if (!v->IsObject()) throw ParseError(where, "field \"labels\" must be an object of strings");
   for (const auto& m : v->GetObject()) {
     if (!m.value.IsString())
-      throw ParseError(where, cat("label \"", m.name.GetString(), "\" must be a string"));
+      throw ParseError(where, cat("label \"", printable(m.name.GetString(), 80), "\" must be a string"));
     labels.emplace_back(m.name.GetString(), m.value.GetString());
   }
   return labels;
 }
 
-rapidjson::Value resources_json(const Resources& r, Allocator& a) {
-  rapidjson::Value obj(rapidjson::kObjectType);
-  obj.AddMember("cpu_cores", num(r.cpu_cores), a);
-  obj.AddMember("memory_bytes", num(r.memory_bytes), a);
-  obj.AddMember("gpus", num(r.gpus), a);
-  return obj;
+void resources_json(json::ObjectWriter& parent, const char* name, const Resources& r) {
+  std::string& out = parent.key(name);
+  json::ObjectWriter o(out);
+  o.number("cpu_cores", r.cpu_cores);
+  o.number("memory_bytes", r.memory_bytes);
+  o.number("gpus", r.gpus);
+  o.close();
 }
 
 Resources read_resources(const rapidjson::Value& object, const char* field, const std::string& where) {
@@ -70,21 +51,28 @@ std::string kind_of(const rapidjson::Value& object) {
   return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : std::string();
 }
 
-void write_node_record(JsonLineWriter& out, const NodeRecord& node) {
-  rapidjson::Document doc(rapidjson::kObjectType);
-  auto& a = doc.GetAllocator();
-  doc.AddMember("kind", "node", a);
-  doc.AddMember("name", str(node.name, a), a);
-  rapidjson::Value roles(rapidjson::kArrayType);
-  for (const auto& r : node.roles) roles.PushBack(str(r, a), a);
-  doc.AddMember("roles", roles, a);
-  doc.AddMember("ready", node.ready, a);
-  doc.AddMember("internal_ip", str(node.internal_ip, a), a);
-  doc.AddMember("capacity", resources_json(node.capacity, a), a);
-  doc.AddMember("allocatable", resources_json(node.allocatable, a), a);
-  doc.AddMember("labels", labels_json(node.labels, a), a);
-  out.write(doc);
+std::string node_record_json(const NodeRecord& node) {
+  std::string line;
+  json::ObjectWriter o(line);
+  o.text("kind", "node");
+  o.text("name", node.name);
+  std::string& roles = o.key("roles");
+  roles += '[';
+  for (size_t i = 0; i < node.roles.size(); ++i) {
+    if (i > 0) roles += ',';
+    json::append_string(roles, node.roles[i], "roles");
+  }
+  roles += ']';
+  o.boolean("ready", node.ready);
+  o.text("internal_ip", node.internal_ip);
+  resources_json(o, "capacity", node.capacity);
+  resources_json(o, "allocatable", node.allocatable);
+  o.labels("labels", node.labels);
+  o.close();
+  return line;
 }
+
+void write_node_record(JsonLineWriter& out, const NodeRecord& node) { out.write_line(node_record_json(node)); }
 
 NodeRecord read_node_record(const rapidjson::Value& object, const std::string& where) {
   NodeRecord node;
@@ -102,50 +90,48 @@ NodeRecord read_node_record(const rapidjson::Value& object, const std::string& w
   return node;
 }
 
-void write_node_usage(JsonLineWriter& out, const NodeUsage& u) {
-  rapidjson::Document doc(rapidjson::kObjectType);
-  auto& a = doc.GetAllocator();
-  doc.AddMember("kind", "node_usage", a);
-  doc.AddMember("node", str(u.node, a), a);
-  doc.AddMember("source", str(u.source, a), a);
-  doc.AddMember("window_start", str(u.window_start, a), a);
-  doc.AddMember("window_end", str(u.window_end, a), a);
+std::string node_usage_json(const NodeUsage& u) {
+  auto figure = [](const char* name, double v) {
+    if (!(v >= 0))  // NaN included
+      throw json::JsonValueError(cat("field \"", name, "\" is ", format_number(v), "; a node_usage figure is a number >= 0"));
+    return v;
+  };
+  auto optional_figure = [&](const char* name, const std::optional<double>& v) -> std::optional<double> {
+    if (v) figure(name, *v);
+    return v;
+  };
+  if (u.node.empty()) throw json::JsonValueError("field \"node\" is empty; every node_usage line names its node");
+  for (const unsigned char c : u.node)
+    if (c < 0x20 || c == 0x7f)
+      throw json::JsonValueError(cat("field \"node\" (\"", printable(u.node, 80), "\") holds control characters"));
+  for (const unsigned char c : u.source)
+    if (c < 0x20 || c == 0x7f)
+      throw json::JsonValueError(cat("field \"source\" (\"", printable(u.source, 80), "\") holds control characters"));
+  std::string line;
+  json::ObjectWriter o(line);
+  o.text("kind", "node_usage");
+  o.text("node", u.node);
+  o.text("source", u.source);
+  o.text("window_start", u.window_start);
+  o.text("window_end", u.window_end);
   if (u.error) {
-    doc.AddMember("error", str(*u.error, a), a);
+    o.text("error", *u.error);
   } else {
-    doc.AddMember("cpu_cores", num(u.cpu_cores), a);
-    add_optional(doc, "cpu_busy_cores", u.cpu_busy_cores, a);
-    doc.AddMember("memory_bytes", num(u.memory_bytes), a);
-    doc.AddMember("memory_used_bytes", num(u.memory_used_bytes), a);
-    doc.AddMember("filesystem_bytes", num(u.filesystem_bytes), a);
-    doc.AddMember("filesystem_used_bytes", num(u.filesystem_used_bytes), a);
-    add_optional(doc, "network_receive_bytes", u.network_receive_bytes, a);
-    add_optional(doc, "network_transmit_bytes", u.network_transmit_bytes, a);
-    doc.AddMember("gpus", num(u.gpus), a);
+    o.number("cpu_cores", figure("cpu_cores", u.cpu_cores));
+    o.optional("cpu_busy_cores", optional_figure("cpu_busy_cores", u.cpu_busy_cores));
+    o.number("memory_bytes", figure("memory_bytes", u.memory_bytes));
+    o.number("memory_used_bytes", figure("memory_used_bytes", u.memory_used_bytes));
+    o.number("filesystem_bytes", figure("filesystem_bytes", u.filesystem_bytes));
+    o.number("filesystem_used_bytes", figure("filesystem_used_bytes", u.filesystem_used_bytes));
+    o.optional("network_receive_bytes", optional_figure("network_receive_bytes", u.network_receive_bytes));
+    o.optional("network_transmit_bytes", optional_figure("network_transmit_bytes", u.network_transmit_bytes));
+    o.number("gpus", figure("gpus", u.gpus));
   }
-  doc.AddMember("labels", labels_json(u.labels, a), a);
-  out.write(doc);
+  o.labels("labels", u.labels);
+  o.close();
+  return line;
 }
 
-NodeUsage read_node_usage(const rapidjson::Value& object, const std::string& where) {
-  NodeUsage u;
-  u.node = require_string(object, "node", where);
-  u.source = optional_string(object, "source", where).value_or("");
-  u.window_start = require_string(object, "window_start", where);
-  u.window_end = require_string(object, "window_end", where);
-  u.error = optional_string(object, "error", where);
-  u.labels = read_labels(object, where);
-  if (u.error) return u;
-  u.cpu_cores = require_number(object, "cpu_cores", where);
-  u.cpu_busy_cores = optional_number(object, "cpu_busy_cores", where);
-  u.memory_bytes = require_number(object, "memory_bytes", where);
-  u.memory_used_bytes = optional_number(object, "memory_used_bytes", where).value_or(0);
-  u.filesystem_bytes = optional_number(object, "filesystem_bytes", where).value_or(0);
-  u.filesystem_used_bytes = optional_number(object, "filesystem_used_bytes", where).value_or(0);
-  u.network_receive_bytes = optional_number(object, "network_receive_bytes", where);
-  u.network_transmit_bytes = optional_number(object, "network_transmit_bytes", where);
-  u.gpus = optional_number(object, "gpus", where).value_or(0);
-  return u;
-}
+void write_node_usage(JsonLineWriter& out, const NodeUsage& u) { out.write_line(node_usage_json(u)); }
 
 }  // namespace sf

@@ -1,6 +1,6 @@
-// The JSON Lines contracts between the tools (docs/design.md): one definition, read and
-// written here, so both ends of every pipe agree. snake_case, SI units (bytes, cores),
-// RFC 3339 UTC times.
+// The JSON Lines contracts between the tools (docs/design.md): one definition, written here
+// and read here (node lines) or by common/node_usage.h (node_usage lines, streamed), so both
+// ends of every pipe agree. snake_case, SI units (bytes, cores), RFC 3339 UTC times.
 #pragma once
 
 #include <optional>
@@ -55,10 +55,15 @@ struct NodeUsage {
 // The "kind" of a JSON Lines object, or "" when absent.
 std::string kind_of(const rapidjson::Value& object);
 
+std::string node_record_json(const NodeRecord& node);
 void write_node_record(JsonLineWriter& out, const NodeRecord& node);
 NodeRecord read_node_record(const rapidjson::Value& object, const std::string& where);
 
+// The node_usage line of `usage` (without the newline). Refuses, with a JsonValueError naming
+// the field, what the contract's reader would refuse: a figure that is not finite or below 0,
+// an empty node or one with control characters, text that is not UTF-8. Nothing is written
+// then, so the caller can write an error line for that target instead.
+std::string node_usage_json(const NodeUsage& usage);
 void write_node_usage(JsonLineWriter& out, const NodeUsage& usage);
-NodeUsage read_node_usage(const rapidjson::Value& object, const std::string& where);
 
 }  // namespace sf

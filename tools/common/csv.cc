@@ -11,17 +11,34 @@ bool needs_quotes(std::string_view field) {
   return field.find_first_of(",\"\r\n") != std::string_view::npos;
 }
 
+bool needs_neutralising(std::string_view text) {
+  if (text.empty()) return false;
+  switch (text.front()) {
+    case '=': case '@': case '\t': case '\r': case '\'':
+      return true;
+    case '+': case '-': {
+      double v = 0;
+      return !parse_double(text, v);  // a number is data, not a formula
+    }
+    default:
+      return false;
+  }
+}
+
 void append_field(std::string& out, std::string_view field) {
-  if (!needs_quotes(field)) {
+  const bool mark = needs_neutralising(field);
+  const bool quote = needs_quotes(field);
+  if (!mark && !quote) {
     out.append(field);
     return;
   }
-  out.push_back('"');
+  if (quote) out.push_back('"');
+  if (mark) out.push_back('\'');
   for (const char c : field) {
     if (c == '"') out.push_back('"');
     out.push_back(c);
   }
-  out.push_back('"');
+  if (quote) out.push_back('"');
 }
 
 void append_record(std::string& out, const std::vector<std::string>& fields) {
@@ -67,6 +84,7 @@ std::vector<std::string> parse_record(std::string_view line, const std::string& 
       field.assign(raw);
       i += raw.size();
     }
+    if (!field.empty() && field.front() == '\'') field.erase(0, 1);  // append_field's neutralising mark
     fields.push_back(field);
     if (i >= line.size()) break;
     ++i;  // the comma

@@ -1,13 +1,18 @@
 #include "common/json_lines.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 #include "common/error.h"
+#include "common/json_writer.h"
 #include "common/strings.h"
 
 namespace sf {
@@ -23,6 +28,11 @@ LineReader::LineReader(const std::string& path_or_dash, size_t max_line_bytes)
     if (fd_ < 0)
       throw UsageError(cat(path_or_dash, ": cannot open: ", std::strerror(errno), "; check the path and permissions"));
     owns_fd_ = true;
+    struct stat st {};
+    if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
+      ::close(fd_);
+      throw UsageError(cat(path_or_dash, ": is a directory; give a file (or - for stdin)"));
+    }
   }
   buffer_.resize(kBlock);
 }
@@ -45,14 +55,11 @@ bool LineReader::fill() {
     end_ -= begin_;
     begin_ = 0;
   }
-  if (end_ == buffer_.size()) {
-    if (buffer_.size() >= max_line_ + 1)
-      throw ParseError(cat(source_, ":", line_number_ + 1),
-                       cat("line longer than ", max_line_, " bytes; is this really JSON Lines?"));
-    buffer_.resize(std::min(buffer_.size() * 2, max_line_ + 1));
-  }
+  if (end_ == buffer_.size()) buffer_.resize(std::min(buffer_.size() * 2, max_line_ + 1));
+  size_t room = buffer_.size() - end_;
+  if (limited_) room = static_cast<size_t>(std::min<uint64_t>(room, remaining_));
   while (true) {
-    const ssize_t n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
+    const ssize_t n = room == 0 ? 0 : ::read(fd_, buffer_.data() + end_, room);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw Error(cat(source_, ": read failed: ", std::strerror(errno)));
     if (n == 0) {
@@ -60,27 +67,54 @@ bool LineReader::fill() {
       return false;
     }
     end_ += static_cast<size_t>(n);
+    if (limited_) remaining_ -= static_cast<uint64_t>(n);
     return true;
   }
 }
 
+void LineReader::skip_rest_of_line() {
+  while (true) {
+    const void* nl = std::memchr(buffer_.data() + begin_, '\n', end_ - begin_);
+    if (nl != nullptr) {
+      begin_ = static_cast<size_t>(static_cast<const char*>(nl) - buffer_.data()) + 1;
+      break;
+    }
+    begin_ = end_ = 0;
+    if (!fill()) break;
+  }
+  skipping_ = false;
+}
+
 bool LineReader::next(std::string_view& line) {
+  if (skipping_) skip_rest_of_line();
+  auto too_long = [&]() {
+    return ParseError(cat(source_, ":", line_number_), cat("line longer than ", max_line_,
+                                                          " bytes; skipped (is this really JSON Lines?)"));
+  };
   size_t scanned = begin_;
   while (true) {
     const void* nl = std::memchr(buffer_.data() + scanned, '\n', end_ - scanned);
     if (nl != nullptr) {
       const size_t pos = static_cast<const char*>(nl) - buffer_.data();
       size_t len = pos - begin_;
-      if (len > max_line_)
-        throw ParseError(cat(source_, ":", line_number_ + 1), cat("line longer than ", max_line_, " bytes"));
+      ++line_number_;
+      if (len > max_line_) {
+        begin_ = pos + 1;
+        throw too_long();
+      }
       if (len > 0 && buffer_[begin_ + len - 1] == '\r') --len;
       line = std::string_view(buffer_.data() + begin_, len);
       begin_ = pos + 1;
-      ++line_number_;
       unterminated_ = false;
       return true;
     }
     const size_t offset = end_ - begin_;
+    if (offset > max_line_) {  // no newline within the limit: drop what we have, skip the rest later
+      ++line_number_;
+      begin_ = end_ = 0;
+      skipping_ = true;
+      throw too_long();
+    }
     if (!fill()) break;
     scanned = begin_ + offset;
   }
@@ -94,20 +128,87 @@ bool LineReader::next(std::string_view& line) {
   return true;
 }
 
-void JsonLineWriter::write(const rapidjson::Value& value) {
-  buffer_.Clear();
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer_);
-  value.Accept(writer);
-  std::fwrite(buffer_.GetString(), 1, buffer_.GetSize(), out_);
-  std::fputc('\n', out_);
+JsonLineWriter::JsonLineWriter(std::FILE* out) {
+  if (out == stdout) {
+    out_ = &Output::standard();
+  } else {
+    owned_ = std::make_unique<Output>(out, "output");
+    out_ = owned_.get();
+  }
 }
+
+JsonLineWriter::~JsonLineWriter() = default;
+
+void JsonLineWriter::write(const rapidjson::Value& value) {
+  line_.clear();
+  json::append_value(line_, value);  // whole, or a JsonValueError before anything is written
+  line_ += '\n';
+  out_->write(line_);
+}
+
+void JsonLineWriter::write_line(std::string_view json_object) {
+  out_->write(json_object);
+  out_->write("\n");
+}
+
+void JsonLineWriter::flush() { out_->flush(); }
+
+namespace {
+
+// RapidJSON's DOM builder behind a depth limit: the reader runs iteratively (no recursion on
+// hostile nesting) and stops at kMaxJsonDepth, so nothing later walks a deep tree.
+struct DepthLimit : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, DepthLimit> {
+  explicit DepthLimit(rapidjson::Document& d) : doc(d) {}
+  rapidjson::Document& doc;
+  int depth = 0;
+  bool too_deep = false;
+  bool Null() { return doc.Null(); }
+  bool Bool(bool b) { return doc.Bool(b); }
+  bool Int(int i) { return doc.Int(i); }
+  bool Uint(unsigned i) { return doc.Uint(i); }
+  bool Int64(int64_t i) { return doc.Int64(i); }
+  bool Uint64(uint64_t i) { return doc.Uint64(i); }
+  bool Double(double d) { return doc.Double(d); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc.String(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc.Key(s, n, copy); }
+  bool StartObject() { return open() && doc.StartObject(); }
+  bool EndObject(rapidjson::SizeType n) { --depth; return doc.EndObject(n); }
+  bool StartArray() { return open() && doc.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { --depth; return doc.EndArray(n); }
+  bool open() {
+    if (++depth <= kMaxJsonDepth) return true;
+    too_deep = true;
+    return false;
+  }
+};
+
+struct Generator {
+  std::string_view text;
+  rapidjson::ParseResult result;
+  bool too_deep = false;
+  bool operator()(rapidjson::Document& doc) {
+    DepthLimit limit(doc);
+    rapidjson::MemoryStream ms(text.data(), text.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(ms);
+    rapidjson::Reader reader;
+    result = reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(in, limit);
+    too_deep = limit.too_deep;
+    return !result.IsError();
+  }
+};
+
+}  // namespace
 
 rapidjson::Document parse_json_object(std::string_view text, const std::string& where) {
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError()) {
-    throw ParseError(where, cat("invalid JSON at column ", doc.GetErrorOffset() + 1, ": ",
-                                rapidjson::GetParseError_En(doc.GetParseError()),
+  Generator generator{text, {}, false};
+  doc.Populate(generator);
+  if (generator.too_deep) throw ParseError(where, cat("JSON nested deeper than ", kMaxJsonDepth, " levels"));
+  if (generator.result.IsError()) {
+    throw ParseError(where, cat("invalid JSON at column ", generator.result.Offset() + 1, ": ",
+                                generator.result.Code() == rapidjson::kParseErrorStringInvalidEncoding
+                                    ? "a string is not valid UTF-8"
+                                    : rapidjson::GetParseError_En(generator.result.Code()),
                                 "; every line must be one complete JSON object"));
   }
   if (!doc.IsObject()) throw ParseError(where, "expected a JSON object on this line");
@@ -149,10 +250,9 @@ std::string require_string(const rapidjson::Value& object, std::string_view name
 }
 
 std::string to_json(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
+  std::string out;
+  json::append_value(out, value);
+  return out;
 }
 
 }  // namespace sf

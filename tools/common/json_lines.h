@@ -6,16 +6,22 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/output.h"
+
 namespace sf {
 
-// Reads lines from a file or stdin ("-") in 256 KiB blocks; a line longer than max_line_bytes
-// is a ParseError naming source:line. '\r' before '\n' is dropped.
+// Reads lines from a file or stdin ("-") in 256 KiB blocks; '\r' before '\n' is dropped. A line
+// longer than max_line_bytes is a ParseError naming source:line; the reader then skips the
+// rest of that line, so the caller may report it and go on with the next one. A path that
+// cannot be opened, or is a directory, is a UsageError (exit 2).
 class LineReader {
  public:
   explicit LineReader(const std::string& path_or_dash, size_t max_line_bytes = 16u << 20);
@@ -31,9 +37,15 @@ class LineReader {
   std::string where() const;  // "source:line"
   // True when the last line returned had no terminating newline (a truncated writer).
   bool last_line_unterminated() const { return unterminated_; }
+  // Reads no more than `bytes` from here on (a snapshot of a file that others append to).
+  void limit_to(uint64_t bytes) {
+    limited_ = true;
+    remaining_ = bytes;
+  }
 
  private:
   bool fill();
+  void skip_rest_of_line();  // after an overlong line: drop bytes up to the next newline
 
   int fd_;
   bool owns_fd_;
@@ -44,22 +56,35 @@ class LineReader {
   size_t end_ = 0;
   bool eof_ = false;
   bool unterminated_ = false;
+  bool skipping_ = false;  // the previous line was too long: its rest is still unread
+  bool limited_ = false;
+  uint64_t remaining_ = 0;
   size_t line_number_ = 0;
 };
 
-// Writes one compact JSON object per line to a stdio stream, buffered.
+// Writes one compact JSON object per line through a checked Output (common/output.h). Each
+// line is built whole in memory first (common/json_writer.h): a value JSON cannot carry is a
+// JsonValueError before anything is written, a failed write a WriteError.
 class JsonLineWriter {
  public:
-  explicit JsonLineWriter(std::FILE* out = stdout) : out_(out) {}
+  explicit JsonLineWriter(Output& out) : out_(&out) {}
+  // stdout: the process's Output::standard(); another stream: a checked Output over it.
+  explicit JsonLineWriter(std::FILE* out = stdout);
+  ~JsonLineWriter();
   void write(const rapidjson::Value& value);
-  void flush() { std::fflush(out_); }
+  void write_line(std::string_view json_object);  // a complete object built with json::ObjectWriter
+  void flush();
+  Output& out() { return *out_; }
 
  private:
-  std::FILE* out_;
-  rapidjson::StringBuffer buffer_;
+  std::unique_ptr<Output> owned_;
+  Output* out_;
+  std::string line_;
 };
 
-// Parses one line that must hold a JSON object; ParseError names `where` and the column.
+// Parses one line that must hold a JSON object, with bounded nesting (kMaxJsonDepth, checked
+// without recursion) and UTF-8 validation; ParseError names `where` and the column.
+constexpr int kMaxJsonDepth = 64;
 rapidjson::Document parse_json_object(std::string_view text, const std::string& where);
 
 // Field access with errors that name where and which field, and say what was expected.

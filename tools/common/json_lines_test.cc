@@ -69,3 +69,39 @@ TEST_CASE("parse_json_object names where and the column") {
                     Catch::Contains("usage.jsonl:7") && Catch::Contains("column"));
   CHECK_THROWS_WITH(sf::parse_json_object("[1,2]", "f:2"), Catch::Contains("object"));
 }
+
+TEST_CASE("LineReader: an overlong line is reported and skipped, the next lines still read") {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  const std::string text = "one\n" + std::string(5000, 'x') + "\ntwo\n" + std::string(3000, 'y');
+  REQUIRE(write(fds[1], text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  close(fds[1]);
+  sf::LineReader reader(fds[0], "pipe", 1000);
+  std::string_view line;
+  REQUIRE(reader.next(line));
+  CHECK(line == "one");
+  CHECK_THROWS_WITH(reader.next(line), Catch::Contains("pipe:2") && Catch::Contains("longer than 1000"));
+  REQUIRE(reader.next(line));
+  CHECK(line == "two");
+  CHECK(reader.line_number() == 3);
+  CHECK_THROWS_WITH(reader.next(line), Catch::Contains("pipe:4"));
+  CHECK_FALSE(reader.next(line));
+  close(fds[0]);
+}
+
+TEST_CASE("LineReader: a directory is a usage error naming it") {
+  try {
+    sf::LineReader reader("/tmp");
+    FAIL("a directory was opened");
+  } catch (const sf::Error& e) {
+    CHECK(e.exit_code() == sf::kExitUsage);
+    CHECK_THAT(e.what(), Catch::Contains("/tmp: is a directory"));
+  }
+}
+
+TEST_CASE("parse_json_object: deep nesting is an error, not a crash; invalid UTF-8 is refused") {
+  const std::string deep = "{\"a\":" + std::string(1000000, '[') + std::string(1000000, ']') + "}";
+  CHECK_THROWS_WITH(sf::parse_json_object(deep, "f:1"), Catch::Contains("f:1") && Catch::Contains("nested deeper"));
+  CHECK_NOTHROW(sf::parse_json_object("{\"a\":" + std::string(60, '[') + std::string(60, ']') + "}", "f:1"));
+  CHECK_THROWS_WITH(sf::parse_json_object("{\"name\":\"n\xff\"}", "f:2"), Catch::Contains("f:2") && Catch::Contains("UTF-8"));
+}

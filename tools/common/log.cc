@@ -6,6 +6,8 @@
 #include <iostream>
 #include <mutex>
 
+#include "common/redact.h"
+
 namespace sf::log {
 namespace {
 
@@ -13,7 +15,8 @@ std::string g_program = "sf";
 Level g_level = Level::kInfo;
 std::mutex g_mutex;  // scrapes run callbacks from one thread, but tools may log from several
 
-void emit(const char* tag, const char* color, const std::string& message) {
+void emit(const char* tag, const char* color, const std::string& raw) {
+  const std::string message = safe_text(raw);
   std::lock_guard<std::mutex> lock(g_mutex);
   std::cerr << g_program << ": ";
   if (use_color()) {
@@ -25,6 +28,24 @@ void emit(const char* tag, const char* color, const std::string& message) {
 }
 
 }  // namespace
+
+std::string safe_text(const std::string& message) {
+  const std::string text = redact_urls_in(message);
+  std::string out;
+  out.reserve(text.size());
+  size_t start = 0;
+  while (true) {
+    // Continuation lines ("\n  ") are kept; printable() escapes every other control byte.
+    const size_t nl = text.find("\n  ", start);
+    const std::string_view line = std::string_view(text).substr(start, nl == std::string::npos ? std::string::npos
+                                                                                                  : nl - start);
+    out += printable(line, kMaxLineBytes);
+    if (nl == std::string::npos) break;
+    out += "\n  ";
+    start = nl + 3;
+  }
+  return out;
+}
 
 void set_program(const std::string& name) { g_program = name; }
 void set_level(Level level) { g_level = level; }
@@ -55,7 +76,7 @@ Progress::~Progress() { clear(); }
 void Progress::update(const std::string& line) {
   if (!enabled_) return;
   std::lock_guard<std::mutex> lock(g_mutex);
-  std::cerr << "\r\033[K" << line << std::flush;
+  std::cerr << "\r\033[K" << printable(redact_urls_in(line), 200) << std::flush;
   shown_ = true;
 }
 

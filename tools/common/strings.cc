@@ -59,12 +59,26 @@ std::string format_fixed(double value, int decimals) {
   return out;
 }
 
-bool parse_double(std::string_view text, double& out) {
-  if (text.empty()) return false;
+NumberStatus parse_number(std::string_view text, double& out) {
+  if (text.empty()) return NumberStatus::kNotANumber;
   if (text.front() == '+') text.remove_prefix(1);
-  const auto result = std::from_chars(text.data(), text.data() + text.size(), out);
-  return result.ec == std::errc() && result.ptr == text.data() + text.size() && std::isfinite(out);
+  double value = 0;
+  const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (result.ptr != text.data() + text.size()) return NumberStatus::kNotANumber;
+  if (result.ec == std::errc::result_out_of_range) {
+    // from_chars also says so for underflow ("1e-400"), which is a fine (tiny) number.
+    const size_t exponent = text.find_first_of("eE");
+    const bool tiny = exponent != std::string_view::npos && exponent + 1 < text.size() && text[exponent + 1] == '-';
+    if (!tiny) return NumberStatus::kOutOfRange;
+    out = 0;
+    return NumberStatus::kOk;
+  }
+  if (result.ec != std::errc() || !std::isfinite(value)) return NumberStatus::kNotANumber;
+  out = value;
+  return NumberStatus::kOk;
 }
+
+bool parse_double(std::string_view text, double& out) { return parse_number(text, out) == NumberStatus::kOk; }
 
 std::string format_bytes(double bytes) {
   static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};

@@ -25,8 +25,12 @@ std::string to_lower(std::string_view text);
 std::string format_number(double value);
 // Fixed decimals, for tables and money ("12.35").
 std::string format_fixed(double value, int decimals);
-// Parses a whole string as a double; false on trailing junk, empty input or overflow.
+// Parses a whole string as a double; false on trailing junk, empty input, NaN, infinities or
+// overflow.
 bool parse_double(std::string_view text, double& out);
+// The same, saying why it failed: a number too large for a double ("1e309") is not junk.
+enum class NumberStatus { kOk, kNotANumber, kOutOfRange };
+NumberStatus parse_number(std::string_view text, double& out);
 
 // Human-readable bytes with binary prefixes ("7.8 GiB"), for tables and logs only.
 std::string format_bytes(double bytes);

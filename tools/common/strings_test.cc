@@ -26,3 +26,15 @@ TEST_CASE("numbers format and parse exactly") {
   CHECK_FALSE(sf::parse_double("1e999", v));
   CHECK(sf::format_bytes(8589934592.0) == "8.0 GiB");
 }
+
+TEST_CASE("parse_number tells a number too large for a double from junk") {
+  double v = 0;
+  CHECK(sf::parse_number("1e309", v) == sf::NumberStatus::kOutOfRange);
+  CHECK(sf::parse_number("-1e309", v) == sf::NumberStatus::kOutOfRange);
+  CHECK(sf::parse_number("cheap", v) == sf::NumberStatus::kNotANumber);
+  CHECK(sf::parse_number("nan", v) == sf::NumberStatus::kNotANumber);
+  CHECK(sf::parse_number("inf", v) == sf::NumberStatus::kNotANumber);
+  CHECK(sf::parse_number("1e308", v) == sf::NumberStatus::kOk);
+  CHECK(sf::parse_number("1e-400", v) == sf::NumberStatus::kOk);  // underflow: a tiny number
+  CHECK(v == 0);
+}

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/redact.h"
 #include "common/strings.h"
 
 namespace sf::pc {
@@ -74,29 +75,29 @@ double total_efficiency(double cpu_eff, double cpu_cost, double ram_eff, double 
 void derive_quantities(CostRow& r) {
   const double keep = 1.0 - r.discount;
   const double ram_gib = r.memory_bytes / kGiB;
-  const double fs_gib = r.storage_priced ? r.filesystem_bytes / kGiB : 0.0;
+  const double fs_gib = r.storage_priced() ? r.filesystem_bytes / kGiB : 0.0;
   r.cpu_core_hours = r.cpu_cores * r.hours;
-  r.cpu_busy_core_hours = r.cpu_busy_cores * r.hours;
+  r.cpu_busy_core_hours = r.busy_cores() * r.hours;
   r.ram_gib_hours = ram_gib * r.hours;
   r.ram_used_gib_hours = r.memory_used_bytes / kGiB * r.hours;
   r.gpu_hours = r.gpu_count * r.hours;
   r.storage_gib_hours = fs_gib * r.hours;
-  r.storage_used_gib_hours = r.storage_priced ? r.filesystem_used_bytes / kGiB * r.hours : 0.0;
+  r.storage_used_gib_hours = r.storage_priced() ? r.filesystem_used_bytes / kGiB * r.hours : 0.0;
   r.cpu_hourly = r.cpu_cores * r.cpu_price * keep;
   r.ram_hourly = ram_gib * r.ram_price * keep;
   r.gpu_hourly = r.gpu_count * r.gpu_price;
-  r.storage_hourly = fs_gib * r.storage_price;
+  r.storage_hourly = fs_gib * r.storage_price.value_or(0);
 }
 
 void finish_row(CostRow& r) {
   r.total_cost = r.cpu_cost + r.ram_cost + r.gpu_cost + r.storage_cost;
   const bool timed = r.hours > 0;
   // Utilisation: over the resource-hours, or the instant figures for a zero-length window.
-  const double cpu_util = timed ? ratio(r.cpu_busy_core_hours, r.cpu_core_hours) : ratio(r.cpu_busy_cores, r.cpu_cores);
+  const double cpu_util = timed ? ratio(r.cpu_busy_core_hours, r.cpu_core_hours) : ratio(r.busy_cores(), r.cpu_cores);
   const double ram_util = timed ? ratio(r.ram_used_gib_hours, r.ram_gib_hours) : ratio(r.memory_used_bytes, r.memory_bytes);
   const double fs_util =
       timed ? ratio(r.storage_used_gib_hours, r.storage_gib_hours) : ratio(r.filesystem_used_bytes, r.filesystem_bytes);
-  r.cpu_used_cost = r.cpu_usage_known ? r.cpu_cost * std::clamp(cpu_util, 0.0, 1.0) : 0.0;
+  r.cpu_used_cost = r.cpu_usage_known() ? r.cpu_cost * std::clamp(cpu_util, 0.0, 1.0) : 0.0;
   r.ram_used_cost = r.ram_cost * std::clamp(ram_util, 0.0, 1.0);
   r.storage_used_cost = r.storage_cost * std::clamp(fs_util, 0.0, 1.0);
   r.used_cost = r.cpu_used_cost + r.ram_used_cost + r.storage_used_cost;
@@ -107,9 +108,9 @@ void finish_row(CostRow& r) {
   const double ram_eff = timed ? opencost_efficiency(r.ram_used_gib_hours, r.ram_gib_hours, r.ram_cost)
                                : opencost_efficiency(r.memory_used_bytes, r.memory_bytes, r.ram_hourly);
   r.ram_efficiency = ram_eff;
-  if (r.cpu_usage_known) {
+  if (r.cpu_usage_known()) {
     const double cpu_eff = timed ? opencost_efficiency(r.cpu_busy_core_hours, r.cpu_core_hours, r.cpu_cost)
-                                 : opencost_efficiency(r.cpu_busy_cores, r.cpu_cores, r.cpu_hourly);
+                                 : opencost_efficiency(r.busy_cores(), r.cpu_cores, r.cpu_hourly);
     r.cpu_efficiency = cpu_eff;
     r.total_efficiency = total_efficiency(cpu_eff, cpu_weight, ram_eff, ram_weight);
   } else {
@@ -121,29 +122,47 @@ void finish_row(CostRow& r) {
   r.monthly_cost = r.hourly_cost * kHoursPerMonth;
 }
 
-bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOptions& options, CostRow& r,
-                 Unpriced& unpriced) {
+void unpriced_row(const UsageLine& line, std::string error, const std::string& currency, CostRow& r) {
   const NodeUsage& u = line.usage;
-  auto fail = [&](const std::string& error) {
-    unpriced = Unpriced{u.node, u.source, u.window_start, u.window_end, error, line.where, u.labels};
-    return false;
-  };
-  if (u.error) return fail(*u.error);
-  const PriceSet set = choose_price_set(pricing, u.labels, u.gpus);
-  if (set.problem) return fail(*set.problem);
-  // Every field is set below (no reset: the strings keep their buffers from line to line).
-  r.windows = 1;
-  r.sample_window_start.clear();
-  r.sample_window_end.clear();
-  r.start = line.start;
-  r.end = line.end;
-  r.extra = &line.extra;
-  r.currency.assign(pricing.currency);
-  r.node.assign(u.node);
-  r.source.assign(u.source);
+  reset_row(r, u.labels);
+  r.priced = false;
+  // Whatever wrote the line, a password in a URL goes no further than here.
+  r.node = redact_url(u.node);
+  r.source = redact_url(u.source);
   r.window_start.assign(u.window_start);
   r.window_end.assign(u.window_end);
-  r.labels = u.labels;
+  r.start = line.start;
+  r.end = line.end;
+  r.where.assign(line.where);
+  r.error = redact_urls_in(error);
+  r.currency.assign(currency);
+}
+
+bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOptions& options, CostRow& r) {
+  const NodeUsage& u = line.usage;
+  if (u.error) {
+    unpriced_row(line, *u.error, pricing.currency, r);
+    return false;
+  }
+  const PriceSet set = choose_price_set(pricing, u.labels, u.gpus);
+  if (set.problem) {
+    unpriced_row(line, *set.problem, pricing.currency, r);
+    return false;
+  }
+  reset_row(r, u.labels);  // every field from here on is this line's, or its default
+  r.start = line.start;
+  r.end = line.end;
+  r.where.assign(line.where);
+  r.extra = &line.extra;
+  r.currency.assign(pricing.currency);
+  // Whatever wrote the line, a password in a URL goes no further than here (scrape-nodes
+  // never writes one; a hand-made or older line might).
+  if (u.node.find("://") == std::string::npos) r.node.assign(u.node);
+  else r.node = redact_url(u.node);
+  if (u.source.find('@') == std::string::npos) r.source.assign(u.source);
+  else r.source = redact_url(u.source);
+  r.window_start.assign(u.window_start);
+  r.window_end.assign(u.window_end);
 
   if (options.period) {
     const auto [from, to] = aligned_period(line.start, line.end, *options.period);
@@ -157,8 +176,7 @@ bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOption
   r.hours = std::chrono::duration<double>(r.end - r.start).count() / 3600.0;
 
   r.cpu_cores = u.cpu_cores;
-  r.cpu_usage_known = u.cpu_busy_cores.has_value();
-  r.cpu_busy_cores = u.cpu_busy_cores.value_or(0);
+  r.cpu_busy_cores = u.cpu_busy_cores;
   r.memory_bytes = u.memory_bytes;
   r.memory_used_bytes = u.memory_used_bytes;
   r.filesystem_bytes = u.filesystem_bytes;
@@ -174,8 +192,7 @@ bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOption
   r.cpu_price = set.cpu;
   r.ram_price = set.ram;
   r.gpu_price = set.gpu_price;
-  r.storage_priced = options.price_storage && pricing.storage.has_value();
-  r.storage_price = r.storage_priced ? *pricing.storage : 0.0;
+  if (options.price_storage && pricing.storage) r.storage_price = *pricing.storage;
   r.discount = pricing.combined_discount();
   const double keep = 1.0 - r.discount;
 
@@ -185,10 +202,17 @@ bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOption
   r.cpu_cost = r.cpu_list_cost * keep;
   r.ram_cost = r.ram_list_cost * keep;
   r.gpu_cost = r.gpu_price * r.gpu_hours;
-  r.storage_cost = r.storage_price * r.storage_gib_hours;
+  r.storage_cost = r.storage_price.value_or(0) * r.storage_gib_hours;
   finish_row(r);
-  if (!std::isfinite(r.total_cost) || !std::isfinite(r.monthly_cost) || !std::isfinite(r.used_cost))
-    throw ParseError(line.where, "the figures are too large to price (the cost overflows a double); check the line");
+  if (!std::isfinite(r.total_cost) || !std::isfinite(r.monthly_cost) || !std::isfinite(r.used_cost)) {
+    // Prices are bounded by the price list's checks: a cost this large comes from the figures.
+    unpriced_row(line,
+                 cat("the figures are too large to price (cpu_cores ", format_number(u.cpu_cores), ", memory_bytes ",
+                     format_number(u.memory_bytes), ", filesystem_bytes ", format_number(u.filesystem_bytes),
+                     ", gpus ", format_number(u.gpus), ": the cost overflows); check what wrote this line"),
+                 pricing.currency, r);
+    return false;
+  }
   return true;
 }
 

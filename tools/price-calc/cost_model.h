@@ -24,7 +24,8 @@
 
 #include "common/contracts.h"
 #include "common/time_util.h"
-#include "price-calc/node_usage.h"
+#include "common/node_usage.h"
+#include "price-calc/cost_row.h"
 #include "price-calc/pricing.h"
 
 namespace sf::pc {
@@ -58,60 +59,6 @@ struct CostOptions {
 std::pair<Clock::time_point, Clock::time_point> aligned_period(Clock::time_point start, Clock::time_point end,
                                                                std::chrono::milliseconds period);
 
-// One node over one window, priced; or, from a ledger report, one node over many windows.
-struct CostRow {
-  std::string node, source, window_start, window_end;
-  Clock::time_point start{}, end{};
-  std::string sample_window_start, sample_window_end;  // the measured window, when --period
-  LabelList labels;
-  double hours = 0;
-  size_t windows = 1;  // ledger reports: how many windows were summed
-
-  // Capacity and usage (averages over the windows in a report).
-  double cpu_cores = 0;
-  double cpu_busy_cores = 0;
-  bool cpu_usage_known = true;  // false when cpu_busy_cores was null (single-sample scrape)
-  double memory_bytes = 0, memory_used_bytes = 0;
-  double filesystem_bytes = 0, filesystem_used_bytes = 0;
-  std::optional<double> network_receive_bytes, network_transmit_bytes;
-  double gpus = 0;
-
-  // Resource-hours: what FOCUS' PricingQuantity counts.
-  double cpu_core_hours = 0, cpu_busy_core_hours = 0;
-  double ram_gib_hours = 0, ram_used_gib_hours = 0;
-  double gpu_hours = 0;
-  double storage_gib_hours = 0, storage_used_gib_hours = 0;
-
-  // Prices applied.
-  std::string price_set = "default";
-  bool spot = false, gpu_node = false;
-  double gpu_count = 0;
-  double cpu_price = 0, ram_price = 0, gpu_price = 0, storage_price = 0;
-  bool storage_priced = false;
-  double discount = 0;  // combined
-  std::string currency;
-
-  // Costs over the window; CPU and RAM after the discount, list costs before it.
-  double cpu_cost = 0, ram_cost = 0, gpu_cost = 0, storage_cost = 0, total_cost = 0;
-  double cpu_list_cost = 0, ram_list_cost = 0;
-  double cpu_used_cost = 0, ram_used_cost = 0, storage_used_cost = 0, used_cost = 0, idle_cost = 0;
-  std::optional<double> cpu_efficiency;  // unknown when CPU usage is
-  double ram_efficiency = 0;
-  std::optional<double> total_efficiency;
-
-  // Rates at this capacity and these prices.
-  double cpu_hourly = 0, ram_hourly = 0, gpu_hourly = 0, storage_hourly = 0;
-  double hourly_cost = 0, daily_cost = 0, monthly_cost = 0;
-
-  const std::vector<RawMember>* extra = nullptr;  // the line's fields outside the contract, passed through
-};
-
-// A node_usage line with an "error" (or one that cannot be priced): reported, never costed as 0.
-struct Unpriced {
-  std::string node, source, window_start, window_end, error, where;
-  LabelList labels;
-};
-
 // OpenCost's CPUEfficiency rule with capacity as the denominator: usage/capacity when
 // capacity > 0; else 0 when usage or cost is 0; else 1.
 double opencost_efficiency(double usage, double capacity, double cost);
@@ -119,12 +66,13 @@ double opencost_efficiency(double usage, double capacity, double cost);
 // (RAMEff x RAMCost + CPUEff x CPUCost) / (CPUCost + RAMCost), 0 without cost.
 double total_efficiency(double cpu_eff, double cpu_cost, double ram_eff, double ram_cost);
 
-// Prices one usable line. Returns false (and fills `unpriced`) when it cannot be priced
-// (a failed node, or a GPU node without a GPU price). Throws ParseError when a figure is
-// so large the cost overflows.
-// `row` is overwritten (its strings' buffers are reused: a stream of lines allocates nothing).
-bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOptions& options, CostRow& row,
-                 Unpriced& unpriced);
+// Prices one line into `row` (reset first: nothing of the previous line survives). Returns
+// false, with row.priced false and row.error saying why, when it cannot be priced (a failed
+// node, a GPU node without a GPU price, figures so large the cost overflows).
+bool price_usage(const UsageLine& line, const Pricing& pricing, const CostOptions& options, CostRow& row);
+
+// A row for a line that cannot be priced: its identity, the error, where it came from.
+void unpriced_row(const UsageLine& line, std::string error, const std::string& currency, CostRow& row);
 
 // Fills the resource-hours and the hourly rates from the capacity, usage, hours, prices and
 // discount already in `row` (the ledger rebuilds its rows with it too).

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/strings.h"
 
+using namespace sf;
 using namespace sf::pc;
 using Catch::Contains;
 
@@ -30,14 +31,13 @@ std::string usage(const std::string& fields, const std::string& end = "2026-11-2
 struct Priced {
   bool ok;
   CostRow row;
-  Unpriced unpriced;
 };
 
 Priced price(const std::string& line, const Pricing& p = default_prices(), CostOptions options = {}) {
   UsageLine u;
   REQUIRE(parse_usage_line(line, "in.jsonl:1", u));
   Priced out;
-  out.ok = price_usage(u, p, options, out.row, out.unpriced);
+  out.ok = price_usage(u, p, options, out.row);
   return out;
 }
 
@@ -136,16 +136,16 @@ TEST_CASE("cost: a GPU node without a GPU price is unpriced, never priced as zer
   const Pricing p = prices(R"({"CPU":"0.03","RAM":"0.004"})");
   const Priced c = price(usage(R"("cpu_cores":8,"memory_bytes":0,"gpus":1)"), p);
   CHECK_FALSE(c.ok);
-  CHECK_THAT(c.unpriced.error, Contains("no GPU price"));
-  CHECK(c.unpriced.where == "in.jsonl:1");
+  CHECK_THAT(c.row.error, Contains("no GPU price"));
+  CHECK(c.row.where == "in.jsonl:1");
 }
 
 TEST_CASE("cost: a failed node is unpriced with its error") {
   const Priced c = price(R"({"kind":"node_usage","node":"n3","source":"http://n3:9100/metrics",
     "window_start":"2026-11-26T07:00:00Z","window_end":"2026-11-26T07:00:10Z","error":"connection refused"})");
   CHECK_FALSE(c.ok);
-  CHECK(c.unpriced.node == "n3");
-  CHECK(c.unpriced.error == "connection refused");
+  CHECK(c.row.node == "n3");
+  CHECK(c.row.error == "connection refused");
 }
 
 TEST_CASE("cost: a zero-length window costs 0 but keeps its hourly rate and projections") {
@@ -175,7 +175,7 @@ TEST_CASE("cost: node filesystems priced as storage per GiB-hour, or not with --
   const std::string line = usage(R"("cpu_cores":0,"memory_bytes":0,"filesystem_bytes":107374182400,
     "filesystem_used_bytes":26843545600)");
   const Priced c = price(line);
-  CHECK(c.row.storage_priced);
+  CHECK(c.row.storage_priced());
   CHECK(c.row.storage_cost == Approx(0.005479452));
   CHECK(c.row.storage_used_cost == Approx(0.001369863));
   CHECK(c.row.total_cost == Approx(0.005479452));
@@ -183,16 +183,21 @@ TEST_CASE("cost: node filesystems priced as storage per GiB-hour, or not with --
   no_storage.price_storage = false;
   const Priced n = price(line, default_prices(), no_storage);
   CHECK(n.row.storage_cost == 0);
-  CHECK_FALSE(n.row.storage_priced);
+  CHECK_FALSE(n.row.storage_priced());
 }
 
-TEST_CASE("cost: huge values stay exact, and overflow is an error naming the line") {
+TEST_CASE("cost: huge values stay exact, and overflow leaves the line unpriced, naming it") {
   // 1 EiB of RAM = 2^30 GiB; x 0.004237 = 4549444.108288 per hour.
   const Priced c = price(usage(R"("cpu_cores":1000000,"memory_bytes":1152921504606846976)"));
   CHECK(c.row.ram_gib_hours == 1073741824.0);
   CHECK(c.row.ram_cost == Approx(4549444.108288).epsilon(1e-12));
   CHECK(c.row.cpu_cost == Approx(31611.0).epsilon(1e-12));
-  CHECK_THROWS_WITH(price(usage(R"("cpu_cores":1e308,"memory_bytes":0)")), Contains("in.jsonl:1") && Contains("too large"));
+  const Priced huge = price(usage(R"("cpu_cores":1e308,"memory_bytes":0)"));
+  CHECK_FALSE(huge.ok);
+  CHECK_FALSE(huge.row.priced);
+  CHECK_THAT(huge.row.error, Contains("too large") && Contains("cpu_cores 1e+308"));
+  CHECK(huge.row.where == "in.jsonl:1");
+  CHECK(huge.row.total_cost == 0);  // nothing of the overflowed figures is kept
 }
 
 TEST_CASE("cost: busy above capacity keeps idle >= 0 while efficiency may exceed 1") {
@@ -239,4 +244,18 @@ TEST_CASE("cost: a ten-second window, as scrape-nodes measures it") {
   CHECK(c.row.cpu_cost == Approx(2 * 0.031611 / 360).epsilon(1e-12));
   CHECK(c.row.total_cost == Approx(0.097118 / 360).epsilon(1e-12));
   CHECK(c.row.monthly_cost == Approx(70.89614).epsilon(1e-12));
+}
+
+TEST_CASE("cost: a password in a URL of the line is not carried into the row") {
+  const std::string line = R"({"kind":"node_usage","node":"http://u:pw@10.0.0.1:9100/metrics","source":"http://u:pw@10.0.0.1:9100/metrics",)"
+                           R"("window_start":"2026-11-26T07:00:00Z","window_end":"2026-11-26T08:00:00Z","cpu_cores":1,"memory_bytes":1})";
+  const Priced p = price(line);
+  REQUIRE(p.ok);
+  CHECK(p.row.source == "http://***@10.0.0.1:9100/metrics");
+  CHECK(p.row.node == "http://***@10.0.0.1:9100/metrics");
+  const Priced f = price(R"({"kind":"node_usage","node":"n","source":"https://a:b@h/m","window_start":"2026-11-26T07:00:00Z",)"
+                         R"("window_end":"2026-11-26T08:00:00Z","error":"https://a:b@h/m: HTTP 500"})");
+  REQUIRE_FALSE(f.ok);
+  CHECK(f.row.source == "https://***@h/m");
+  CHECK(f.row.error == "https://***@h/m: HTTP 500");
 }

@@ -1,8 +1,9 @@
-// --format csv: a header, then one RFC 4180 record (CRLF) per priced or unpriced node window,
-// with the same fields as the JSON lines; labels as a JSON object in one field; empty = null.
+// --format csv: a header, then one RFC 4180 record (CRLF) per priced or unpriced node window:
+// the json fields of the one field table (price-calc/cost_row.h), in its order, flattened;
+// labels as a JSON object in one field; empty = null (and every field an unpriced row does not
+// have). Text cells that a spreadsheet would run as a formula are neutralised (common/csv.h).
 #pragma once
 
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,9 +14,7 @@ namespace sf::pc {
 
 const std::vector<std::string>& csv_columns();
 std::vector<std::string> csv_fields(const CostRow& row);
-std::vector<std::string> csv_fields(const Unpriced& row, const std::string& currency);
-std::string labels_to_json(const LabelList& labels);
 
-std::unique_ptr<Sink> make_csv_sink(std::FILE* out, const std::string& currency = "");
+std::unique_ptr<Sink> make_csv_sink(Output& out);
 
 }  // namespace sf::pc

@@ -1,10 +1,9 @@
 #include "price-calc/format_focus.h"
 
-#include <ctime>
-
 #include "common/csv.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "common/time_util.h"
 #include "price-calc/format_csv.h"
 
 namespace sf::pc {
@@ -28,10 +27,10 @@ struct Resource {
 
 class FocusSink : public Sink {
  public:
-  FocusSink(std::FILE* out, SinkOptions options) : out_(out), options_(std::move(options)) {
+  FocusSink(Output& out, SinkOptions options) : out_(out), options_(std::move(options)) {
     line_.clear();
     csv::append_record(line_, focus_columns());
-    std::fwrite(line_.data(), 1, line_.size(), out_);
+    out_.write(line_);
   }
   void row(const CostRow& r) override {
     if (r.hours <= 0) {
@@ -41,12 +40,12 @@ class FocusSink : public Sink {
     for (const auto& record : focus_records(r, options_)) {
       line_.clear();
       csv::append_record(line_, record);
-      std::fwrite(line_.data(), 1, line_.size(), out_);
+      out_.write(line_);
     }
   }
-  void unpriced(const Unpriced&) override { ++unpriced_; }
+  void unpriced(const CostRow&) override { ++unpriced_; }
   void finish(const Totals&) override {
-    std::fflush(out_);
+    out_.flush();
     if (zero_length_ > 0)
       log::warn(cat("focus: left out ", zero_length_, " zero-length window(s) (single-sample scrapes have no ",
                     "quantity); scrape with an interval or price with --period"));
@@ -54,7 +53,7 @@ class FocusSink : public Sink {
   }
 
  private:
-  std::FILE* out_;
+  Output& out_;
   SinkOptions options_;
   std::string line_;
   size_t zero_length_ = 0;
@@ -87,19 +86,7 @@ std::string focus_time(Clock::time_point t, bool ceil) {
 }
 
 std::pair<Clock::time_point, Clock::time_point> billing_month(Clock::time_point t) {
-  const std::time_t secs = Clock::to_time_t(std::chrono::floor<std::chrono::seconds>(t));
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  std::tm start{};
-  start.tm_year = tm.tm_year;
-  start.tm_mon = tm.tm_mon;
-  start.tm_mday = 1;
-  std::tm next = start;
-  if (++next.tm_mon == 12) {
-    next.tm_mon = 0;
-    ++next.tm_year;
-  }
-  return {Clock::from_time_t(timegm(&start)), Clock::from_time_t(timegm(&next))};
+  return {month_start(t), next_month_start(t)};
 }
 
 std::vector<std::vector<std::string>> focus_records(const CostRow& r, const SinkOptions& o) {
@@ -125,8 +112,8 @@ std::vector<std::vector<std::string>> focus_records(const CostRow& r, const Sink
     resources.push_back({"GPU", "GPU", "GPU-Hours", "Compute", "Kubernetes Node Compute",
                          r.gpu_hours, list, list, r.gpu_cost, 0.0, 0.0});
   }
-  if (r.storage_priced && r.storage_gib_hours > 0) {
-    const double list = unit_price(r.storage_price, r.storage_cost, r.storage_gib_hours);
+  if (r.storage_priced() && r.storage_gib_hours > 0) {
+    const double list = unit_price(*r.storage_price, r.storage_cost, r.storage_gib_hours);
     resources.push_back({"Storage", "storage", "GiB-Hours", "Storage", "Kubernetes Node Storage",
                          r.storage_gib_hours, list, list, r.storage_cost, r.storage_used_cost,
                          share(r.storage_used_gib_hours, r.storage_gib_hours)});
@@ -185,7 +172,7 @@ std::vector<std::vector<std::string>> focus_records(const CostRow& r, const Sink
   return records;
 }
 
-std::unique_ptr<Sink> make_focus_sink(std::FILE* out, const SinkOptions& options) {
+std::unique_ptr<Sink> make_focus_sink(Output& out, const SinkOptions& options) {
   return std::make_unique<FocusSink>(out, options);
 }
 

@@ -13,7 +13,6 @@
 // stderr); failed nodes have no cost and are left out (reported on stderr).
 #pragma once
 
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,12 +25,12 @@ const std::vector<std::string>& focus_columns();
 
 // "YYYY-MM-DDTHH:mm:ssZ"; ceil=true rounds a fractional second up.
 std::string focus_time(Clock::time_point t, bool ceil = false);
-// [first day of the month, first day of the next month) in UTC.
+// [first day of the month, first day of the next month) in UTC (common/time_util's calendar).
 std::pair<Clock::time_point, Clock::time_point> billing_month(Clock::time_point t);
 
 // The records (without header) for one row: 0 to 4 of them.
 std::vector<std::vector<std::string>> focus_records(const CostRow& row, const SinkOptions& options);
 
-std::unique_ptr<Sink> make_focus_sink(std::FILE* out, const SinkOptions& options);
+std::unique_ptr<Sink> make_focus_sink(Output& out, const SinkOptions& options);
 
 }  // namespace sf::pc

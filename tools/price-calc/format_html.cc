@@ -26,13 +26,13 @@ std::string pct(const std::optional<double>& v) { return v ? format_fixed(*v * 1
 
 class HtmlSink : public BufferedSink {
  public:
-  HtmlSink(std::FILE* out, SinkOptions options) : out_(out), options_(std::move(options)) {}
+  HtmlSink(Output& out, SinkOptions options) : out_(out), options_(std::move(options)) {}
   void finish(const Totals& t) override;
 
  private:
   std::string chart(const std::vector<NodeBar>& bars, bool by_resource, const std::string& unit, int decimals) const;
 
-  std::FILE* out_;
+  Output& out_;
   SinkOptions options_;
 };
 
@@ -87,7 +87,7 @@ void HtmlSink::finish(const Totals& t) {
       b.parts[1] += r.ram_hourly;
       b.parts[2] += r.gpu_hourly;
       b.parts[3] += r.storage_hourly;
-      const double cpu_u = r.cpu_usage_known && r.cpu_cores > 0 ? std::min(1.0, r.cpu_busy_cores / r.cpu_cores) : 0;
+      const double cpu_u = r.cpu_usage_known() && r.cpu_cores > 0 ? std::min(1.0, r.busy_cores() / r.cpu_cores) : 0;
       const double ram_u = r.memory_bytes > 0 ? std::min(1.0, r.memory_used_bytes / r.memory_bytes) : 0;
       const double fs_u = r.filesystem_bytes > 0 ? std::min(1.0, r.filesystem_used_bytes / r.filesystem_bytes) : 0;
       const double used = r.cpu_hourly * cpu_u + r.ram_hourly * ram_u + r.storage_hourly * fs_u;
@@ -156,7 +156,8 @@ void HtmlSink::finish(const Totals& t) {
   card("efficiency", "Efficiency", pct(t.total_efficiency()));
   card("hourly", "Per hour", cat(format_fixed(t.hourly(), 4), " ", cur));
   card("monthly", "Per month (730 h)", cat(format_fixed(t.monthly(), 2), " ", cur));
-  card("nodes", "Nodes", cat(t.nodes(), t.unpriced > 0 ? cat(" (+", t.unpriced, " unpriced)") : std::string()));
+  card("nodes", "Nodes", cat(t.nodes(), t.unpriced > 0 ? cat(" (+", t.unpriced, " unpriced)") : std::string(),
+                             t.invalid > 0 ? cat(" (+", t.invalid, " invalid lines)") : std::string()));
   h += "</section>\n";
 
   if (!bars.empty()) {
@@ -174,20 +175,32 @@ void HtmlSink::finish(const Totals& t) {
     h += chart(bars, false, unit, bd);
   }
 
-  h += "<h2>Nodes</h2>\n<table id=\"node-table\">\n<thead><tr><th>Node</th><th>Window start</th><th>Hours</th><th>Cores</th>"
-       "<th>Busy</th><th>Memory</th><th>Mem used</th>";
-  for (const char* c : {"CPU", "RAM", "GPU", "Storage", "Total", "Idle"}) h += cat("<th>", c, " (", cur, ")</th>");
-  h += cat("<th>Efficiency</th><th>Monthly (", cur, ")</th></tr></thead>\n<tbody>\n");
+  // The node table: row fields of the one table (cost_row.h), a column each.
+  struct Column {
+    const char* field;
+    const char* title;
+  };
+  static const Column columns[] = {
+      {"node", "Node"},          {"window_start", "Window start"}, {"hours", "Hours"},    {"cpu_cores", "Cores"},
+      {"cpu_busy_cores", "Busy"}, {"memory_bytes", "Memory"},       {"memory_used_bytes", "Mem used"},
+      {"cpu_cost", "CPU"},       {"ram_cost", "RAM"},              {"gpu_cost", "GPU"},    {"storage_cost", "Storage"},
+      {"total_cost", "Total"},   {"idle_cost", "Idle"},            {"total_efficiency", "Efficiency"},
+      {"monthly_cost", "Monthly"}};
+  const DisplayStyle window_style{d, 1, " %"}, month_style{2, 1, " %"};
+  h += "<h2>Nodes</h2>\n<table id=\"node-table\">\n<thead><tr>";
+  for (const Column& c : columns)
+    h += row_field(c.field).unit == Unit::kMoney ? cat("<th>", c.title, " (", cur, ")</th>") : cat("<th>", c.title, "</th>");
+  h += "</tr></thead>\n<tbody>\n";
   for (const CostRow& r : rows_) {
-    h += cat("<tr><td class=\"node\">", html_escape(r.node), r.spot ? " (spot)" : "", "</td><td>",
-             html_escape(r.window_start), "</td><td class=\"num\">", format_fixed(r.hours, 4), "</td><td class=\"num\">",
-             format_number(r.cpu_cores), "</td><td class=\"num\">",
-             r.cpu_usage_known ? format_fixed(r.cpu_busy_cores, 2) : "n/a", "</td><td class=\"num\">",
-             format_bytes(r.memory_bytes), "</td><td class=\"num\">", format_bytes(r.memory_used_bytes), "</td>");
-    for (double v : {r.cpu_cost, r.ram_cost, r.gpu_cost, r.storage_cost, r.total_cost, r.idle_cost})
-      h += cat("<td class=\"num\">", format_fixed(v, d), "</td>");
-    h += cat("<td class=\"num\">", pct(r.total_efficiency), "</td><td class=\"num\">", format_fixed(r.monthly_cost, 2),
-             "</td></tr>\n");
+    h += "<tr>";
+    for (const Column& c : columns) {
+      const RowField& f = row_field(c.field);
+      const std::string value = display(f, r, f.name == "monthly_cost" ? month_style : window_style);
+      if (f.name == "node") h += cat("<td class=\"node\">", html_escape(value), r.spot ? " (spot)" : "", "</td>");
+      else if (f.unit == Unit::kText) h += cat("<td>", html_escape(value), "</td>");
+      else h += cat("<td class=\"num\">", html_escape(value), "</td>");
+    }
+    h += "</tr>\n";
   }
   h += "</tbody>\n";
   if (!rows_.empty()) {
@@ -201,17 +214,25 @@ void HtmlSink::finish(const Totals& t) {
   h += "</table>\n";
   if (!failed_.empty()) {
     h += "<h2 class=\"error\">Unpriced nodes</h2>\n<ul id=\"unpriced\">\n";
-    for (const Unpriced& u : failed_)
+    for (const CostRow& u : failed_)
       h += cat("<li><span class=\"node\">", html_escape(u.node), "</span>: <span class=\"error\">", html_escape(u.error),
                "</span></li>\n");
+    h += "</ul>\n";
+  }
+  if (!invalid_.empty()) {
+    h += "<h2 class=\"error\">Lines that could not be read</h2>\n<ul id=\"invalid\">\n";
+    for (const InvalidLine& bad : invalid_)
+      h += cat("<li><span class=\"where\">", html_escape(bad.where), "</span>: <span class=\"error\">",
+               html_escape(bad.message), "</span></li>\n");
+    if (t.invalid > invalid_.size()) h += cat("<li>... and ", t.invalid - invalid_.size(), " more</li>\n");
     h += "</ul>\n";
   }
   h += "<footer>CPU cost = cores &times; CPU price &times; hours &times; (1 &minus; discount); RAM cost = bytes / "
        "1024<sup>3</sup> &times; RAM price &times; hours &times; (1 &minus; discount); GPU cost = GPUs &times; GPU price "
        "&times; hours; idle = total &minus; used; monthly = hourly &times; 730 h (OpenCost's model). Generated by "
        "price-calc.</footer>\n</body>\n</html>\n";
-  std::fwrite(h.data(), 1, h.size(), out_);
-  std::fflush(out_);
+  out_.write(h);
+  out_.flush();
 }
 
 }  // namespace
@@ -232,7 +253,7 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
-std::unique_ptr<Sink> make_html_sink(std::FILE* out, const SinkOptions& options) {
+std::unique_ptr<Sink> make_html_sink(Output& out, const SinkOptions& options) {
   return std::make_unique<HtmlSink>(out, options);
 }
 

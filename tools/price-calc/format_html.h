@@ -3,7 +3,6 @@
 // as a table, and failed nodes with their errors. Keeps the rows until the end.
 #pragma once
 
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,6 +12,6 @@
 namespace sf::pc {
 
 std::string html_escape(std::string_view text);
-std::unique_ptr<Sink> make_html_sink(std::FILE* out, const SinkOptions& options);
+std::unique_ptr<Sink> make_html_sink(Output& out, const SinkOptions& options);
 
 }  // namespace sf::pc

@@ -1,32 +1,24 @@
-// --format json: JSON Lines, one "node_cost" object per priced or unpriced node window, carrying
-// the node_usage inputs (fields outside the contract passed through as they were) plus the
-// costs (DESIGN.md contract: cpu_cost, ram_cost, gpu_cost, storage_cost, total_cost,
-// idle_cost, currency, hours). --format summary: one "cost_summary" object with the totals and
-// projections. Written by hand (keys are literals, numbers by std::to_chars): this is the
-// output a million-line run spends its time on.
+// --format json: JSON Lines, one "node_cost" object per priced or unpriced node window: the row
+// fields of the one field table (price-calc/cost_row.h) in its order, the line's fields outside
+// the node_usage contract passed through after "labels" (a field of the same name as ours is not
+// repeated). Unpriced rows carry only the fields the table shows for them (node, source, window,
+// labels, "priced":false, error, currency). --format summary: one "cost_summary" object with the
+// totals and projections. Written with common/json_writer.h: numbers and text are checked,
+// each line is built whole before it is written.
 #pragma once
 
-#include <cstdio>
 #include <memory>
 #include <string>
-#include <string_view>
 
 #include "price-calc/sink.h"
 
 namespace sf::pc {
 
-// JSON text building blocks.
-void append_json_string(std::string& out, std::string_view text);  // quoted and escaped
-// Integral values as integers (8589934592, not 8589934592.0), others the shortest round-trip
-// way (0.031611, 1e-07); NaN and infinities as null.
-void append_json_number(std::string& out, double v);
-
 // One object each, without the newline.
 void append_row_json(std::string& out, const CostRow& row);
-void append_unpriced_json(std::string& out, const Unpriced& row, const std::string& currency);
 void append_summary_json(std::string& out, const Totals& totals);
 
-std::unique_ptr<Sink> make_json_sink(std::FILE* out, const std::string& currency = "");
-std::unique_ptr<Sink> make_summary_sink(std::FILE* out);
+std::unique_ptr<Sink> make_json_sink(Output& out);
+std::unique_ptr<Sink> make_summary_sink(Output& out);
 
 }  // namespace sf::pc

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/redact.h"
 #include "common/strings.h"
 
 namespace sf::pc {
@@ -13,45 +14,61 @@ struct Line {
   bool rule_before = false;
 };
 
+// The columns: a row field each, and its title (money columns get the currency appended).
+struct Column {
+  const char* field;
+  const char* title;
+};
+const Column kColumns[] = {
+    {"node", "NODE"},          {"hours", "HOURS"},      {"cpu_cores", "CORES"},      {"cpu_busy_cores", "BUSY"},
+    {"memory_bytes", "MEMORY"}, {"memory_used_bytes", "MEM USED"}, {"cpu_cost", "CPU"},  {"ram_cost", "RAM"},
+    {"gpu_cost", "GPU"},       {"storage_cost", "DISK"}, {"total_cost", "TOTAL"},     {"idle_cost", "IDLE"},
+    {"total_efficiency", "EFF"}, {"monthly_cost", "MONTHLY"}};
+
 std::string percent(const std::optional<double>& v) {
   return v ? format_fixed(*v * 100, 0) + "%" : std::string("n/a");
 }
 
 class TableSink : public BufferedSink {
  public:
-  TableSink(std::FILE* out, SinkOptions options) : out_(out), options_(std::move(options)) {}
+  TableSink(Output& out, SinkOptions options) : out_(out), options_(std::move(options)) {}
   void finish(const Totals& t) override;
 
  private:
-  std::FILE* out_;
+  Output& out_;
   SinkOptions options_;
 };
 
 void TableSink::finish(const Totals& t) {
   std::vector<double> window_money, monthly;
   for (const CostRow& r : rows_) {
-    for (double v : {r.cpu_cost, r.ram_cost, r.gpu_cost, r.storage_cost, r.total_cost, r.idle_cost})
-      window_money.push_back(v);
-    monthly.push_back(r.monthly_cost);
+    for (const Column& c : kColumns) {
+      const RowField& f = row_field(c.field);
+      if (f.unit != Unit::kMoney) continue;
+      (f.name == "monthly_cost" ? monthly : window_money).push_back(*number_of(f, r));
+    }
   }
-  const int d = money_decimals(window_money);
-  const int dm = money_decimals(monthly, 2, 4);
+  DisplayStyle window{money_decimals(window_money), 0, "%"};
+  DisplayStyle month{money_decimals(monthly, 2, 4), 0, "%"};
   const std::string cur = t.currency.empty() ? std::string() : " " + t.currency;
 
-  const std::vector<std::string> header = {
-      "NODE", "HOURS", "CORES", "BUSY", "MEMORY", "MEM USED", "CPU" + cur, "RAM" + cur, "GPU" + cur,
-      "DISK" + cur, "TOTAL" + cur, "IDLE" + cur, "EFF", "MONTHLY" + cur};
+  std::vector<std::string> header;
+  for (const Column& c : kColumns)
+    header.push_back(row_field(c.field).unit == Unit::kMoney ? c.title + cur : std::string(c.title));
   std::vector<Line> lines;
   lines.push_back({header, false});
   for (const CostRow& r : rows_) {
-    lines.push_back({{r.node + (r.spot ? " (spot)" : ""), format_fixed(r.hours, 4), format_number(r.cpu_cores),
-                      r.cpu_usage_known ? format_fixed(r.cpu_busy_cores, 2) : "n/a", format_bytes(r.memory_bytes),
-                      format_bytes(r.memory_used_bytes), format_fixed(r.cpu_cost, d), format_fixed(r.ram_cost, d),
-                      format_fixed(r.gpu_cost, d), format_fixed(r.storage_cost, d), format_fixed(r.total_cost, d),
-                      format_fixed(r.idle_cost, d), percent(r.total_efficiency), format_fixed(r.monthly_cost, dm)},
-                     false});
+    Line line;
+    for (const Column& c : kColumns) {
+      const RowField& f = row_field(c.field);
+      std::string cell = display(f, r, f.name == "monthly_cost" ? month : window);
+      if (f.name == "node" && r.spot) cell += " (spot)";
+      line.cells.push_back(std::move(cell));
+    }
+    lines.push_back(std::move(line));
   }
   if (!rows_.empty()) {
+    const int d = window.money_decimals, dm = month.money_decimals;
     lines.push_back({{cat("TOTAL (", t.nodes(), t.nodes() == 1 ? " node)" : " nodes)"), format_fixed(t.hours, 4), "",
                       "", "", "", format_fixed(t.cpu_cost, d), format_fixed(t.ram_cost, d), format_fixed(t.gpu_cost, d),
                       format_fixed(t.storage_cost, d), format_fixed(t.total_cost, d), format_fixed(t.idle_cost, d),
@@ -85,14 +102,16 @@ void TableSink::finish(const Totals& t) {
     if (li == 0 && options_.color) text = "\033[1m" + text + "\033[0m";
     out += text + "\n";
   }
-  if (rows_.empty() && failed_.empty()) out += "(no node_usage lines)\n";
+  if (rows_.empty() && failed_.empty() && invalid_.empty()) out += "(no node_usage lines)\n";
   if (!rows_.empty()) {
     out += cat("Projection for these ", t.nodes(), " node(s): ", format_fixed(t.hourly(), 4), cur, "/hour, ",
                format_fixed(t.daily(), 2), cur, "/day, ", format_fixed(t.monthly(), 2), cur, "/month (730 h)\n");
   }
-  for (const Unpriced& u : failed_) out += cat("UNPRICED ", u.node, ": ", u.error, "\n");
-  std::fwrite(out.data(), 1, out.size(), out_);
-  std::fflush(out_);
+  for (const CostRow& u : failed_) out += cat("UNPRICED ", u.node, ": ", printable(u.error, 300), "\n");
+  for (const InvalidLine& bad : invalid_) out += cat("INVALID ", bad.where, ": ", bad.message, "\n");
+  if (t.invalid > invalid_.size()) out += cat("... and ", t.invalid - invalid_.size(), " more invalid lines\n");
+  out_.write(out);
+  out_.flush();
 }
 
 }  // namespace
@@ -108,7 +127,7 @@ int money_decimals(const std::vector<double>& values, int lo, int hi) {
   return std::clamp(needed, lo, hi);
 }
 
-std::unique_ptr<Sink> make_table_sink(std::FILE* out, const SinkOptions& options) {
+std::unique_ptr<Sink> make_table_sink(Output& out, const SinkOptions& options) {
   return std::make_unique<TableSink>(out, options);
 }
 

@@ -10,13 +10,13 @@
 #include "price-calc/format_table.h"
 #include "price-calc/test_support.h"
 
+using namespace sf;
 using namespace sf::pc;
 using namespace sf::pc::test;
 using Catch::Contains;
 
 namespace {
-const Unpriced kFailed{"n3", "http://n3:9100/metrics", "2026-11-26T07:00:00Z", "2026-11-26T07:00:10Z",
-                       "connection refused", "in:4", {}};
+const CostRow kFailed = failed("n3");
 }
 
 TEST_CASE("json: one node_cost line per row, integers as integers, failed nodes with their error") {
@@ -45,8 +45,7 @@ TEST_CASE("json: unknown input fields pass through") {
                            R"("window_end":"2026-11-26T07:00:10Z","cpu_cores":1,"memory_bytes":0,"zone":"z1","samples":2})",
                            "t:1", u));
   CostRow r;
-  Unpriced un;
-  REQUIRE(price_usage(u, prices(), {}, r, un));
+  REQUIRE(price_usage(u, prices(), {}, r));
   const auto out = render("json", {r});
   CHECK_THAT(out, Contains("\"zone\":\"z1\",\"samples\":2"));
 }
@@ -120,8 +119,7 @@ TEST_CASE("focus: discounts make ContractedCost lower than ListCost on CPU and R
                            R"("window_end":"2026-11-26T08:00:00Z","cpu_cores":4,"memory_bytes":1073741824,"gpus":1})",
                            "t:1", u));
   CostRow r;
-  Unpriced un;
-  REQUIRE(price_usage(u, p, {}, r, un));
+  REQUIRE(price_usage(u, p, {}, r));
   const auto records = focus_records(r, SinkOptions{});
   REQUIRE(records.size() == 3);
   // BilledCost (0), ListCost (14): CPU 2 vs 4, RAM 0.5 vs 1, GPU 2 vs 2
@@ -189,5 +187,5 @@ TEST_CASE("summary: totals and projections over distinct nodes") {
 }
 
 TEST_CASE("formats: unknown names are usage errors") {
-  CHECK_THROWS_WITH(make_sink("xml", stdout, {}), Contains("not a format"));
+  CHECK_THROWS_WITH(make_sink("xml", sf::Output::standard(), {}), Contains("not a format"));
 }

@@ -1,49 +1,111 @@
 #include "price-calc/ledger.h"
-#include "price-calc/node_usage.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <thread>
 #include <unordered_set>
 
 #include "common/csv.h"
 #include "common/error.h"
 #include "common/json_lines.h"
 #include "common/log.h"
+#include "common/node_usage.h"
+#include "common/redact.h"
 #include "common/strings.h"
 #include "common/time_util.h"
-#include "price-calc/format_csv.h"
 
 namespace sf::pc {
 namespace {
 
-enum Column {
-  kVersion, kNode, kWindowStart, kWindowEnd, kHours, kCurrency, kPriceSet, kSpot, kGpuNode, kCpuCores,
-  kCpuBusyCores, kMemoryBytes, kMemoryUsedBytes, kFilesystemBytes, kFilesystemUsedBytes, kGpus, kGpuCount,
-  kCpuPrice, kRamPrice, kGpuPrice, kStoragePrice, kDiscount, kCpuListCost, kRamListCost, kCpuCost, kRamCost,
-  kGpuCost, kStorageCost, kTotalCost, kCpuUsedCost, kRamUsedCost, kStorageUsedCost, kUsedCost, kIdleCost,
-  kHourlyCost, kSource, kLabels, kRecordedAt, kColumnCount
-};
+// Ledger version 1: its columns, between ledger_version and recorded_at. Frozen: a new layout
+// is a new version.
+constexpr std::string_view kLedgerColumnsV1[] = {
+    "node", "window_start", "window_end", "hours", "currency", "price_set", "spot", "gpu_node", "cpu_cores",
+    "cpu_busy_cores", "memory_bytes", "memory_used_bytes", "filesystem_bytes", "filesystem_used_bytes", "gpus",
+    "gpu_count", "cpu_price", "ram_price", "gpu_price", "storage_price", "discount", "cpu_list_cost", "ram_list_cost",
+    "cpu_cost", "ram_cost", "gpu_cost", "storage_cost", "total_cost", "cpu_used_cost", "ram_used_cost",
+    "storage_used_cost", "used_cost", "idle_cost", "hourly_cost", "source", "labels"};
+constexpr size_t kColumnCount = std::size(kLedgerColumnsV1) + 2;  // + ledger_version, recorded_at
+constexpr size_t kNodeColumn = 1, kStartColumn = 2, kEndColumn = 3, kCurrencyColumn = 5;
 
-std::string n(double v) { return format_number(v); }
+const std::vector<const RowField*>& ledger_row_fields() {
+  static const std::vector<const RowField*> fields = [] {
+    std::vector<const RowField*> out;
+    for (const std::string_view name : kLedgerColumnsV1) out.push_back(&row_field(name));
+    return out;
+  }();
+  return fields;
+}
 
 // A file descriptor closed on every path out.
 struct Fd {
   int fd = -1;
-  ~Fd() {
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  void reset(int f = -1) {
     if (fd >= 0) ::close(fd);
+    fd = f;
   }
 };
 
-void lock(int fd, int how, const std::string& path) {
-  while (::flock(fd, how) != 0) {
+const std::string kNotALedger = ": not a price-calc ledger (its first column is not ledger_version); "
+                                "point --ledger at a ledger file or a new path";
+
+// Who holds a lock on `fd`'s file, from /proc/locks: "pid 1234 (price-calc report ...)".
+std::string lock_holder(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return "another process";
+  char device[64];
+  std::snprintf(device, sizeof device, "%02x:%02x:%llu", major(st.st_dev), minor(st.st_dev),
+                static_cast<unsigned long long>(st.st_ino));
+  std::ifstream locks("/proc/locks");
+  std::string line;
+  while (std::getline(locks, line)) {
+    if (line.find("->") != std::string::npos) continue;  // a waiter, not a holder
+    const auto fields = split(trim(line), ' ');
+    std::vector<std::string> words;
+    for (const auto& f : fields)
+      if (!f.empty()) words.push_back(f);
+    // "1: FLOCK ADVISORY WRITE 1234 08:02:5678 0 EOF"
+    if (words.size() < 6 || words[5] != device) continue;
+    const std::string& pid = words[4];
+    if (pid == std::to_string(::getpid())) continue;
+    std::ifstream cmdline("/proc/" + pid + "/cmdline", std::ios::binary);
+    std::string command((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    std::replace(command.begin(), command.end(), '\0', ' ');
+    const std::string shown = printable(trim(command), 160);
+    return shown.empty() ? cat("pid ", pid) : cat("pid ", pid, " (", shown, ")");
+  }
+  return "another process";
+}
+
+// flock with a limit: polls, so a stalled holder costs at most `wait`, then names it.
+void lock(int fd, int how, const std::string& path, std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  auto pause = std::chrono::milliseconds(5);
+  while (::flock(fd, how | LOCK_NB) != 0) {
     if (errno == EINTR) continue;
-    throw Error(cat(path, ": cannot lock the ledger: ", std::strerror(errno)));
+    if (errno != EWOULDBLOCK)
+      throw Error(cat(path, ": cannot lock the ledger: ", std::strerror(errno)));
+    if (std::chrono::steady_clock::now() >= deadline)
+      throw Error(cat(path, ": the ledger is locked by ", lock_holder(fd), " for more than ",
+                      std::chrono::duration<double>(wait).count(), " s; wait for it to finish or stop it ",
+                      "(--lock-timeout sets how long to wait)"));
+    std::this_thread::sleep_for(std::min(pause, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    deadline - std::chrono::steady_clock::now() +
+                                                    std::chrono::milliseconds(1))));
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
   }
 }
 
@@ -58,15 +120,48 @@ std::string key_of(const std::string& node, const std::string& start, const std:
   return key;
 }
 
-double number(const std::vector<std::string>& f, Column c, const std::string& where) {
-  double v = 0;
-  if (!parse_double(f[c], v))
-    throw ParseError(where, cat("ledger column ", ledger_columns()[c], ": '", f[c], "' is not a number"));
-  return v;
+// Opens an existing ledger for reading; UsageError for a directory or what cannot be opened.
+// Returns -1 when it does not exist.
+int open_for_reading(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return -1;
+    throw UsageError(cat(path, ": cannot open the ledger: ", std::strerror(errno), "; check --ledger"));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    throw UsageError(cat(path, ": is a directory; --ledger names a ledger file (it is created on the first run)"));
+  }
+  return fd;
 }
 
 // Checks the header line; throws UsageError naming the file when it is not ours.
-void check_header(const std::vector<std::string>& header, LineReader& reader, const std::string& path) {
+void check_header(const std::vector<std::string>& header, const std::string& path) {
+  if (header == ledger_columns()) return;
+  if (!header.empty() && header[0] == "ledger_version")
+    throw UsageError(cat(path, ":1: the ledger's header does not match ledger version ", kLedgerVersion,
+                         " (columns differ); was it edited, or written by another version of price-calc?"));
+  throw UsageError(path + ":1" + kNotALedger);
+}
+
+// A row of another version: newer is refused (upgrade), anything else is damage.
+void check_version(const std::vector<std::string>& f, const std::string& where, const std::string& path) {
+  if (!f.empty() && f[0] != "1") {
+    double v = 0;
+    if (parse_double(f[0], v) && v > kLedgerVersion)
+      throw UsageError(cat(where, ": row of ledger version ", printable(f[0], 16), ", newer than this price-calc (version ",
+                           kLedgerVersion, "); upgrade price-calc to read ", path,
+                           " (this one refuses to read or extend it)"));
+    throw ParseError(where, cat("ledger_version '", printable(f[0], 16), "' is not ", kLedgerVersion));
+  }
+  if (f.size() != kColumnCount)
+    throw ParseError(where, cat("ledger row has ", f.size(), " fields, expected ", kColumnCount,
+                                "; the row is damaged (edited by hand?)"));
+}
+
+// A header of a newer version names it in its first data row: say "newer" then, not "differs".
+void check_header_or_newer(const std::vector<std::string>& header, LineReader& reader, const std::string& path) {
   if (header == ledger_columns()) return;
   if (!header.empty() && header[0] == "ledger_version") {
     std::string_view next;
@@ -74,34 +169,59 @@ void check_header(const std::vector<std::string>& header, LineReader& reader, co
       const auto fields = csv::parse_record(next, reader.where());
       double v = 0;
       if (!fields.empty() && parse_double(fields[0], v) && v > kLedgerVersion)
-        throw UsageError(cat(path, ": this ledger was written by a newer price-calc (ledger version ", fields[0],
-                             "; this one reads version ", kLedgerVersion, "): upgrade price-calc, or start a new ledger"));
+        throw UsageError(cat(path, ": this ledger was written by a newer price-calc (ledger version ",
+                             printable(fields[0], 16), "; this one reads version ", kLedgerVersion,
+                             "): upgrade price-calc, or start a new ledger"));
     }
-    throw UsageError(cat(path, ":1: the ledger's header does not match ledger version ", kLedgerVersion,
-                         " (columns differ); was it edited, or written by another version of price-calc?"));
   }
-  throw UsageError(cat(path, ":1: not a price-calc ledger (its first column is not ledger_version); ",
-                       "point --ledger at a ledger file or a new path"));
+  check_header(header, path);
 }
 
-void check_version(const std::vector<std::string>& f, const std::string& where, const std::string& path) {
-  if (!f.empty() && f[0] != "1") {
-    double v = 0;
-    if (parse_double(f[0], v) && v > kLedgerVersion)
-      throw UsageError(cat(where, ": row of ledger version ", f[0], ", newer than this price-calc (version ",
-                           kLedgerVersion, "); upgrade price-calc to read ", path));
-    throw ParseError(where, cat("ledger_version '", f[0], "' is not ", kLedgerVersion));
+// Every complete row of the ledger open on `fd`, up to `size` bytes: header, versions and
+// row shapes checked; `on_row(fields, where)` for each. A partial last row is skipped.
+void scan_ledger(int fd, const std::string& path, uint64_t size,
+                 const std::function<void(const std::vector<std::string>&, const std::string&)>& on_row,
+                 bool warn_partial = true) {
+  if (::lseek(fd, 0, SEEK_SET) < 0) throw Error(cat(path, ": seek failed: ", std::strerror(errno)));
+  LineReader reader(fd, path);
+  reader.limit_to(size);
+  std::string_view line;
+  if (!reader.next(line)) return;  // empty
+  if (reader.last_line_unterminated()) {  // a cut-short header: the next writer repairs it, if it is ours
+    const std::string_view prefix = "ledger_version";
+    if (line.substr(0, prefix.size()) != prefix.substr(0, std::min(prefix.size(), line.size())))
+      throw UsageError(path + ":1" + kNotALedger);
+    return;
   }
-  if (f.size() != kColumnCount)
-    throw ParseError(where, cat("ledger row has ", f.size(), " fields, expected ", kColumnCount,
-                                "; the row is damaged (edited by hand?)"));
+  check_header_or_newer(csv::parse_record(line, reader.where()), reader, path);
+  while (reader.next(line)) {
+    if (line.empty()) continue;
+    const std::string where = reader.where();
+    if (reader.last_line_unterminated()) {
+      if (warn_partial) log::warn(cat(where, ": partial last row (a writer stopped mid-write); skipped"));
+      break;
+    }
+    const auto f = csv::parse_record(line, where);
+    check_version(f, where, path);
+    on_row(f, where);
+  }
+}
+
+uint64_t file_size(int fd, const std::string& path) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw Error(cat(path, ": stat failed: ", std::strerror(errno)));
+  return static_cast<uint64_t>(st.st_size);
+}
+
+std::string currency_refusal(const std::string& path, const std::string& where, const std::string& theirs,
+                             const std::string& ours) {
+  return cat(path, ": the ledger holds ", printable(theirs, 16), " rows (", where, ") and this run prices in ",
+             printable(ours, 16), "; one ledger holds one currency: use another --ledger for ", printable(ours, 16));
 }
 
 // Cuts a partial last line (a writer that died mid-write); returns the new size.
 off_t repair_tail(int fd, const std::string& path) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) throw Error(cat(path, ": stat failed: ", std::strerror(errno)));
-  off_t size = st.st_size;
+  const off_t size = static_cast<off_t>(file_size(fd, path));
   if (size == 0) return 0;
   char last = 0;
   if (::pread(fd, &last, 1, size - 1) != 1) throw Error(cat(path, ": read failed: ", std::strerror(errno)));
@@ -128,76 +248,80 @@ off_t repair_tail(int fd, const std::string& path) {
   return 0;
 }
 
-void write_all(int fd, const std::string& data, const std::string& path, off_t original_size) {
+// Writes `data` at the end; on any failure the ledger is cut back to `original_size` (or, when
+// this run created it, removed) and the message says which.
+void append_all(int fd, const std::string& data, const std::string& path, off_t original_size, bool created) {
+  auto undo = [&](const std::string& what) {
+    const std::string reason = std::strerror(errno);
+    if (created) {
+      ::unlink(path.c_str());  // still under our lock: waiters see it unlinked and start again
+      return Error(cat(path, ": ", what, " failed: ", reason, "; no ledger was created"));
+    }
+    if (::ftruncate(fd, original_size) != 0)
+      return Error(cat(path, ": ", what, " failed: ", reason, "; a partial row may remain at the end (the next ",
+                       "writer cuts it off)"));
+    return Error(cat(path, ": ", what, " failed: ", reason, "; the ledger was left as it was"));
+  };
   size_t done = 0;
   while (done < data.size()) {
     const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      const std::string reason = std::strerror(errno);
-      if (::ftruncate(fd, original_size) != 0) {
-        // Nothing more to do: the next writer cuts a partial line.
-      }
-      throw Error(cat(path, ": append failed: ", reason, "; the ledger was left as it was"));
+      if (n == 0) errno = EIO;
+      throw undo("append");
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0) throw Error(cat(path, ": fsync failed: ", std::strerror(errno)));
+  if (::fsync(fd) != 0) throw undo("fsync");
+}
+
+// Opens the ledger for appending and takes the exclusive lock; creates it when missing.
+// Retries when the file it locked was replaced or removed meanwhile (a failed first append).
+int open_locked_for_append(const std::string& path, std::chrono::milliseconds wait, bool& created_by_us) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    created_by_us = false;
+    int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+      fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0666);  // minus the umask
+      if (fd < 0 && errno == EEXIST) continue;
+      created_by_us = fd >= 0;
+    }
+    if (fd < 0)
+      throw UsageError(cat(path, ": cannot open the ledger for appending: ", std::strerror(errno),
+                           "; check the path and permissions of --ledger"));
+    Fd guard(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+      throw UsageError(cat(path, ": is a directory; --ledger names a ledger file"));
+    lock(fd, LOCK_EX, path, wait);
+    struct stat now {};
+    if (::fstat(fd, &st) != 0 || st.st_nlink == 0 || ::stat(path.c_str(), &now) != 0 || now.st_ino != st.st_ino ||
+        now.st_dev != st.st_dev)
+      continue;  // removed or replaced while we waited: open the one there now
+    guard.fd = -1;
+    return fd;
+  }
+  throw Error(cat(path, ": the ledger keeps being replaced while we lock it; is something else rewriting it?"));
 }
 
 }  // namespace
 
 const std::vector<std::string>& ledger_columns() {
-  static const std::vector<std::string> columns = {
-      "ledger_version", "node", "window_start", "window_end", "hours", "currency", "price_set", "spot", "gpu_node",
-      "cpu_cores", "cpu_busy_cores", "memory_bytes", "memory_used_bytes", "filesystem_bytes", "filesystem_used_bytes",
-      "gpus", "gpu_count", "cpu_price", "ram_price", "gpu_price", "storage_price", "discount", "cpu_list_cost",
-      "ram_list_cost", "cpu_cost", "ram_cost", "gpu_cost", "storage_cost", "total_cost", "cpu_used_cost",
-      "ram_used_cost", "storage_used_cost", "used_cost", "idle_cost", "hourly_cost", "source", "labels",
-      "recorded_at"};
+  static const std::vector<std::string> columns = [] {
+    std::vector<std::string> out = {"ledger_version"};
+    for (const std::string_view name : kLedgerColumnsV1) out.emplace_back(name);
+    out.emplace_back("recorded_at");
+    return out;
+  }();
   return columns;
 }
 
 std::vector<std::string> ledger_fields(const CostRow& r, const std::string& recorded_at) {
-  std::vector<std::string> f(kColumnCount);
-  f[kVersion] = std::to_string(kLedgerVersion);
-  f[kNode] = r.node;
-  f[kWindowStart] = r.window_start;
-  f[kWindowEnd] = r.window_end;
-  f[kHours] = n(r.hours);
-  f[kCurrency] = r.currency;
-  f[kPriceSet] = r.price_set;
-  f[kSpot] = r.spot ? "true" : "false";
-  f[kGpuNode] = r.gpu_node ? "true" : "false";
-  f[kCpuCores] = n(r.cpu_cores);
-  f[kCpuBusyCores] = r.cpu_usage_known ? n(r.cpu_busy_cores) : "";
-  f[kMemoryBytes] = n(r.memory_bytes);
-  f[kMemoryUsedBytes] = n(r.memory_used_bytes);
-  f[kFilesystemBytes] = n(r.filesystem_bytes);
-  f[kFilesystemUsedBytes] = n(r.filesystem_used_bytes);
-  f[kGpus] = n(r.gpus);
-  f[kGpuCount] = n(r.gpu_count);
-  f[kCpuPrice] = n(r.cpu_price);
-  f[kRamPrice] = n(r.ram_price);
-  f[kGpuPrice] = n(r.gpu_price);
-  f[kStoragePrice] = r.storage_priced ? n(r.storage_price) : "";
-  f[kDiscount] = n(r.discount);
-  f[kCpuListCost] = n(r.cpu_list_cost);
-  f[kRamListCost] = n(r.ram_list_cost);
-  f[kCpuCost] = n(r.cpu_cost);
-  f[kRamCost] = n(r.ram_cost);
-  f[kGpuCost] = n(r.gpu_cost);
-  f[kStorageCost] = n(r.storage_cost);
-  f[kTotalCost] = n(r.total_cost);
-  f[kCpuUsedCost] = n(r.cpu_used_cost);
-  f[kRamUsedCost] = n(r.ram_used_cost);
-  f[kStorageUsedCost] = n(r.storage_used_cost);
-  f[kUsedCost] = n(r.used_cost);
-  f[kIdleCost] = n(r.idle_cost);
-  f[kHourlyCost] = n(r.hourly_cost);
-  f[kSource] = r.source;
-  f[kLabels] = labels_to_json(r.labels);
-  f[kRecordedAt] = recorded_at;
+  std::vector<std::string> f;
+  f.reserve(kColumnCount);
+  f.push_back(std::to_string(kLedgerVersion));
+  for (const RowField* field : ledger_row_fields()) f.push_back(cell_text(*field, r));
+  f.push_back(recorded_at);
   return f;
 }
 
@@ -205,69 +329,24 @@ CostRow ledger_row(const std::vector<std::string>& f, const std::string& where) 
   if (f.size() != kColumnCount)
     throw ParseError(where, cat("ledger row has ", f.size(), " fields, expected ", kColumnCount));
   CostRow r;
-  r.node = f[kNode];
+  const auto& fields = ledger_row_fields();
+  for (size_t i = 0; i < fields.size(); ++i) parse_cell(*fields[i], r, f[i + 1], cat(where, " (column ", fields[i]->name, ")"));
   if (r.node.empty()) throw ParseError(where, "ledger column node is empty");
-  r.start = parse_time(f[kWindowStart], cat(where, " (column window_start)"));
-  r.end = parse_time(f[kWindowEnd], cat(where, " (column window_end)"));
-  r.window_start = f[kWindowStart];
-  r.window_end = f[kWindowEnd];
-  r.hours = number(f, kHours, where);
-  r.currency = f[kCurrency];
-  r.price_set = f[kPriceSet];
-  r.spot = f[kSpot] == "true";
-  r.gpu_node = f[kGpuNode] == "true";
-  r.cpu_cores = number(f, kCpuCores, where);
-  r.cpu_usage_known = !f[kCpuBusyCores].empty();
-  r.cpu_busy_cores = r.cpu_usage_known ? number(f, kCpuBusyCores, where) : 0.0;
-  r.memory_bytes = number(f, kMemoryBytes, where);
-  r.memory_used_bytes = number(f, kMemoryUsedBytes, where);
-  r.filesystem_bytes = number(f, kFilesystemBytes, where);
-  r.filesystem_used_bytes = number(f, kFilesystemUsedBytes, where);
-  r.gpus = number(f, kGpus, where);
-  r.gpu_count = number(f, kGpuCount, where);
-  r.cpu_price = number(f, kCpuPrice, where);
-  r.ram_price = number(f, kRamPrice, where);
-  r.gpu_price = number(f, kGpuPrice, where);
-  r.storage_priced = !f[kStoragePrice].empty();
-  r.storage_price = r.storage_priced ? number(f, kStoragePrice, where) : 0.0;
-  r.discount = number(f, kDiscount, where);
-  r.cpu_list_cost = number(f, kCpuListCost, where);
-  r.ram_list_cost = number(f, kRamListCost, where);
-  r.cpu_cost = number(f, kCpuCost, where);
-  r.ram_cost = number(f, kRamCost, where);
-  r.gpu_cost = number(f, kGpuCost, where);
-  r.storage_cost = number(f, kStorageCost, where);
-  r.total_cost = number(f, kTotalCost, where);
-  r.cpu_used_cost = number(f, kCpuUsedCost, where);
-  r.ram_used_cost = number(f, kRamUsedCost, where);
-  r.storage_used_cost = number(f, kStorageUsedCost, where);
-  r.used_cost = number(f, kUsedCost, where);
-  r.idle_cost = number(f, kIdleCost, where);
-  r.hourly_cost = number(f, kHourlyCost, where);
-  r.source = f[kSource];
-  if (!f[kLabels].empty()) {
-    rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseIterativeFlag>(f[kLabels].data(), f[kLabels].size());
-    if (doc.HasParseError() || !doc.IsObject())
-      throw ParseError(where, "ledger column labels: not a JSON object of strings");
-    const rapidjson::Document& labels = doc;
-    for (const auto& m : labels.GetObject()) {
-      if (!m.value.IsString()) throw ParseError(where, "ledger column labels: label values must be strings");
-      r.labels.emplace_back(m.name.GetString(), m.value.GetString());
-    }
-  }
-  derive_quantities(r);  // resource-hours and rates, as price_usage computed them
-  const double stored_used = r.used_cost, stored_idle = r.idle_cost, stored_hourly = r.hourly_cost;
-  finish_row(r);  // efficiencies and projections
-  r.used_cost = stored_used;
-  r.idle_cost = stored_idle;
-  r.hourly_cost = stored_hourly;
-  r.daily_cost = stored_hourly * kHoursPerDay;
-  r.monthly_cost = stored_hourly * kHoursPerMonth;
+  r.start = parse_contract_time(r.window_start, cat(where, " (column window_start)"));
+  r.end = parse_contract_time(r.window_end, cat(where, " (column window_end)"));
+  r.where = where;
+  // What the ledger does not store is derived as price_usage derived it; what it stores wins.
+  const CostRow stored = r;
+  derive_quantities(r);
+  finish_row(r);
+  for (const RowField* field : fields) copy_field(*field, r, stored);
+  r.daily_cost = r.hourly_cost * kHoursPerDay;
+  r.monthly_cost = r.hourly_cost * kHoursPerMonth;
   return r;
 }
 
-LedgerWriter::LedgerWriter(std::string path) : path_(std::move(path)) {
+LedgerWriter::LedgerWriter(std::string path, std::chrono::milliseconds lock_wait)
+    : path_(std::move(path)), lock_wait_(lock_wait) {
   spool_ = std::tmpfile();
   if (spool_ == nullptr)
     throw Error(cat("cannot create a temporary file to spool ledger rows: ", std::strerror(errno), " (check TMPDIR)"));
@@ -279,10 +358,11 @@ LedgerWriter::~LedgerWriter() {
 }
 
 void LedgerWriter::add(const CostRow& row) {
+  if (spooled_ == 0) currency_ = row.currency;
   line_.clear();
   csv::append_record(line_, ledger_fields(row, recorded_at_));
   if (std::fwrite(line_.data(), 1, line_.size(), spool_) != line_.size())
-    throw Error(cat("cannot spool ledger rows to a temporary file: ", std::strerror(errno)));
+    throw Error(cat("cannot spool ledger rows to a temporary file: ", std::strerror(errno), " (check TMPDIR)"));
   ++spooled_;
   if (!min_start_ || row.start < *min_start_) min_start_ = row.start;
   if (!max_start_ || row.start > *max_start_) max_start_ = row.start;
@@ -290,44 +370,30 @@ void LedgerWriter::add(const CostRow& row) {
 
 LedgerResult LedgerWriter::commit() {
   LedgerResult result;
-  if (std::fflush(spool_) != 0) throw Error(cat("cannot spool ledger rows: ", std::strerror(errno)));
+  if (spooled_ == 0) return result;  // nothing to record: the ledger is not even created
+  if (std::fflush(spool_) != 0) throw Error(cat("cannot spool ledger rows: ", std::strerror(errno), " (check TMPDIR)"));
 
-  Fd ledger;
-  ledger.fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (ledger.fd < 0)
-    throw UsageError(cat(path_, ": cannot open the ledger for appending: ", std::strerror(errno),
-                         "; check the path and permissions of --ledger"));
-  lock(ledger.fd, LOCK_EX, path_);
+  bool created_by_us = false;
+  Fd ledger(open_locked_for_append(path_, lock_wait_, created_by_us));
   // Never cut the tail of a file that is not a ledger: look at its first bytes first.
   static const std::string kPrefix = "ledger_version,";
   std::string head(kPrefix.size(), '\0');
   const ssize_t got = ::pread(ledger.fd, head.data(), head.size(), 0);
   if (got < 0) throw Error(cat(path_, ": read failed: ", std::strerror(errno)));
   if (got > 0 && kPrefix.compare(0, static_cast<size_t>(got), head, 0, static_cast<size_t>(got)) != 0)
-    throw UsageError(cat(path_, ":1: not a price-calc ledger (its first column is not ledger_version); ",
-                         "point --ledger at a ledger file or a new path"));
+    throw UsageError(path_ + ":1" + kNotALedger);
   const off_t size = repair_tail(ledger.fd, path_);
   result.created = size == 0;
 
-  // The keys already there, for the windows this run adds (others cannot collide).
+  // Every row is checked (version, currency); the keys are kept for the windows this run adds.
   std::unordered_set<std::string> keys;
   if (size > 0) {
-    if (::lseek(ledger.fd, 0, SEEK_SET) < 0) throw Error(cat(path_, ": seek failed: ", std::strerror(errno)));
-    LineReader reader(ledger.fd, path_);
-    std::string_view line;
-    if (!reader.next(line)) throw UsageError(cat(path_, ": empty header line"));
-    check_header(csv::parse_record(line, reader.where()), reader, path_);
-    while (reader.next(line)) {
-      if (line.empty()) continue;
-      const std::string where = reader.where();
-      const auto f = csv::parse_record(line, where);
-      check_version(f, where, path_);
-      if (min_start_) {
-        const Clock::time_point start = parse_time(f[kWindowStart], cat(where, " (column window_start)"));
-        if (start < *min_start_ || start > *max_start_) continue;
-        keys.insert(key_of(f[kNode], f[kWindowStart], f[kWindowEnd]));
-      }
-    }
+    scan_ledger(ledger.fd, path_, static_cast<uint64_t>(size), [&](const std::vector<std::string>& f, const std::string& where) {
+      if (f[kCurrencyColumn] != currency_) throw UsageError(currency_refusal(path_, where, f[kCurrencyColumn], currency_));
+      const Clock::time_point start = parse_contract_time(f[kStartColumn], cat(where, " (column window_start)"));
+      if (start < *min_start_ || start > *max_start_) return;
+      keys.insert(key_of(f[kNodeColumn], f[kStartColumn], f[kEndColumn]));
+    });
   }
 
   std::string out;
@@ -338,7 +404,7 @@ LedgerResult LedgerWriter::commit() {
     std::string_view line;
     while (spool.next(line)) {
       const auto f = csv::parse_record(line, spool.where());
-      if (!keys.insert(key_of(f[kNode], f[kWindowStart], f[kWindowEnd])).second) {
+      if (!keys.insert(key_of(f[kNodeColumn], f[kStartColumn], f[kEndColumn])).second) {
         ++result.already_present;
         continue;
       }
@@ -347,54 +413,49 @@ LedgerResult LedgerWriter::commit() {
       ++result.appended;
     }
   }
-  if (!out.empty()) write_all(ledger.fd, out, path_, size);
+  if (result.appended > 0 || created_by_us) append_all(ledger.fd, out, path_, size, created_by_us && size == 0);
   return result;  // closing the descriptor releases the lock
 }
 
-void preflight_ledger(const std::string& path) {
-  Fd ledger;
-  ledger.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (ledger.fd < 0) {
-    if (errno == ENOENT) return;
-    throw UsageError(cat(path, ": cannot open the ledger: ", std::strerror(errno), "; check --ledger"));
-  }
-  lock(ledger.fd, LOCK_SH, path);
-  LineReader reader(ledger.fd, path);
-  std::string_view line;
-  if (!reader.next(line)) return;
-  if (reader.last_line_unterminated()) {  // a cut-short first line: the writer repairs it, if it is ours
-    const std::string_view prefix = "ledger_version";
-    if (line.substr(0, prefix.size()) != prefix.substr(0, std::min(prefix.size(), line.size())))
-      throw UsageError(cat(path, ":1: not a price-calc ledger (its first column is not ledger_version); ",
-                           "point --ledger at a ledger file or a new path"));
-    return;
-  }
-  check_header(csv::parse_record(line, reader.where()), reader, path);
-  if (reader.next(line) && !reader.last_line_unterminated()) check_version(csv::parse_record(line, reader.where()), reader.where(), path);
+void preflight_ledger(const std::string& path, const std::string& currency, std::chrono::milliseconds lock_wait) {
+  Fd ledger(open_for_reading(path));
+  if (ledger.fd < 0) return;  // created by the first append
+  lock(ledger.fd, LOCK_SH, path, lock_wait);
+  const uint64_t size = file_size(ledger.fd, path);
+  ::flock(ledger.fd, LOCK_UN);  // the ledger only grows by whole rows: read the snapshot unlocked
+  scan_ledger(ledger.fd, path, size, [&](const std::vector<std::string>& f, const std::string& where) {
+    if (f[kCurrencyColumn] != currency) throw UsageError(currency_refusal(path, where, f[kCurrencyColumn], currency));
+  });
 }
 
-void read_ledger(const std::string& path, const std::function<void(CostRow&)>& on_row) {
-  Fd ledger;
-  ledger.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+void read_ledger(const std::string& path, const LedgerRange& range, const std::function<void(CostRow&)>& on_row,
+                 std::chrono::milliseconds lock_wait) {
+  Fd ledger(open_for_reading(path));
   if (ledger.fd < 0)
-    throw UsageError(cat(path, ": cannot open the ledger: ", std::strerror(errno), "; check --ledger"));
-  lock(ledger.fd, LOCK_SH, path);
-  LineReader reader(ledger.fd, path);
-  std::string_view line;
-  if (!reader.next(line)) return;  // an empty ledger has no rows
-  check_header(csv::parse_record(line, reader.where()), reader, path);
-  while (reader.next(line)) {
-    if (line.empty()) continue;
-    const std::string where = reader.where();
-    if (reader.last_line_unterminated()) {
-      log::warn(cat(where, ": partial last row (a writer is appending or stopped mid-write); skipped"));
-      break;
+    throw UsageError(cat(path, ": cannot open the ledger: ", std::strerror(ENOENT), "; check --ledger"));
+  lock(ledger.fd, LOCK_SH, path, lock_wait);  // only while noting the size: no writer is mid-append
+  const uint64_t size = file_size(ledger.fd, path);
+  ::flock(ledger.fd, LOCK_UN);
+
+  auto in_range = [&](const CostRow& r) { return (!range.from || r.start >= *range.from) && (!range.to || r.start < *range.to); };
+  // Pass 1: everything checked before anything is handed on (and printed).
+  std::string currency, currency_where;
+  scan_ledger(ledger.fd, path, size, [&](const std::vector<std::string>& f, const std::string& where) {
+    const CostRow row = ledger_row(f, where);
+    if (!in_range(row)) return;
+    if (currency.empty()) {
+      currency = row.currency;
+      currency_where = where;
+    } else if (row.currency != currency) {
+      throw UsageError(cat(path, ": the rows in range mix currencies (", printable(currency, 16), " at ", currency_where,
+                           ", ", printable(row.currency, 16), " at ", where, "); narrow --from/--to to one currency"));
     }
-    const auto f = csv::parse_record(line, where);
-    check_version(f, where, path);
+  });
+  // Pass 2: the same bytes again (they do not change), handed on.
+  scan_ledger(ledger.fd, path, size, [&](const std::vector<std::string>& f, const std::string& where) {
     CostRow row = ledger_row(f, where);
-    on_row(row);
-  }
+    if (in_range(row)) on_row(row);
+  }, false);
 }
 
 }  // namespace sf::pc

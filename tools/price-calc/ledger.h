@@ -3,14 +3,24 @@
 // - Idempotent: a row whose (node, window_start, window_end) is already in the ledger is not
 //   appended again, so re-running a window never double-counts.
 // - Safe under concurrent writers: appends happen under an exclusive flock(2) on the ledger,
-//   after reading it, in one O_APPEND write of whole lines, then fsync. Readers take a shared lock.
+//   after reading it, in one O_APPEND write of whole lines, then fsync. Every wait for the lock
+//   is bounded (--lock-timeout); when it runs out the message names the holder (pid and command
+//   from /proc/locks). Readers hold a shared lock only long enough to note the ledger's size,
+//   then read that many bytes without it (the ledger only grows by whole rows), so a reader
+//   stalled on a pager never blocks the cron writer.
 // - Nothing half-written: rows are spooled to a temporary file while the input is priced and
-//   only appended once the whole input was read without error. A partial last line left by a
-//   writer that died mid-write is cut off (with a warning) by the next writer.
-// - Versioned: every row starts with ledger_version; a ledger written by a newer price-calc is
-//   refused (exit 2) rather than misread or extended.
+//   only appended once the input is done. A failed append is undone (the ledger is cut back to
+//   its size before); a failed first append leaves no ledger at all. A partial last line left
+//   by a writer that died mid-write is cut off (with a warning) by the next writer.
+// - One currency: a row in another currency than the ledger's is refused before anything is
+//   printed (preflight) and again at append time, under the lock.
+// - Versioned: every row starts with ledger_version; a ledger holding a row written by a newer
+//   price-calc, anywhere, is refused (exit 2) before anything is printed, never extended.
+// - The columns are row fields of the one field table (cost_row.h), in the order ledger
+//   version 1 fixed (kLedgerColumnsV1), between ledger_version and recorded_at.
 #pragma once
 
+#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <optional>
@@ -22,6 +32,7 @@
 namespace sf::pc {
 
 constexpr int kLedgerVersion = 1;
+constexpr std::chrono::milliseconds kDefaultLockWait{60'000};
 
 const std::vector<std::string>& ledger_columns();
 std::vector<std::string> ledger_fields(const CostRow& row, const std::string& recorded_at);
@@ -36,30 +47,42 @@ struct LedgerResult {
 
 class LedgerWriter {
  public:
-  explicit LedgerWriter(std::string path);
+  explicit LedgerWriter(std::string path, std::chrono::milliseconds lock_wait = kDefaultLockWait);
   ~LedgerWriter();
   LedgerWriter(const LedgerWriter&) = delete;
   LedgerWriter& operator=(const LedgerWriter&) = delete;
 
   void add(const CostRow& row);  // spooled, not yet in the ledger
-  LedgerResult commit();         // lock, skip rows already present, append, fsync
+  LedgerResult commit();         // lock, check, skip rows already present, append, fsync
   size_t spooled() const { return spooled_; }
 
  private:
   std::string path_;
+  std::chrono::milliseconds lock_wait_;
   std::FILE* spool_ = nullptr;
   size_t spooled_ = 0;
+  std::string currency_;
   std::string recorded_at_;
   std::string line_;
   std::optional<Clock::time_point> min_start_, max_start_;
 };
 
-// Fails early (UsageError) when `path` exists but is not a ledger this version can extend, so a
-// run refuses before printing anything. A missing file is fine: the first append creates it.
-void preflight_ledger(const std::string& path);
+// Fails early (UsageError) when `path` exists but is not a ledger this version can extend in
+// `currency`: not a ledger, a directory, a row of a newer version anywhere, a row in another
+// currency. A missing file is fine: the first append creates it.
+void preflight_ledger(const std::string& path, const std::string& currency,
+                      std::chrono::milliseconds lock_wait = kDefaultLockWait);
 
-// Reads every row under a shared lock, in file order; throws UsageError when the file is
-// missing, not a ledger, or from a newer version, ParseError on a bad row.
-void read_ledger(const std::string& path, const std::function<void(CostRow&)>& on_row);
+struct LedgerRange {
+  std::optional<Clock::time_point> from;  // window_start >= from
+  std::optional<Clock::time_point> to;    // window_start < to
+};
+
+// Reads the rows whose window_start is in `range`, in file order, from a snapshot of the ledger
+// (see above). Everything is checked before the first on_row call: a missing file, not a ledger,
+// a row of a newer version anywhere (UsageError), a bad row (ParseError), rows in range that mix
+// currencies (UsageError).
+void read_ledger(const std::string& path, const LedgerRange& range, const std::function<void(CostRow&)>& on_row,
+                 std::chrono::milliseconds lock_wait = kDefaultLockWait);
 
 }  // namespace sf::pc

@@ -8,10 +8,11 @@
 #include <optional>
 #include <string>
 
-#include "common/atomic_file.h"
+#include "common/output.h"
 #include "common/cli.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/redact.h"
 #include "common/strings.h"
 #include "price-calc/ledger.h"
 #include "price-calc/pipeline.h"
@@ -29,22 +30,6 @@ namespace {
 const char* const kFormats =
     "output format: table (default on a terminal), json (JSON Lines, default otherwise), csv, focus (FOCUS 1.0 "
     "CSV), html (one self-contained page), summary (one JSON line of totals)";
-
-// Where the report goes: stdout, or a file replaced atomically (-o).
-class Output {
- public:
-  explicit Output(const std::optional<std::string>& path) {
-    if (path && *path != "-") file_ = std::make_unique<AtomicFile>(*path);
-  }
-  std::FILE* stream() { return file_ ? file_->stream() : stdout; }
-  void commit() {
-    if (file_) file_->commit();
-    else std::fflush(stdout);
-  }
-
- private:
-  std::unique_ptr<AtomicFile> file_;
-};
 
 std::optional<std::string> opt_string(const po::variables_map& vm, const char* name) {
   if (!vm.count(name)) return std::nullopt;
@@ -69,12 +54,24 @@ std::string choose_format(const po::variables_map& vm, const std::optional<std::
   return ::isatty(STDOUT_FILENO) == 1 ? "table" : "json";
 }
 
+std::chrono::milliseconds lock_timeout(const po::variables_map& vm) {
+  const auto wait = cli::parse_duration(vm["lock-timeout"].as<std::string>(), "--lock-timeout");
+  if (wait > std::chrono::hours(24)) throw UsageError("--lock-timeout: at most 24h");
+  return wait;
+}
+
+void add_lock_option(po::options_description& o) {
+  o.add_options()("lock-timeout", po::value<std::string>()->value_name("DURATION")->default_value("60s"),
+                  "how long to wait for another price-calc holding the ledger's lock before giving up (naming it)");
+}
+
 void add_output_options(po::options_description& o) {
   o.add_options()
     ("format,f", po::value<std::string>()->value_name("F"), kFormats)
     ("output,o", po::value<std::string>()->value_name("FILE"),
-     "write the report to FILE, replaced atomically (nothing half-written on error); the format follows the "
-     "extension (.html, .csv, .focus.csv, .txt) unless --format says otherwise")
+     "write the report to FILE, replaced atomically (on any error the previous FILE is left as it was; its mode "
+     "is kept); a device or FIFO is written in place; the format follows the extension (.html, .csv, .focus.csv, "
+     ".txt) unless --format says otherwise")
     ("title", po::value<std::string>()->value_name("TEXT")->default_value("Node costs"), "html: the page title")
     ("account", po::value<std::string>()->value_name("ID"),
      "focus: BillingAccountId/Name (default: clusterName of the price list, else \"local\")")
@@ -103,7 +100,9 @@ int run_price(int argc, char** argv) {
       "efficiency; hourly/daily/monthly projections) as a table, JSON Lines, CSV, FOCUS 1.0 or HTML, and can "
       "append them to a CSV ledger for cron.",
       "Input: node_usage JSON Lines from FILE or stdin; other kinds are skipped. A line with \"error\" is a\n"
-      "failed node: reported as unpriced (stderr and output), never priced as zero.\n"
+      "failed node: reported as unpriced (stderr and output), never priced as zero. A line that breaks the\n"
+      "contract is reported with file:line and skipped; the others are priced (exit 3). No node_usage line\n"
+      "at all is a failure (exit 1): nothing was priced.\n"
       "Window: hours = (window_end - window_start); a zero-length window (scrape-nodes --once) costs 0 but\n"
       "its hourly rate and projections are shown. --period 1h prices each line for the UTC hour holding it.\n"
       "Formulas (OpenCost): CPU = cores x CPU x h x (1-D); RAM = bytes/1024^3 x RAM x h x (1-D);\n"
@@ -129,6 +128,7 @@ int run_price(int argc, char** argv) {
      "price each line for the aligned period (e.g. 1h) holding its window, instead of the window itself")
     ("no-storage", "leave node filesystems unpriced (OpenCost's node cost has no storage)")
     ("input", po::value<std::string>()->value_name("FILE")->default_value("-"), "node_usage lines (- = stdin)");
+  add_lock_option(app.options());
   add_output_options(app.options());
   app.positional().add("input", 1);
   po::variables_map vm;
@@ -147,17 +147,18 @@ int run_price(int argc, char** argv) {
       throw UsageError("--period must be longer than 0 and at most a year (366d)");
   }
   const auto ledger_path = opt_string(vm, "ledger");
-  if (ledger_path) preflight_ledger(*ledger_path);
+  const auto wait = lock_timeout(vm);
+  if (ledger_path) preflight_ledger(*ledger_path, pricing.currency, wait);  // before anything is printed
 
   const auto output_path = opt_string(vm, "output");
   const std::string format = choose_format(vm, output_path);
   NodeUsageReader reader(vm["input"].as<std::string>());
-  Output output(output_path);
+  OutputFile output(output_path);
   SinkOptions options = sink_options(vm, pricing.cluster_name, "prices from " + pricing_path);
   options.currency = pricing.currency;
-  auto sink = make_sink(format, output.stream(), options);
+  auto sink = make_sink(format, output.out(), options);
   std::unique_ptr<LedgerWriter> ledger;
-  if (ledger_path) ledger = std::make_unique<LedgerWriter>(*ledger_path);
+  if (ledger_path) ledger = std::make_unique<LedgerWriter>(*ledger_path, wait);
 
   Totals totals;
   const RunSummary summary = price_stream(reader, pricing, cost, *sink, totals, ledger.get());
@@ -168,9 +169,12 @@ int run_price(int argc, char** argv) {
                   r.already_present > 0 ? cat(", ", r.already_present, " already there (same node and window)")
                                         : std::string()));
   }
-  output.commit();
-  log::debug(cat("priced ", summary.priced, ", unpriced ", summary.unpriced, ", skipped ", summary.skipped));
-  return summary.exit_code();
+  const int code = summary.exit_code();
+  // A run that priced nothing does not replace a report file with an empty one.
+  if (summary.priced > 0 || !output.replaces_file()) output.commit();
+  log::debug(cat("priced ", summary.priced, ", unpriced ", summary.unpriced, ", invalid ", summary.invalid,
+                 ", skipped ", summary.skipped));
+  return code;
 }
 
 int run_report_command(int argc, char** argv) {
@@ -187,23 +191,25 @@ int run_report_command(int argc, char** argv) {
     ("from", po::value<std::string>()->value_name("T"), "first window start to include (RFC 3339 or YYYY-MM-DD)")
     ("to", po::value<std::string>()->value_name("T"), "window starts before this time (RFC 3339 or YYYY-MM-DD)")
     ("by", po::value<std::string>()->value_name("node|window")->default_value("node"), "one row per node or per window");
+  add_lock_option(app.options());
   add_output_options(app.options());
   po::variables_map vm;
   // argv[0] stays the program; the subcommand word is skipped.
   if (!app.parse(argc - 1, argv + 1, vm)) return kExitOk;
   ReportOptions o;
   o.ledger = vm["ledger"].as<std::string>();
-  if (vm.count("from")) o.from = parse_report_time(vm["from"].as<std::string>(), "--from");
-  if (vm.count("to")) o.to = parse_report_time(vm["to"].as<std::string>(), "--to");
-  if (o.from && o.to && *o.to <= *o.from) throw UsageError("--to must be after --from");
+  if (vm.count("from")) o.range.from = parse_report_time(vm["from"].as<std::string>(), "--from");
+  if (vm.count("to")) o.range.to = parse_report_time(vm["to"].as<std::string>(), "--to");
+  if (o.range.from && o.range.to && *o.range.to <= *o.range.from) throw UsageError("--to must be after --from");
+  o.lock_wait = lock_timeout(vm);
   const std::string by = vm["by"].as<std::string>();
-  if (by != "node" && by != "window") throw UsageError(cat("--by: '", by, "' is not node or window"));
+  if (by != "node" && by != "window") throw UsageError(cat("--by: '", printable(by, 40), "' is not node or window"));
   o.by_window = by == "window";
 
   const auto output_path = opt_string(vm, "output");
   const std::string format = choose_format(vm, output_path);
-  Output output(output_path);
-  auto sink = make_sink(format, output.stream(), sink_options(vm, "", "from the ledger " + o.ledger));
+  OutputFile output(output_path);
+  auto sink = make_sink(format, output.out(), sink_options(vm, "", "from the ledger " + o.ledger));
   Totals totals;
   const size_t rows = run_report(o, *sink, totals);
   output.commit();
@@ -246,8 +252,8 @@ int run_pricing_command(int argc, char** argv) {
   std::vector<std::string> warnings;
   const std::string text = export_pricing(pricing, o, warnings);
   for (const auto& w : warnings) log::warn(w);
-  Output output(opt_string(vm, "output"));
-  std::fwrite(text.data(), 1, text.size(), output.stream());
+  OutputFile output(opt_string(vm, "output"));
+  output.out().write(text);
   output.commit();
   return kExitOk;
 }

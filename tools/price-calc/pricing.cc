@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -17,6 +19,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/redact.h"
 #include "common/strings.h"
 
 #ifndef SF_PC_DATADIR
@@ -315,8 +318,54 @@ void check_yaml_nesting(std::string_view text, const std::string& source) {
   }
 }
 
+// A quoted scalar left open at the end of the file: yaml-cpp folds the rest of the file into it
+// (and the error would blame a "number"). Say where the quote opened instead.
+void check_yaml_quotes(std::string_view text, const std::string& source) {
+  char open = 0;  // the quote we are in, or 0
+  size_t line = 1, opened_line = 0;
+  char previous = '\n';  // the last character outside quotes that is not a blank
+  bool at_line_start = true;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      at_line_start = true;
+      if (open == 0) previous = '\n';
+      continue;
+    }
+    if (open == '"') {
+      if (c == '\\') ++i;
+      else if (c == '"') open = 0;
+      continue;
+    }
+    if (open == '\'') {
+      if (c == '\'' && i + 1 < text.size() && text[i + 1] == '\'') ++i;
+      else if (c == '\'') open = 0;
+      continue;
+    }
+    if (c == ' ' || c == '\t') continue;
+    if (c == '#' && (at_line_start || text[i - 1] == ' ' || text[i - 1] == '\t')) {  // a comment
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+      continue;
+    }
+    // A quote starts a scalar only where a value starts: after ": ", "- ", "[", "{", "," or at line start.
+    if ((c == '"' || c == '\'') && (at_line_start || previous == ':' || previous == '-' || previous == '[' ||
+                                    previous == '{' || previous == ',')) {
+      open = c;
+      opened_line = line;
+    }
+    previous = c;
+    at_line_start = false;
+  }
+  if (open != 0)
+    throw ParseError(where_of(source, opened_line),
+                     cat("a ", open == '"' ? "double" : "single", " quote opened on this line is never closed; close it ",
+                         "(YAML would take the rest of the file as this value)"));
+}
+
 std::vector<RawField> read_yaml_fields(std::string_view text, const std::string& source, std::string& format) {
   check_yaml_nesting(text, source);
+  check_yaml_quotes(text, source);
   YAML::Node loaded;
   try {
     loaded = YAML::Load(std::string(text));
@@ -373,13 +422,26 @@ std::vector<RawField> read_yaml_root(const YAML::Node& root, const std::string& 
 
 // ------------------------------------------------------------------------------------ validate
 
+// A price above this (per unit-hour, or per unit-month with --price-unit month) is a mistake
+// or an attack, not a price: it would make every cost overflow and the error blame the input.
+constexpr double kMaxPrice = 1e9;
+
 double parse_price(const RawField& f, const std::string& source) {
   double v = 0;
-  if (!parse_double(trim(f.value), v) || trim(f.value).size() != f.value.size())
+  const std::string shown = printable(f.value, 64);
+  const NumberStatus status = trim(f.value).size() != f.value.size() ? NumberStatus::kNotANumber
+                                                                     : parse_number(f.value, v);
+  if (status == NumberStatus::kOutOfRange)
+    throw ParseError(where_of(source, f.line), cat("field \"", f.name, "\": ", shown, " is too large for a number ",
+                                                   "(beyond 1.8e308); a price is at most ", format_number(kMaxPrice)));
+  if (status != NumberStatus::kOk)
     throw ParseError(where_of(source, f.line),
-                     cat("field \"", f.name, "\": \"", f.value, "\" is not a number; write a decimal such as \"0.031611\""));
+                     cat("field \"", f.name, "\": \"", shown, "\" is not a number; write a decimal such as \"0.031611\""));
   if (v < 0)
-    throw ParseError(where_of(source, f.line), cat("field \"", f.name, "\": ", f.value, " is negative; prices are >= 0"));
+    throw ParseError(where_of(source, f.line), cat("field \"", f.name, "\": ", shown, " is negative; prices are >= 0"));
+  if (v > kMaxPrice)
+    throw ParseError(where_of(source, f.line), cat("field \"", f.name, "\": ", shown, " is not a plausible price (at most ",
+                                                   format_number(kMaxPrice), " per unit); check the value and its unit"));
   return v;
 }
 
@@ -403,7 +465,7 @@ const std::vector<std::string>& known_opencost_fields() {
 PriceUnit parse_price_unit(std::string_view text) {
   if (text == "hour" || text == "hourly") return PriceUnit::kHour;
   if (text == "month" || text == "monthly") return PriceUnit::kMonth;
-  throw UsageError(cat("--price-unit: '", text, "' is not a unit; use hour (OpenCost's JSON file) or month ",
+  throw UsageError(cat("--price-unit: '", printable(text, 40), "' is not a unit; use hour (OpenCost's JSON file) or month ",
                        "(OpenCost's ConfigMap before 2026: prices /730)"));
 }
 
@@ -417,9 +479,9 @@ double parse_percent(std::string_view text, const std::string& where, std::strin
   if (t.back() == '%') t.remove_suffix(1);
   double v = 0;
   if (!parse_double(t, v))
-    throw ParseError(where, cat("field \"", field, "\": \"", text, "\" is not a percentage; write \"20%\" or \"20\" for 20 %"));
+    throw ParseError(where, cat("field \"", field, "\": \"", printable(text, 64), "\" is not a percentage; write \"20%\" or \"20\" for 20 %"));
   if (v < 0 || v > 100)
-    throw ParseError(where, cat("field \"", field, "\": ", text, " is outside 0..100 %"));
+    throw ParseError(where, cat("field \"", field, "\": ", printable(text, 64), " is outside 0..100 %"));
   return v * 0.01;
 }
 
@@ -441,7 +503,7 @@ Pricing parse_pricing(std::string_view text, const std::string& source, PriceUni
     const FieldSpec* spec = find_field(f.name);
     const std::string where = where_of(source, f.line);
     if (spec == nullptr)
-      throw ParseError(where, cat("unknown pricing field \"", f.name, "\"", suggestion(f.name),
+      throw ParseError(where, cat("unknown pricing field \"", printable(f.name, 64), "\"", suggestion(f.name),
                                   " (OpenCost's fields: CPU, spotCPU, RAM, spotRAM, GPU, spotGPU, storage, ",
                                   "currencyCode, discount, negotiatedDiscount, spotLabel, spotLabelValue, gpuLabel, ...)"));
     for (const auto& [other, line] : seen)
@@ -486,7 +548,7 @@ Pricing parse_pricing(std::string_view text, const std::string& source, PriceUni
                           return c >= 'A' && c <= 'Z';
                         });
         if (!ok)
-          throw ParseError(where, cat("field \"currencyCode\": \"", f.value,
+          throw ParseError(where, cat("field \"currencyCode\": \"", printable(f.value, 32),
                                       "\" is not an ISO 4217 code; write three capital letters such as \"USD\" or \"EUR\""));
         p.currency = f.value;
         break;
@@ -529,12 +591,21 @@ Pricing parse_pricing(std::string_view text, const std::string& source, PriceUni
 }
 
 Pricing load_pricing(const std::string& path, PriceUnit unit) {
+  // A price list is a few KiB: read at most this much, so a wrong path (a log, a device) is an
+  // error, not a memory hog.
+  constexpr std::streamsize kMaxBytes = 1 << 20;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw UsageError(cat(path, ": is a directory; --pricing names a price list file (such as opencost/pricing.json)"));
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(cat(path, ": cannot read the price list; check the path (see --pricing)"));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw UsageError(cat(path, ": read failed"));
-  return parse_pricing(text.str(), path, unit);
+  if (!in) throw UsageError(cat(path, ": cannot read the price list: ", std::strerror(errno), "; check the path (see --pricing)"));
+  std::string text(static_cast<size_t>(kMaxBytes) + 1, '\0');
+  in.read(text.data(), kMaxBytes + 1);
+  if (in.bad()) throw UsageError(cat(path, ": read failed: ", std::strerror(errno)));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > static_cast<size_t>(kMaxBytes))
+    throw UsageError(cat(path, ": larger than ", kMaxBytes >> 10, " KiB; is this really a price list?"));
+  return parse_pricing(text, path, unit);
 }
 
 std::string installed_pricing_path() { return std::string(SF_PC_DATADIR) + "/pricing.json"; }

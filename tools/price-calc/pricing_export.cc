@@ -2,12 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
-
 #include <cstdio>
 
 #include "common/error.h"
+#include "common/json_writer.h"
+#include "common/redact.h"
 #include "common/strings.h"
 
 namespace sf::pc {
@@ -65,19 +64,19 @@ std::vector<std::pair<std::string, std::string>> export_fields(const Pricing& pr
 std::string export_pricing(const Pricing& pricing, const ExportOptions& o, std::vector<std::string>& warnings) {
   if (o.form == "json") {
     const auto fields = export_fields(pricing, PriceUnit::kHour, warnings);
-    rapidjson::StringBuffer buffer;
-    rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
-    w.SetIndent(' ', 4);
-    w.StartObject();
-    for (const auto& [k, v] : fields) {
-      w.Key(k.c_str());
-      w.String(v.c_str());
+    // The one JSON writer (checked text), laid out as OpenCost's own default.json: 4 spaces.
+    std::string out = "{";
+    for (size_t i = 0; i < fields.size(); ++i) {
+      out += i == 0 ? "\n    " : ",\n    ";
+      json::append_string(out, fields[i].first, fields[i].first);
+      out += ": ";
+      json::append_string(out, fields[i].second, fields[i].first);
     }
-    w.EndObject();
-    return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+    out += fields.empty() ? "}\n" : "\n}\n";
+    return out;
   }
   if (o.form != "helm" && o.form != "configmap")
-    throw UsageError(cat("--emit: '", o.form, "' is not a form; use json, helm or configmap"));
+    throw UsageError(cat("--emit: '", printable(o.form, 40), "' is not a form; use json, helm or configmap"));
 
   const auto fields = export_fields(pricing, o.opencost_unit, warnings);
   const std::string unit_note = o.opencost_unit == PriceUnit::kHour

@@ -195,3 +195,27 @@ TEST_CASE("pricing: hostile YAML is a ParseError, never a crash") {
   fails("? [a, b]\n: 1\n", "plain word");
   fails("CPU: &a 1\nRAM: *a\nGPU: *b\n", "");
 }
+
+TEST_CASE("pricing: absurd prices are refused in the price list, not blamed on the input later") {
+  CHECK_THROWS_WITH(parse_pricing(R"({"CPU": "1e308", "RAM": "1"})", "p.json", PriceUnit::kHour),
+                    Contains("p.json:1") && Contains("\"CPU\"") && Contains("not a plausible price"));
+  CHECK_THROWS_WITH(parse_pricing("{\n\"CPU\": \"1\",\n\"RAM\": \"1e309\"}", "p.json", PriceUnit::kHour),
+                    Contains("p.json:3") && Contains("too large for a number") && !Contains("not a number"));
+  CHECK_NOTHROW(parse_pricing(R"({"CPU": "1e9", "RAM": "0.5"})", "p.json", PriceUnit::kMonth));
+}
+
+TEST_CASE("pricing: an unterminated YAML quote is named as such, on its line") {
+  CHECK_THROWS_WITH(parse_pricing("CPU: \"0.03\nRAM: 0.004\n", "p.yaml", PriceUnit::kHour),
+                    Contains("p.yaml:1") && Contains("quote") && Contains("never closed") && !Contains("number"));
+  CHECK_THROWS_WITH(parse_pricing("# prices\nCPU: 0.03\nRAM: '0.004\n", "p.yaml", PriceUnit::kHour),
+                    Contains("p.yaml:3") && Contains("single quote"));
+  // Quotes that close, apostrophes inside plain text and comments are fine.
+  const Pricing p = parse_pricing("description: it's fine # don't worry\nCPU: \"0.03\"\nRAM: '0.004'\n", "p.yaml",
+                                  PriceUnit::kHour);
+  CHECK(*p.ram == 0.004);
+}
+
+TEST_CASE("pricing: a directory is not 'an empty price list'") {
+  CHECK_THROWS_WITH(load_pricing("/tmp", PriceUnit::kHour), Contains("/tmp: is a directory"));
+  CHECK_THROWS_WITH(load_pricing("/nonexistent/p.json", PriceUnit::kHour), Contains("cannot read the price list"));
+}

@@ -1,13 +1,17 @@
 // price-calc report: reads a ledger and prints it in any output format, either one row per
-// node (its windows summed: costs, resource-hours and hours added; capacity, prices and rates
-// from its latest window; usage averaged over the hours) or one row per ledger window.
+// node (its windows merged by the field table's rules, cost_row.h: costs, resource-hours and
+// hours summed; capacity, prices and rates from its latest window; usage averaged over the
+// hours) or one row per ledger window. The ledger is read from a snapshot, checked whole
+// before the first row is printed, and never locked while printing.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/time_util.h"
+#include "price-calc/ledger.h"
 #include "price-calc/sink.h"
 #include "price-calc/totals.h"
 
@@ -15,19 +19,16 @@ namespace sf::pc {
 
 struct ReportOptions {
   std::string ledger;
-  std::optional<Clock::time_point> from;  // windows starting at or after
-  std::optional<Clock::time_point> to;    // windows starting before
+  LedgerRange range;
   bool by_window = false;
+  std::chrono::milliseconds lock_wait = kDefaultLockWait;
 };
 
 // RFC 3339, or a date "2026-11-01" meaning its midnight UTC. Throws UsageError naming `flag`.
 Clock::time_point parse_report_time(std::string_view text, std::string_view flag);
 
-// Merges `row` (a later or earlier window of the same node) into `into`.
-void merge_window(CostRow& into, const CostRow& row);
-
 // Reads the ledger, feeds the rows to `sink` and `totals`; returns the number of ledger rows used.
-// Throws UsageError when the rows in range mix currencies.
+// Throws UsageError when the rows in range mix currencies (before anything reaches the sink).
 size_t run_report(const ReportOptions& options, Sink& sink, Totals& totals);
 
 }  // namespace sf::pc

@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
+
+#include "common/csv.h"
 
 #include "common/error.h"
 #include "price-calc/ledger.h"
@@ -18,7 +21,7 @@ namespace {
 struct CollectSink : Sink {
   std::vector<CostRow> rows;
   void row(const CostRow& r) override { rows.push_back(r); }
-  void unpriced(const Unpriced&) override {}
+  void unpriced(const CostRow&) override {}
   void finish(const Totals&) override {}
 };
 
@@ -75,8 +78,8 @@ TEST_CASE("report: --by window keeps each ledger row; --from/--to select by wind
   ReportOptions o;
   o.ledger = f.ledger.string();
   o.by_window = true;
-  o.from = parse_report_time("2026-11-26T08:00:00Z", "--from");
-  o.to = parse_report_time("2026-11-27", "--to");
+  o.range.from = parse_report_time("2026-11-26T08:00:00Z", "--from");
+  o.range.to = parse_report_time("2026-11-27", "--to");
   CHECK(run_report(o, sink, totals) == 1);
   REQUIRE(sink.rows.size() == 1);
   CHECK(sink.rows[0].window_start == "2026-11-26T08:00:00Z");
@@ -86,14 +89,20 @@ TEST_CASE("report: times, and mixed currencies refused") {
   CHECK(sf::format_rfc3339(parse_report_time("2026-11-01", "--from")) == "2026-11-01T00:00:00Z");
   CHECK_THROWS_WITH(parse_report_time("last week", "--from"), Contains("--from"));
   Fixture f;
+  // A ledger from before currencies were checked at append time: an EUR row after USD ones.
   CostRow eur = row("n3", "2026-11-26T07:00:00Z", "2026-11-26T08:00:00Z");
   eur.currency = "EUR";
-  LedgerWriter w(f.ledger.string());
-  w.add(eur);
-  w.commit();
+  std::string record;
+  sf::csv::append_record(record, ledger_fields(eur, "2026-11-26T08:00:01Z"));
+  std::ofstream(f.ledger, std::ios::app | std::ios::binary) << record;
   CollectSink sink;
   Totals totals;
   ReportOptions o;
   o.ledger = f.ledger.string();
   CHECK_THROWS_WITH(run_report(o, sink, totals), Contains("mix currencies"));
+  CHECK(sink.rows.empty());  // refused before the first row reached the output
+  o.range.to = parse_report_time("2026-11-27", "--to");
+  o.by_window = true;
+  CHECK_THROWS_WITH(run_report(o, sink, totals), Contains("mix currencies") && Contains(":5"));
+  CHECK(sink.rows.empty());
 }

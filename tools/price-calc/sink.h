@@ -1,24 +1,32 @@
-// Where priced rows go: one Sink per output format. Rows arrive one by one (streaming formats
-// write them at once; table and html keep them to align columns and draw charts), then finish()
-// gets the totals.
+// Where priced rows go: one Sink per output format, writing through a checked Output (a full
+// disk or a closed pipe is an error that stops the run). Rows arrive one by one (streaming
+// formats write them at once; table and html keep them to align columns and draw charts),
+// then finish() gets the totals.
 #pragma once
 
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/output.h"
 #include "price-calc/cost_model.h"
 #include "price-calc/totals.h"
 
 namespace sf::pc {
 
+// A line that could not be read: where, and why (already reported on stderr).
+struct InvalidLine {
+  std::string where;
+  std::string message;
+};
+
 class Sink {
  public:
   virtual ~Sink() = default;
   virtual void row(const CostRow& row) = 0;
-  virtual void unpriced(const Unpriced& row) = 0;
+  virtual void unpriced(const CostRow& row) = 0;   // row.priced is false, row.error says why
+  virtual void invalid(const InvalidLine&) {}      // formats that list problems show it
   virtual void finish(const Totals& totals) = 0;
 };
 
@@ -30,11 +38,19 @@ class BufferedSink : public Sink {
     rows_.push_back(row);
     rows_.back().extra = nullptr;  // points into the line being read: not kept
   }
-  void unpriced(const Unpriced& row) override { failed_.push_back(row); }
+  void unpriced(const CostRow& row) override {
+    failed_.push_back(row);
+    failed_.back().extra = nullptr;
+  }
+  void invalid(const InvalidLine& line) override {
+    if (invalid_.size() < kMaxInvalidShown) invalid_.push_back(line);
+  }
+  static constexpr size_t kMaxInvalidShown = 100;
 
  protected:
   std::vector<CostRow> rows_;
-  std::vector<Unpriced> failed_;
+  std::vector<CostRow> failed_;
+  std::vector<InvalidLine> invalid_;
 };
 
 struct SinkOptions {
@@ -48,6 +64,6 @@ struct SinkOptions {
 
 // table | json | csv | focus | html | summary
 const std::vector<std::string>& format_names();
-std::unique_ptr<Sink> make_sink(std::string_view format, std::FILE* out, const SinkOptions& options);
+std::unique_ptr<Sink> make_sink(std::string_view format, Output& out, const SinkOptions& options);
 
 }  // namespace sf::pc

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/output.h"
 #include "price-calc/cost_model.h"
 #include "price-calc/sink.h"
 #include "price-calc/totals.h"
@@ -31,23 +32,35 @@ inline CostRow row(const std::string& node, const std::string& start, const std:
   UsageLine u;
   REQUIRE(parse_usage_line(line, "t:1", u));
   CostRow r;
-  Unpriced un;
-  REQUIRE(price_usage(u, prices(), CostOptions{}, r, un));
+  REQUIRE(price_usage(u, prices(), CostOptions{}, r));
   r.extra = nullptr;  // the line dies here
   return r;
 }
 
-// Runs rows through a sink writing to a memory stream; returns what it wrote.
+// An unpriced row, as price_usage makes it for a failed node.
+inline CostRow failed(const std::string& node, const std::string& error = "connection refused") {
+  CostRow r;
+  r.priced = false;
+  r.node = node;
+  r.source = "http://" + node + ":9100/metrics";
+  r.window_start = "2026-11-26T07:00:00Z";
+  r.window_end = "2026-11-26T07:00:10Z";
+  r.error = error;
+  r.where = "in:4";
+  return r;
+}
+
+// A checked Output writing to a memory stream.
 class Capture {
  public:
-  Capture() : stream_(open_memstream(&data_, &size_)) {}
+  Capture() : stream_(open_memstream(&data_, &size_)), out_(stream_, "capture") {}
   ~Capture() {
     if (stream_ != nullptr) std::fclose(stream_);
     std::free(data_);
   }
-  std::FILE* stream() { return stream_; }
+  sf::Output& out() { return out_; }
   std::string text() {
-    std::fflush(stream_);
+    out_.flush();
     return std::string(data_, size_);
   }
 
@@ -55,20 +68,27 @@ class Capture {
   char* data_ = nullptr;
   size_t size_ = 0;
   std::FILE* stream_;
+  sf::Output out_;
 };
 
+// Runs rows through a sink writing to memory; returns what it wrote.
 inline std::string render(const std::string& format, const std::vector<CostRow>& rows,
-                          const std::vector<Unpriced>& failed = {}, SinkOptions options = {}) {
+                          const std::vector<CostRow>& unpriced = {}, SinkOptions options = {},
+                          const std::vector<InvalidLine>& invalid = {}) {
   Capture capture;
-  auto sink = make_sink(format, capture.stream(), options);
+  auto sink = make_sink(format, capture.out(), options);
   Totals totals;
   for (const CostRow& r : rows) {
     totals.add(r);
     sink->row(r);
   }
-  for (const Unpriced& u : failed) {
+  for (const CostRow& u : unpriced) {
     totals.add_unpriced(u);
     sink->unpriced(u);
+  }
+  for (const InvalidLine& bad : invalid) {
+    totals.add_invalid();
+    sink->invalid(bad);
   }
   sink->finish(totals);
   return capture.text();

@@ -21,8 +21,8 @@ void Totals::add(const CostRow& r) {
   ram_used_gib_hours += r.ram_used_gib_hours;
   gpu_hours += r.gpu_hours;
   storage_gib_hours += r.storage_gib_hours;
-  cpu_usage_known = cpu_usage_known && r.cpu_usage_known;
-  busy_cores_ += r.cpu_busy_cores;
+  cpu_usage_known = cpu_usage_known && r.cpu_usage_known();
+  busy_cores_ += r.busy_cores();
   cores_ += r.cpu_cores;
   used_bytes_ += r.memory_used_bytes;
   bytes_ += r.memory_bytes;
@@ -40,7 +40,7 @@ void Totals::add(const CostRow& r) {
   if (!inserted && r.end >= it->second.end) it->second = Latest{r.end, r.hourly_cost};
 }
 
-void Totals::add_unpriced(const Unpriced&) { ++unpriced; }
+void Totals::add_unpriced(const CostRow&) { ++unpriced; }
 
 double Totals::hourly() const {
   double sum = 0;

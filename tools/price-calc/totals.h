@@ -15,10 +15,12 @@ namespace sf::pc {
 class Totals {
  public:
   void add(const CostRow& row);
-  void add_unpriced(const Unpriced& row);
+  void add_unpriced(const CostRow& row);
+  void add_invalid() { ++invalid; }
 
   size_t priced = 0;
   size_t unpriced = 0;
+  size_t invalid = 0;  // lines that could not be read
   std::string currency;
   double hours = 0;  // summed over rows
   double cpu_cost = 0, ram_cost = 0, gpu_cost = 0, storage_cost = 0, total_cost = 0;

@@ -1,16 +1,23 @@
 // scrape-nodes: scrape node-exporters concurrently, two samples apart, and print one
 // node_usage JSON line per target (docs/design.md). One dead node never hides the others.
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <iostream>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
 #include "common/cli.h"
 #include "common/contracts.h"
 #include "common/error.h"
+#include "common/json_lines.h"
+#include "common/json_writer.h"
 #include "common/kube_client.h"
 #include "common/kubeconfig.h"
 #include "common/log.h"
+#include "common/output.h"
+#include "common/redact.h"
 #include "common/strings.h"
 #include "scrape-nodes/scraper.h"
 #include "scrape-nodes/targets.h"
@@ -25,9 +32,11 @@ cli::ToolInfo tool_info() {
   return {
       "scrape-nodes",
       "scrape-nodes [options] [TARGET...]",
-      "Scrapes Prometheus node-exporters concurrently, takes two samples --interval apart, and\n"
-      "prints one node_usage JSON line per target: cores, busy cores, memory, filesystems and\n"
-      "network traffic over the window. A target that fails gets a line with an \"error\" field.",
+      "Scrapes Prometheus node-exporters concurrently, takes two samples of each target (the second\n"
+      "--interval after its own first one), and prints one node_usage JSON line per target: cores,\n"
+      "busy cores, memory, filesystems and network traffic over its own window. A target that fails,\n"
+      "or whose payload holds a value the figures cannot use (NaN, a negative MemTotal, a nodename\n"
+      "with control characters), gets a line with an \"error\" field; the others are intact.",
       "Targets (arguments, --targets-file FILE, or stdin when neither is given):\n"
       "  http(s)://host:port/path   scraped as is\n"
       "  host:port, [v6]:port, host   become SCHEME://host:PORT/PATH (--scheme, --port, --path)\n"
@@ -66,11 +75,80 @@ LabelList parse_labels(const std::vector<std::string>& pairs) {
   LabelList labels;
   for (const auto& pair : pairs) {
     const auto eq = pair.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError(cat("--label '", pair, "': write it as key=value"));
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError(cat("--label '", printable(pair, 80), "': write it as key=value"));
+    if (!valid_utf8(pair)) throw UsageError(cat("--label '", printable(pair, 80), "': not valid UTF-8"));
     labels.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
   }
   return labels;
 }
+
+// A whole number flag within [low, high]: a negative count must not wrap into a huge one.
+long long checked_count(long long value, const char* flag, long long low, long long high) {
+  if (value < low || value > high) throw UsageError(cat(flag, " must be between ", low, " and ", high, " (got ", value, ")"));
+  return value;
+}
+
+void check_readable_file(const std::string& path, const char* flag) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw UsageError(cat(flag, " ", path, ": ", std::strerror(errno), "; give the CA certificate file (PEM)"));
+  if (S_ISDIR(st.st_mode)) throw UsageError(cat(flag, " ", path, ": is a directory; give the CA certificate file (PEM)"));
+  if (::access(path.c_str(), R_OK) != 0)
+    throw UsageError(cat(flag, " ", path, ": ", std::strerror(errno), "; check its permissions"));
+}
+
+// One target's line: its figures, or its error (then `error` says what, as the line does).
+struct Outcome {
+  std::string line;
+  std::string error;
+};
+
+// Every value is checked by the contract's writer; a value it refuses (NaN from a broken
+// collector, a nodename with control characters) makes this target's line an error line, and
+// the others are untouched.
+struct LineMaker {
+  const UsageRules& rules;
+  bool once;
+
+  Outcome failure(const Target& target, Clock::time_point start, Clock::time_point end, const std::string& error) const {
+    NodeUsage usage;
+    usage.source = redact_url(target.url);
+    usage.node = !target.node_name.empty() ? target.node_name : usage.source;
+    usage.window_start = format_rfc3339(start, true);
+    usage.window_end = format_rfc3339(end, true);
+    usage.labels = target.labels;
+    usage.error = printable(error, 2000);
+    try {
+      return {node_usage_json(usage), *usage.error};
+    } catch (const json::JsonValueError&) {
+      usage.node = usage.source;  // a node name from a node line that the contract refuses
+      return {node_usage_json(usage), *usage.error};
+    }
+  }
+
+  Outcome figures(const Target& target, const FirstSample* first, const NodeSample& last) const {
+    const Clock::time_point start = first != nullptr ? first->scraped_at : last.scraped_at;
+    NodeUsage usage;
+    usage.source = redact_url(target.url);
+    usage.window_start = format_rfc3339(start, true);
+    usage.window_end = format_rfc3339(last.scraped_at, true);
+    usage.labels = target.labels;
+    usage.gpus = target.gpus;
+    usage.node = target.node_name;
+    try {
+      if (usage.node.empty()) {
+        if (!valid_utf8(last.nodename))
+          throw Error(cat("node_uname_info's nodename \"", printable(last.nodename, 80), "\" is not valid UTF-8"));
+        usage.node = last.nodename.empty() ? usage.source : last.nodename;
+      }
+      compute_usage(once ? nullptr : first, last, rules, usage);
+      return {node_usage_json(usage), ""};
+    } catch (const Error& e) {
+      return failure(target, start, last.scraped_at, cat(usage.source, ": ", e.what()));
+    }
+  }
+};
 
 int run(int argc, char** argv) {
   cli::App app(tool_info());
@@ -80,20 +158,21 @@ int run(int argc, char** argv) {
   TargetDefaults defaults;
   ScrapeOptions options;
   int retries = 1;
-  size_t max_bytes = 16u << 20;
+  long long concurrency = 64, max_bytes = 16 << 20, port = 9100;
   std::string cacert, kubeconfig, context;
   app.options().add_options()
     ("target", cli::po::value(&positional_targets), "a target (repeatable; also positional)")
     ("targets-file,f", cli::po::value(&targets_file), "read targets from FILE, one per line ('-' = stdin)")
-    ("interval,i", cli::po::value(&interval_text)->default_value("10s"), "time between the two samples")
+    ("interval,i", cli::po::value(&interval_text)->default_value("10s"),
+     "time between a target's two samples (from the end of its first scrape)")
     ("once", "take a single sample (no rates)")
     ("timeout,t", cli::po::value(&timeout_text)->default_value("5s"), "per-target limit for one scrape")
     ("connect-timeout", cli::po::value(&connect_timeout_text)->default_value("2s"), "per-target connect limit")
     ("retries", cli::po::value(&retries)->default_value(1), "retries of a refused or broken connection")
-    ("concurrency,c", cli::po::value(&options.concurrency)->default_value(64), "scrapes in flight at once")
-    ("max-bytes", cli::po::value(&max_bytes)->default_value(16u << 20), "cap on one response body")
+    ("concurrency,c", cli::po::value(&concurrency)->default_value(64), "scrapes in flight at once (1 to 10000)")
+    ("max-bytes", cli::po::value(&max_bytes)->default_value(16 << 20), "cap on one response body (bytes, at least 1)")
     ("scheme", cli::po::value(&defaults.scheme)->default_value("http"), "scheme for host:port targets")
-    ("port", cli::po::value(&defaults.port)->default_value(9100), "port for hosts and node lines")
+    ("port", cli::po::value(&port)->default_value(9100), "port for hosts and node lines")
     ("path", cli::po::value(&defaults.path)->default_value("/metrics"), "path for host:port targets")
     ("label", cli::po::value(&label_pairs), "add key=value to every line's labels (repeatable)")
     ("fs-exclude-types", cli::po::value(&fs_exclude), "comma list of fstypes to leave out (replaces the default)")
@@ -108,7 +187,9 @@ int run(int argc, char** argv) {
   if (!app.parse(argc, argv, vm)) return kExitOk;
 
   if (defaults.scheme != "http" && defaults.scheme != "https") throw UsageError("--scheme must be http or https");
-  if (options.concurrency < 1) throw UsageError("--concurrency must be at least 1");
+  options.concurrency = static_cast<size_t>(checked_count(concurrency, "--concurrency", 1, 10000));
+  const auto body_cap = static_cast<size_t>(checked_count(max_bytes, "--max-bytes", 1, 1LL << 40));
+  defaults.port = static_cast<int>(checked_count(port, "--port", 1, 65535));
   if (retries < 0 || retries > 10) throw UsageError("--retries must be between 0 and 10");
   const auto interval = cli::parse_duration(interval_text, "--interval");
   const bool once = vm.count("once") > 0;
@@ -119,7 +200,8 @@ int run(int argc, char** argv) {
   options.http.max_attempts = retries + 1;
   options.http.backoff_initial = std::chrono::milliseconds(100);
   options.http.backoff_max = std::chrono::milliseconds(1000);
-  options.http.max_body_bytes = max_bytes;
+  options.http.max_body_bytes = body_cap;
+  if (!cacert.empty()) check_readable_file(cacert, "--cacert");
   options.http.tls.ca_file = cacert;
   options.http.tls.verify = vm.count("insecure") == 0;
 
@@ -129,6 +211,7 @@ int run(int argc, char** argv) {
   const LabelList extra_labels = parse_labels(label_pairs);
 
   const bool via_apiserver = vm.count("via-apiserver") > 0;
+  options.via_apiserver = via_apiserver;
   if (!via_apiserver && (vm.count("kubeconfig") || vm.count("context")))
     throw UsageError("--kubeconfig and --context go with --via-apiserver");
   std::vector<Target> targets;
@@ -159,65 +242,67 @@ int run(int argc, char** argv) {
   if (targets.empty()) throw UsageError("no targets: give URLs or host:port as arguments, --targets-file, or pipe node lines in (see --help)");
   for (auto& t : targets) t.labels.insert(t.labels.end(), extra_labels.begin(), extra_labels.end());
 
+  const LineMaker make{rules, once};
+  std::vector<Outcome> outcomes(targets.size());  // one per target, in target order
+  std::vector<FirstSample> firsts(once ? 0 : targets.size());
+  // When each target's second scrape is due: its own first sample plus the interval.
+  std::vector<std::pair<std::chrono::steady_clock::time_point, size_t>> due;
+  options.http.headers.emplace_back(kAcceptHeader);
+  http::MultiFetcher fetcher(options.http, options.concurrency);
+
   log::Progress progress;
   progress.update(cat("scraping ", targets.size(), " target(s)..."));
-  const auto start_time = Clock::now();
-  const auto steady_start = std::chrono::steady_clock::now();
-  std::vector<ScrapeResult> first = scrape_sweep(targets, {}, options);
-  std::vector<ScrapeResult> last;
-  auto end_time = start_time;
-  if (once) {
-    last = std::move(first);
-    first.clear();
-    end_time = start_time;
-  } else {
-    std::vector<size_t> alive;
-    for (size_t i = 0; i < targets.size(); ++i)
-      if (first[i].sample) alive.push_back(i);
-    progress.update(cat("first sample: ", alive.size(), "/", targets.size(), " ok; waiting ", interval_text, "..."));
-    std::this_thread::sleep_until(steady_start + interval);
-    last.resize(targets.size());
-    if (!alive.empty()) last = scrape_sweep(targets, alive, options);
-    end_time = Clock::now();
+  const auto sweep_start = Clock::now();
+  std::vector<size_t> all(targets.size());
+  for (size_t i = 0; i < targets.size(); ++i) all[i] = i;
+  scrape_sweep(targets, all, options, fetcher, [&](size_t i, ScrapeResult&& r) {
+    if (!r.sample) {
+      outcomes[i] = make.failure(targets[i], sweep_start, Clock::now(), r.error);
+    } else if (once) {
+      outcomes[i] = make.figures(targets[i], nullptr, *r.sample);
+    } else {
+      firsts[i] = digest(*r.sample, rules);
+      due.emplace_back(std::chrono::steady_clock::now() + interval, i);
+    }
+  });
+
+  if (!once) {
+    progress.update(cat("first sample: ", due.size(), "/", targets.size(), " ok; waiting ", interval_text, "..."));
+    // Second samples in waves: every target whose interval has passed, then the next ones due.
+    std::sort(due.begin(), due.end());
+    size_t next = 0;
+    std::vector<size_t> wave;
+    while (next < due.size()) {
+      std::this_thread::sleep_until(due[next].first);
+      const auto now = std::chrono::steady_clock::now();
+      wave.clear();
+      while (next < due.size() && due[next].first <= now) wave.push_back(due[next++].second);
+      scrape_sweep(targets, wave, options, fetcher, [&](size_t i, ScrapeResult&& r) {
+        outcomes[i] = r.sample ? make.figures(targets[i], &firsts[i], *r.sample)
+                               : make.failure(targets[i], firsts[i].scraped_at, Clock::now(), r.error);
+        firsts[i] = FirstSample{};  // done with it
+      });
+    }
   }
   progress.clear();
 
-  JsonLineWriter out(stdout);
-  size_t failed = 0;
+  JsonLineWriter out(Output::standard());
+  size_t failures = 0;
   for (size_t i = 0; i < targets.size(); ++i) {
-    const Target& target = targets[i];
-    NodeUsage usage;
-    usage.source = target.url;
-    usage.window_start = format_rfc3339(start_time, true);
-    usage.window_end = format_rfc3339(end_time, true);
-    usage.labels = target.labels;
-    usage.gpus = target.gpus;
-    const ScrapeResult* failure = !once && !first[i].sample ? &first[i] : (!last[i].sample ? &last[i] : nullptr);
-    if (failure == nullptr) {
-      const NodeSample& sample = *last[i].sample;
-      usage.node = !target.node_name.empty() ? target.node_name : sample.nodename;
-      try {
-        compute_usage(once ? nullptr : &*first[i].sample, sample, rules, usage);
-      } catch (const Error& e) {
-        usage.error = cat(target.url, ": ", e.what());
-      }
-    } else {
-      usage.error = failure->error;
+    const Outcome& o = outcomes[i];
+    if (!o.error.empty()) {
+      ++failures;
+      log::warn(cat(targets[i].node_name.empty() ? redact_url(targets[i].url) : targets[i].node_name, ": ", o.error));
     }
-    if (usage.node.empty()) usage.node = target.node_name.empty() ? target.url : target.node_name;
-    if (usage.error) {
-      ++failed;
-      log::warn(*usage.error);
-    }
-    write_node_usage(out, usage);
+    out.write_line(o.line);
   }
   out.flush();
-  if (failed == targets.size()) {
-    log::error(cat("all ", failed, " target(s) failed"));
+  if (failures == targets.size()) {
+    log::error(cat("all ", failures, " target(s) failed"));
     return kExitFailed;
   }
-  if (failed > 0) {
-    log::warn(cat(failed, " of ", targets.size(), " target(s) failed; the others are on stdout"));
+  if (failures > 0) {
+    log::warn(cat(failures, " of ", targets.size(), " target(s) failed; the others are on stdout"));
     return kExitPartial;
   }
   return kExitOk;

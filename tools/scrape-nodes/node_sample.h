@@ -32,7 +32,15 @@ struct NodeSample {
   Clock::time_point scraped_at{};                                     // our clock, at the end
 };
 
-// Feeds parser samples into a NodeSample; ignores every family it does not need.
+// A node-exporter has one series per (cpu, mode), mount point and network device: a few dozen
+// to a few thousand. More is a broken or hostile exporter (300,000 cpu labels in a 16 MB body
+// cost ~100 MB): the scrape of that target fails with a clear error instead.
+constexpr size_t kMaxCpuSeries = 16384;        // e.g. 2048 CPUs x 8 modes
+constexpr size_t kMaxFilesystems = 4096;
+constexpr size_t kMaxNetworkDevices = 16384;   // veth pairs of a busy node
+
+// Feeds parser samples into a NodeSample; ignores every family it does not need. Throws
+// sf::Error when a family has more series than the caps above.
 class SampleCollector {
  public:
   explicit SampleCollector(NodeSample& sample) : sample_(sample) {}

@@ -1,4 +1,5 @@
 #include "scrape-nodes/targets.h"
+#include "scrape-nodes/scraper.h"
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -71,4 +72,58 @@ TEST_CASE("target files mix URLs, comments and node lines") {
 TEST_CASE("a node line without internal_ip is an error naming the line") {
   CHECK_THROWS_WITH(read_from_text("a:1\n{\"kind\":\"node\",\"name\":\"n\"}\n"), Catch::Contains(":2"));
   CHECK_THROWS_WITH(read_from_text("{\"kind\":\"node\",\"name\":\n"), Catch::Contains("invalid JSON"));
+}
+
+TEST_CASE("malformed URLs are usage errors naming the target, in our words") {
+  TargetDefaults d;
+  CHECK_THROWS_WITH(parse_target_text("http://", d, "argument"), Catch::Contains("argument") && Catch::Contains("no host"));
+  CHECK_THROWS_WITH(parse_target_text("http://:9100/metrics", d, "arg"), Catch::Contains("no host"));
+  CHECK_THROWS_WITH(parse_target_text("http://node 1:9100/metrics", d, "hosts.txt:2"),
+                    Catch::Contains("hosts.txt:2") && Catch::Contains("space"));
+  CHECK_THROWS_WITH(parse_target_text("http://a:99999/metrics", d, "arg"), Catch::Contains("libcurl"));
+  CHECK_THROWS_WITH(parse_target_text("http://a:0/metrics", d, "arg"), Catch::Contains("port 0"));
+  CHECK_THROWS_WITH(parse_target_text("http://user:secret@:9100/x", d, "arg"),
+                    Catch::Contains("no host") && !Catch::Contains("secret"));
+  CHECK_THROWS_AS(parse_target_text(std::string("http://a\x1b[2J:1/"), d, "arg"), sf::UsageError);
+  CHECK(parse_target_text("HTTP://a:1/m", d, "arg").url == "HTTP://a:1/m");
+  // A 10 MB bad target is shown as a short excerpt.
+  try {
+    parse_target_text(std::string(10 << 20, 'x') + " y", d, "arg");
+    FAIL("accepted");
+  } catch (const sf::UsageError& e) {
+    CHECK(std::string(e.what()).size() < 400);
+  }
+}
+
+TEST_CASE("internal_ip of a node line must be an IP address") {
+  sf::NodeRecord node;
+  node.name = "n1";
+  TargetDefaults d;
+  for (const char* bad : {"127.0.0.1/../x", "10.0.0.1:1@evil", "node1", "10.0.0.256", "::1]"}) {
+    node.internal_ip = bad;
+    INFO(bad);
+    CHECK_THROWS_WITH(target_from_node(node, d, "in:3"), Catch::Contains("in:3") && Catch::Contains("not an IP address"));
+  }
+  node.internal_ip = "fd00::5";
+  CHECK(target_from_node(node, d, "in:3").url == "http://[fd00::5]:9100/metrics");
+  node.internal_ip = "172.18.0.3";
+  CHECK(target_from_node(node, d, "in:3").url == "http://172.18.0.3:9100/metrics");
+}
+
+TEST_CASE("a deeply nested node line is an error, not a crash") {
+  const std::string deep = "{\"kind\":\"node\",\"x\":" + std::string(500000, '[') + std::string(500000, ']') + "}\n";
+  CHECK_THROWS_WITH(read_from_text(deep), Catch::Contains(":1") && Catch::Contains("nested deeper"));
+}
+
+TEST_CASE("HTTP errors through the API server speak of credentials and RBAC, not of exporters") {
+  Target t{"https://10.96.0.1:6443/api/v1/nodes/kind-worker:9100/proxy/metrics", "kind-worker", {}, 0};
+  CHECK_THAT(status_error(t, 401, "Unauthorized", true),
+             Catch::Contains("HTTP 401") && Catch::Contains("kubeconfig's credentials") && !Catch::Contains("node-exporter's metrics URL"));
+  CHECK_THAT(status_error(t, 403, "forbidden", true), Catch::Contains("nodes/proxy") && Catch::Contains("RBAC"));
+  CHECK_THAT(status_error(t, 404, "", true), Catch::Contains("no node \"kind-worker\""));
+  CHECK_THAT(status_error(t, 503, "", true), Catch::Contains("could not reach the exporter"));
+  Target direct{"http://u:pw@10.0.0.1:9100/metrics", "", {}, 0};
+  const std::string m = status_error(direct, 401, "\x1b[31mno\r\n", false);
+  CHECK_THAT(m, Catch::Contains("node-exporter's metrics URL") && !Catch::Contains("pw@"));
+  CHECK(m.find('\x1b') == std::string::npos);
 }

@@ -1,7 +1,11 @@
-// The usage arithmetic: from one or two NodeSamples to the figures of a node_usage line.
+// The usage arithmetic: from one or two samples to the figures of a node_usage line. Between
+// the two samples of a target only what the rates need is kept (FirstSample: the counters that
+// count, packed), so memory follows the figures, not the payload, however many targets.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/contracts.h"
@@ -20,6 +24,17 @@ struct UsageRules {
   std::vector<std::string> excluded_net_devices = {"lo"};
 };
 
+// What the second sample's rates need from the first: its times and the counters that count
+// (non-idle CPU modes, included network devices), sorted like NodeSample's maps.
+struct FirstSample {
+  Clock::time_point scraped_at{};
+  std::optional<double> node_time_seconds;
+  std::vector<std::pair<std::string, double>> busy_cpu;  // "cpu\0mode" -> seconds
+  std::vector<std::pair<std::string, std::pair<double, double>>> network;  // device -> (rx, tx)
+};
+
+FirstSample digest(const NodeSample& first, const UsageRules& rules);
+
 // Idle modes: "idle" and "iowait" (a core waiting for I/O is free to run other work).
 bool is_idle_cpu_mode(std::string_view mode);
 
@@ -28,7 +43,8 @@ bool is_idle_cpu_mode(std::string_view mode);
 double counter_increase(double before, double after);
 
 // Fills the figures of `out` from a single sample (no rates) or two (rates over the window).
-// Throws sf::Error when the payload lacks what a node-exporter always has.
-void compute_usage(const NodeSample* first, const NodeSample& last, const UsageRules& rules, NodeUsage& out);
+// Throws sf::Error when the payload lacks what a node-exporter always has, or when a value it
+// uses is not a finite number >= 0 (NaN, +Inf, a negative MemTotal), naming the series.
+void compute_usage(const FirstSample* first, const NodeSample& last, const UsageRules& rules, NodeUsage& out);
 
 }  // namespace sf::scrape

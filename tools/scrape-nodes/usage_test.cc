@@ -61,7 +61,8 @@ TEST_CASE("busy cores: non-idle counter deltas over the exporter's own window") 
   // Over 10 s: cpu0 user +6, system +2, iowait +5 (idle); cpu1 user +4 -> 12 busy seconds.
   const NodeSample b = parse(second_body(56, 22, 19, 15, 4000), 1010);
   sf::NodeUsage u;
-  compute_usage(&a, b, UsageRules{}, u);
+  const FirstSample da = digest(a, UsageRules{});
+  compute_usage(&da, b, UsageRules{}, u);
   CHECK(u.cpu_cores == 2);
   REQUIRE(u.cpu_busy_cores);
   CHECK(*u.cpu_busy_cores == Approx(1.2));
@@ -82,7 +83,8 @@ TEST_CASE("a counter that went down restarted: its increase counts from zero") {
   // cpu0 user reset to 3 (restart), system 22 (+2), cpu1 user 19 (+4), rx reset to 10.
   const NodeSample b = parse(second_body(3, 22, 19, 10, 10), 1010);
   sf::NodeUsage u;
-  compute_usage(&a, b, UsageRules{}, u);
+  const FirstSample da = digest(a, UsageRules{});
+  compute_usage(&da, b, UsageRules{}, u);
   CHECK(*u.cpu_busy_cores == Approx((3 + 2 + 4) / 10.0));
   CHECK(*u.network_receive_bytes == 10);
   CHECK(*u.cpu_busy_cores >= 0);
@@ -95,7 +97,8 @@ TEST_CASE("busy cores never exceed the core count, and iowait counts as idle") {
   const NodeSample a = parse(kFirst, 1000);
   const NodeSample b = parse(second_body(80, 40, 40, 900, 1000), 1001);  // 65 busy s in 1 s
   sf::NodeUsage u;
-  compute_usage(&a, b, UsageRules{}, u);
+  const FirstSample da = digest(a, UsageRules{});
+  compute_usage(&da, b, UsageRules{}, u);
   CHECK(*u.cpu_busy_cores == 2);
 }
 
@@ -118,7 +121,8 @@ TEST_CASE("a payload without node-exporter's families is an error, not zero usag
   const NodeSample same_time = parse(kFirst, 1000);
   NodeSample no_clock = same_time;
   no_clock.node_time_seconds.reset();
-  CHECK_THROWS_WITH(compute_usage(&a, no_clock, UsageRules{}, u), Catch::Contains("interval"));
+  const FirstSample da = digest(a, UsageRules{});
+  CHECK_THROWS_WITH(compute_usage(&da, no_clock, UsageRules{}, u), Catch::Contains("interval"));
 }
 
 TEST_CASE("excluded fstypes and net devices are configurable") {
@@ -128,7 +132,57 @@ TEST_CASE("excluded fstypes and net devices are configurable") {
   rules.excluded_fstypes = {"xfs"};
   rules.excluded_net_devices = {"eth*"};
   sf::NodeUsage u;
-  compute_usage(&a, b, rules, u);
+  const FirstSample da = digest(a, rules);
+  compute_usage(&da, b, rules, u);
   CHECK(u.filesystem_bytes == 1500);  // vda1 once + tmpfs, no xfs
   CHECK(*u.network_receive_bytes == 0);  // lo no longer excluded but did not move
+}
+
+TEST_CASE("a value that is not a finite number >= 0 fails the target, naming the series") {
+  const NodeSample a = parse(kFirst, 1000);
+  const FirstSample da = digest(a, UsageRules{});
+  auto replaced = [](const std::string& from, const std::string& to) {
+    std::string b = kFirst;
+    b.replace(b.find(from), from.size(), to);
+    return b;
+  };
+  const struct {
+    std::string from, to, series;
+  } cases[] = {
+      {"node_memory_MemTotal_bytes 8.589934592e+09", "node_memory_MemTotal_bytes NaN", "node_memory_MemTotal_bytes is NaN"},
+      {"node_memory_MemTotal_bytes 8.589934592e+09", "node_memory_MemTotal_bytes -8", "node_memory_MemTotal_bytes is -8"},
+      {"node_memory_MemAvailable_bytes 6.442450944e+09", "node_memory_MemAvailable_bytes +Inf", "MemAvailable_bytes is +Inf"},
+      {"mountpoint=\"/data\"} 2000", "mountpoint=\"/data\"} +Inf", "node_filesystem_size_bytes{mountpoint=\"/data\"} is +Inf"},
+      {"mode=\"user\"} 50", "mode=\"user\"} NaN", "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} is NaN"},
+      {"receive_bytes_total{device=\"eth0\"} 1000", "receive_bytes_total{device=\"eth0\"} -Inf",
+       "node_network_receive_bytes_total{device=\"eth0\"} is -Inf"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.to);
+    const NodeSample b = parse(replaced(c.from, c.to), 1010);
+    sf::NodeUsage u;
+    CHECK_THROWS_WITH(compute_usage(&da, b, UsageRules{}, u), Catch::Contains(c.series));
+  }
+  // A bad value where nothing uses it (an excluded tmpfs) spoils nothing.
+  const NodeSample b = parse(replaced("mountpoint=\"/run\"} 500", "mountpoint=\"/run\"} NaN"), 1010);
+  sf::NodeUsage u;
+  CHECK_NOTHROW(compute_usage(&da, b, UsageRules{}, u));
+}
+
+TEST_CASE("a hostile number of series fails the scrape with a clear error, in bounded memory") {
+  NodeSample sample;
+  sf::prom::Parser parser(SampleCollector(sample), "body");
+  std::string body;
+  for (size_t i = 0; i <= kMaxCpuSeries; ++i) body += "node_cpu_seconds_total{cpu=\"" + std::to_string(i) + "\",mode=\"user\"} 1\n";
+  CHECK_THROWS_WITH(parser.feed(body), Catch::Contains("more than 16384") && Catch::Contains("node_cpu_seconds_total"));
+  CHECK(sample.cpu_seconds.size() == kMaxCpuSeries);
+}
+
+TEST_CASE("the first sample keeps only what the rates need") {
+  const NodeSample a = parse(kFirst, 1000);
+  const FirstSample d = digest(a, UsageRules{});
+  CHECK(d.busy_cpu.size() == 3);  // cpu0 user, system; cpu1 user (idle and iowait never count)
+  REQUIRE(d.network.size() == 1);  // eth0 (lo is excluded)
+  CHECK(d.network[0].first == "eth0");
+  CHECK(*d.node_time_seconds == 1000);
 }

@@ -1,9 +1,10 @@
-// libFuzzer target: price-calc's node_usage line reader and everything a parsed line flows into
-// (the cost model, the JSON/CSV/FOCUS writers, the ledger record and its reader). Each input is
-// split into lines like the stream reader does. Checks, beyond "no crash, no other exception":
-//   - the fast scanner and RapidJSON's reader give the same result (or both an error);
-//   - priced rows have finite, non-negative costs;
-//   - a ledger record reads back as the row it was made from.
+// libFuzzer target: a node_usage line read by the contract's reader (common/node_usage.h, whose
+// own agreement is fuzzed by fuzz_node_usage) and everything a read line flows into: the cost
+// model, the JSON/CSV/FOCUS writers, the ledger record and its reader. Each input is split into
+// lines like the stream reader does. Checks, beyond "no crash, no other exception":
+//   - a priced row has finite, non-negative costs; a row that cannot be priced is unpriced;
+//   - the JSON line of a row parses as one JSON object;
+//   - a ledger record reads back as the row it was made from (every ledger column).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -12,14 +13,16 @@
 
 #include "common/csv.h"
 #include "common/error.h"
+#include "common/json_lines.h"
 #include "common/log.h"
+#include "../line_input.h"
+#include "common/node_usage.h"
 #include "common/strings.h"
 #include "price-calc/cost_model.h"
 #include "price-calc/format_csv.h"
 #include "price-calc/format_focus.h"
 #include "price-calc/format_json.h"
 #include "price-calc/ledger.h"
-#include "price-calc/node_usage.h"
 
 namespace {
 
@@ -32,72 +35,43 @@ const sf::pc::Pricing& prices() {
   return p;
 }
 
-// Everything the reader produced, as one string; or the error.
-std::string read(std::string_view line, bool fast, sf::pc::UsageLine& u) {
-  try {
-    if (!sf::pc::parse_usage_line(line, "fuzz:1", u, false, fast)) return "skipped";
-  } catch (const sf::Error& e) {
-    return std::string("error: ") + e.what();
-  }
-  const sf::NodeUsage& n = u.usage;
-  auto num = [](double v) { return sf::format_number(v); };
-  auto opt = [&](const std::optional<double>& v) { return v ? num(*v) : std::string("null"); };
-  std::string out = n.node + "|" + n.source + "|" + n.window_start + "|" + n.window_end + "|" + n.error.value_or("-") +
-                    "|" + num(n.cpu_cores) + "|" + opt(n.cpu_busy_cores) + "|" + num(n.memory_bytes) + "|" +
-                    num(n.memory_used_bytes) + "|" + num(n.filesystem_bytes) + "|" + num(n.filesystem_used_bytes) +
-                    "|" + opt(n.network_receive_bytes) + "|" + opt(n.network_transmit_bytes) + "|" + num(n.gpus);
-  for (const auto& [k, v] : n.labels) out += "|" + k + "=" + v;
-  for (const sf::pc::RawMember& m : u.extra) out += "|+" + m.name + ":" + std::string(m.json);
-  return out;
-}
-
 void exercise(std::string_view line) {
-  sf::pc::UsageLine slow_line;
-  const std::string slow = read(line, false, slow_line);
-  sf::pc::UsageLine usage;
-  const std::string fast = read(line, true, usage);
-  if (fast != slow) __builtin_trap();  // the two readers disagree
-  if (fast == "skipped" || fast.rfind("error: ", 0) == 0) return;
+  sf::UsageLine usage;
+  try {
+    if (!sf::parse_usage_line(line, "fuzz:1", usage)) return;
+  } catch (const sf::ParseError&) {
+    return;
+  }
+  sf::pc::CostRow row;  // reused across both runs, as the pipeline reuses it
   for (const bool period : {false, true}) {
     sf::pc::CostOptions options;
     if (period) options.period = std::chrono::milliseconds(3600 * 1000);
-    sf::pc::CostRow row;
-    sf::pc::Unpriced unpriced;
-    try {
-      if (!sf::pc::price_usage(usage, prices(), options, row, unpriced)) continue;
-    } catch (const sf::Error&) {
-      continue;  // figures too large to price
-    }
+    const bool priced = sf::pc::price_usage(usage, prices(), options, row);
+    if (priced != row.priced || (!priced && row.error.empty())) __builtin_trap();
+    std::string json;
+    sf::pc::append_row_json(json, row);
+    (void)sf::parse_json_object(json, "json");  // throws (a crash here) if not one object
+    std::string csv;
+    sf::csv::append_record(csv, sf::pc::csv_fields(row));
+    if (!priced) continue;
     for (const double v : {row.cpu_cost, row.ram_cost, row.gpu_cost, row.storage_cost, row.total_cost, row.used_cost,
                            row.idle_cost, row.hourly_cost, row.monthly_cost})
       if (!std::isfinite(v) || v < 0) __builtin_trap();
-    std::string json;
-    sf::pc::append_row_json(json, row);
-    std::string csv;
-    sf::csv::append_record(csv, sf::pc::csv_fields(row));
     sf::pc::focus_records(row, sf::pc::SinkOptions{});
     std::string record;
     sf::csv::append_record(record, sf::pc::ledger_fields(row, "2026-11-26T00:00:00Z"));
     record.resize(record.size() - 2);
     const sf::pc::CostRow back = sf::pc::ledger_row(sf::csv::parse_record(record, "ledger"), "ledger");
-    if (back.node != row.node || back.total_cost != row.total_cost || back.labels != row.labels) __builtin_trap();
+    const auto& columns = sf::pc::ledger_columns();
+    for (size_t i = 1; i + 1 < columns.size(); ++i) {
+      const sf::pc::RowField& f = sf::pc::row_field(columns[i]);
+      if (sf::pc::cell_text(f, back) != sf::pc::cell_text(f, row)) __builtin_trap();
+    }
   }
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const bool quiet = [] {
-    sf::log::set_level(sf::log::Level::kQuiet);
-    return true;
-  }();
-  (void)quiet;
-  std::string_view text(reinterpret_cast<const char*>(data), size);
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    const std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    exercise(line);
-  }
-  return 0;
+  return sf::fuzz::for_each_line(data, size, exercise);
 }

@@ -1,4 +1,4 @@
-#include "price-calc/node_usage.h"
+#include "common/node_usage.h"
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
@@ -7,14 +7,15 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <optional>
 #include <cstring>
+#include <optional>
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/redact.h"
 #include "common/strings.h"
 
-namespace sf::pc {
+namespace sf {
 namespace {
 
 // RapidJSON copies string streams into locals while it reads a token and writes the position
@@ -25,19 +26,19 @@ struct LiveInsituStream : rapidjson::InsituStringStream {
 };
 
 }  // namespace
-}  // namespace sf::pc
+}  // namespace sf
 
 namespace rapidjson {
 template <>
-struct StreamTraits<sf::pc::LiveInsituStream> {
+struct StreamTraits<sf::LiveInsituStream> {
   enum { copyOptimization = 0 };
 };
 }  // namespace rapidjson
 
-namespace sf::pc {
+namespace sf {
 namespace {
 
-constexpr int kMaxDepth = 64;
+constexpr int kMaxDepth = kMaxJsonDepth;
 
 // Any byte below 0x20 or DEL? Eight bytes at a time (exact for "some byte is ...").
 bool has_control_chars(std::string_view s) {
@@ -68,6 +69,7 @@ struct TimeCache {
   bool valid = false;
 };
 
+thread_local UsageReadStats g_stats;
 thread_local TimeCache g_start_cache;
 thread_local TimeCache g_end_cache;
 
@@ -75,7 +77,7 @@ void parse_cached(TimeCache& cache, std::string& text, Clock::time_point& out, c
                   const std::string& where) {
   if (!(cache.valid && cache.text == text)) {
     cache.valid = false;
-    cache.value = parse_time(text, cat(where, " (field \"", field, "\")"));
+    cache.value = parse_contract_time(text, cat(where, " (field \"", field, "\")"));
     cache.text = text;
     cache.canonical = canonical_time(cache.value);
     cache.valid = true;
@@ -152,8 +154,8 @@ struct Slot {
   std::string_view text;  // kString: a view into the line (or its in-place parsed copy)
 };
 
-// Fills slots for the contract's fields (first occurrence wins, as FindMember), labels, and
-// raw spans of the other fields. Nesting deeper than kMaxDepth stops the parse.
+// Fills slots for the contract's fields, labels, and raw spans of the other fields; notes a
+// contract field given twice. Nesting deeper than kMaxDepth stops the parse.
 struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
   explicit Handler(UsageLine& out) : line(out) {}
 
@@ -164,6 +166,8 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
 
   UsageLine& line;
   Slot slots[kFieldCount];
+  bool seen[kFieldCount] = {};
+  Field duplicate = kUnknown;  // the first contract field given twice
   int depth = 0;
   Field field = kUnknown;  // the depth-1 member being read
   bool first_occurrence = false;
@@ -182,6 +186,9 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
     if (field == kUnknown && depth == 1)
       line.extra.push_back({raw_name, std::string_view(line.text.data() + raw_start, tell() - raw_start)});
   }
+  void not_a_string_label() {
+    if (label_error.empty()) label_error = cat("label \"", printable(label_key, 80), "\" must be a string");
+  }
   bool scalar(State state, double number = 0, std::string_view text = {}) {
     if (depth == 0) {
       not_object = true;
@@ -197,14 +204,13 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
       finish_member();
     } else if (in_labels && depth == 2) {
       if (state == State::kString) {
-        // As read_labels: std::string(const char*) stops at an embedded NUL.
         LabelList& labels = line.usage.labels;
         if (label_count == labels.size()) labels.emplace_back();
         auto& [k, v] = labels[label_count++];
-        k.assign(label_key.c_str());
-        v.assign(text.substr(0, text.find('\0')));
-      } else if (label_error.empty()) {
-        label_error = cat("label \"", label_key.c_str(), "\" must be a string");
+        k.assign(label_key);
+        v.assign(text);
+      } else {
+        not_a_string_label();
       }
     }
     return true;
@@ -232,7 +238,9 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
         while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ':') ++p;
         raw_start = static_cast<size_t>(p - line.text.data());
       } else {
-        first_occurrence = slots[field].state == State::kAbsent;
+        first_occurrence = !seen[field];
+        if (seen[field] && duplicate == kUnknown) duplicate = field;
+        seen[field] = true;
       }
     } else if (in_labels && depth == 2) {
       label_key.assign(s, n);
@@ -248,8 +256,7 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
       slots[field].state = object ? State::kObject : State::kOther;
       in_labels = object && field == kLabels;
     }
-    if (in_labels && depth == 3 && label_error.empty())
-      label_error = cat("label \"", label_key.c_str(), "\" must be a string");
+    if (in_labels && depth == 3) not_a_string_label();
     if (depth == 1 && !object) {  // the line must be an object
       not_object = true;
       return false;
@@ -268,12 +275,33 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
   bool EndArray(rapidjson::SizeType) { return close(); }
 };
 
+// The first name given twice: pairwise for the few names a line usually has, sorted beyond.
+template <typename Names, typename Get>
+std::optional<std::string_view> first_duplicate(const Names& items, Get name) {
+  const size_t n = items.size();
+  if (n < 2) return std::nullopt;
+  if (n <= 16) {
+    for (size_t i = 1; i < n; ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (name(items[i]) == name(items[j])) return std::string_view(name(items[i]));
+    return std::nullopt;
+  }
+  thread_local std::vector<std::string_view> sorted;
+  sorted.clear();
+  for (const auto& item : items) sorted.emplace_back(name(item));
+  std::sort(sorted.begin(), sorted.end());
+  const auto it = std::adjacent_find(sorted.begin(), sorted.end());
+  if (it == sorted.end()) return std::nullopt;
+  return *it;
+}
+
 // The common shape of a node_usage line, scanned without RapidJSON: it sends the handler the
-// events RapidJSON's reader would, and gives up (returns false) on anything else: escapes or
-// control characters in strings, exponents, numbers RapidJSON and from_chars might round apart
-// (more than 15 significant digits), nesting other than the labels object, malformed text. The
-// caller then starts over with RapidJSON, which also words the errors. The result is the same
-// either way (unit tests and the fuzz target compare the two paths).
+// events RapidJSON's reader would, and gives up (returns false) on anything else: escapes,
+// control characters or non-ASCII bytes in strings (RapidJSON validates UTF-8), exponents,
+// numbers RapidJSON and from_chars might round apart (more than 15 significant digits),
+// nesting other than the labels object, malformed text. The caller then starts over with
+// RapidJSON, which also words the errors. The result is the same either way (unit tests and
+// the fuzz target compare the two paths).
 class FastScanner {
  public:
   // `text` is a std::string: its terminating NUL is a sentinel no token accepts, so most loops
@@ -303,8 +331,8 @@ class FastScanner {
     return false;
   }
   // At '"': the string's bytes, the cursor after the closing quote. Eight bytes at a time:
-  // a word without '"', '\\' or a byte below 0x20 is skipped whole (the tests below are exact
-  // for "some byte is ..."), then the word that has one is looked at byte by byte.
+  // a word without '"', '\\', a byte below 0x20 or above 0x7F is skipped whole (the tests below
+  // are exact for "some byte is ..."), then the word that has one is looked at byte by byte.
   bool string(const char*& s, size_t& n) {
     if (!take('"')) return false;
     const char* start = p_;
@@ -319,14 +347,14 @@ class FastScanner {
       }
       const uint64_t quote = w ^ (kOnes * '"'), slash = w ^ (kOnes * '\\');
       const uint64_t special =
-          (((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash) | ((w - kOnes * 0x20) & ~w)) & kHighs;
+          (((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash) | ((w - kOnes * 0x20) & ~w) | w) & kHighs;
       if (special == 0) {
         p_ += 8;
         continue;
       }
       // The lowest flagged byte is exact (false flags only sit above a true one); little-endian.
       p_ += static_cast<unsigned>(__builtin_ctzll(special)) / 8;
-      if (p_ >= end_ || *p_ != '"') return false;  // the end, an escape or a control byte
+      if (p_ >= end_ || *p_ != '"') return false;  // the end, an escape, a control or non-ASCII byte
       s = start;
       n = static_cast<size_t>(p_ - start);
       ++p_;
@@ -418,7 +446,7 @@ class FastScanner {
   Handler& h_;
 };
 
-// The checks of sf::read_node_usage / require_* / optional_*, in its order, on the slots.
+// The checks of one field on the slots: type, presence, with messages naming the field.
 struct Fields {
   const Slot* slots;
   const std::string& where;
@@ -449,17 +477,19 @@ struct Fields {
 
 }  // namespace
 
-Clock::time_point parse_time(std::string_view text, const std::string& where) {
+Clock::time_point parse_contract_time(std::string_view text, const std::string& where) {
   int year = 0;
   const bool digits = text.size() >= 4 && std::all_of(text.begin(), text.begin() + 4, [](char c) {
                         return c >= '0' && c <= '9';
                       });
   if (digits) year = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 + (text[3] - '0');
   if (!digits || year < 1970 || year > 2200)
-    throw ParseError(where, cat("'", text, "' is not an RFC 3339 time from 1970 to 2200; write it like ",
+    throw ParseError(where, cat("'", printable(text, 64), "' is not an RFC 3339 time from 1970 to 2200; write it like ",
                                 "2026-11-26T07:00:00Z"));
   return parse_rfc3339(text, where);
 }
+
+const UsageReadStats& usage_read_stats() { return g_stats; }
 
 std::string canonical_time(Clock::time_point t) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -479,7 +509,9 @@ bool parse_usage_line(std::string_view text, const std::string& where, UsageLine
   rapidjson::ParseResult ok;
   // The scanner reads words little-endian; elsewhere RapidJSON reads every line.
   constexpr bool kLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
-  if (!kLittleEndian || !use_fast_scanner || !FastScanner(out.text, *h).run()) {
+  const bool fast = kLittleEndian && use_fast_scanner && FastScanner(out.text, *h).run();
+  ++(fast ? g_stats.fast : g_stats.general);
+  if (!fast) {
     // RapidJSON, with a fresh handler. Parsed in place on a copy (strings are unescaped where
     // they lie, no per-string buffer); stream offsets are the same in both copies.
     out.extra.clear();
@@ -490,7 +522,7 @@ bool parse_usage_line(std::string_view text, const std::string& where, UsageLine
     h->ss = &stream;
     h->used_rapidjson = true;
     rapidjson::Reader reader;
-    ok = reader.Parse<rapidjson::kParseInsituFlag>(stream, *h);
+    ok = reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag>(stream, *h);
     h->ss = nullptr;
   }
   Handler& handler = *h;
@@ -500,8 +532,10 @@ bool parse_usage_line(std::string_view text, const std::string& where, UsageLine
     if (handler.not_object) throw ParseError(where, "expected a JSON object on this line");
     // NUL bytes end the string stream early: report them as what they are.
     const bool nul = std::memchr(text.data(), '\0', text.size()) != nullptr && ok.Offset() >= std::strlen(out.text.c_str());
-    throw ParseError(where, cat("invalid JSON at column ", ok.Offset() + 1, ": ",
-                                nul ? "a NUL byte" : rapidjson::GetParseError_En(ok.Code()),
+    const char* what = nul ? "a NUL byte"
+                     : ok.Code() == rapidjson::kParseErrorStringInvalidEncoding ? "a string is not valid UTF-8"
+                                                                                 : rapidjson::GetParseError_En(ok.Code());
+    throw ParseError(where, cat("invalid JSON at column ", ok.Offset() + 1, ": ", what,
                                 truncated ? " (the input ends in the middle of this line: was its writer stopped?)" : "",
                                 "; every line must be one complete node_usage JSON object"));
   }
@@ -511,16 +545,22 @@ bool parse_usage_line(std::string_view text, const std::string& where, UsageLine
     throw ParseError(where, cat("invalid JSON at column ", std::strlen(out.text.c_str()) + 1,
                                 ": a NUL byte; every line must be one complete node_usage JSON object"));
   const Slot* s = handler.slots;
+  if (handler.duplicate == kKind) throw ParseError(where, "field \"kind\" is given twice; give each field once");
   if (s[kKind].state == State::kAbsent || s[kKind].state == State::kNull)
     throw ParseError(where, "missing field \"kind\"; node_usage lines carry \"kind\":\"node_usage\"");
   if (s[kKind].state != State::kString) throw ParseError(where, "field \"kind\" must be a string");
   if (s[kKind].text != "node_usage") {
     if (log::level() >= log::Level::kDebug)
-      log::debug(cat(where, ": skipping a line of kind \"", s[kKind].text, "\""));
+      log::debug(cat(where, ": skipping a line of kind \"", printable(s[kKind].text, 64), "\""));
     return false;
   }
+  // A key given twice has no meaning a reader may pick (JSON leaves it open): refuse it.
+  if (handler.duplicate != kUnknown)
+    throw ParseError(where, cat("field \"", kFieldNames[handler.duplicate], "\" is given twice; give each field once"));
+  if (const auto twice = first_duplicate(out.extra, [](const RawMember& m) -> const std::string& { return m.name; }))
+    throw ParseError(where, cat("field \"", printable(*twice, 80), "\" is given twice; give each field once"));
 
-  // As sf::read_node_usage, field by field.
+  // The contract's fields, with its defaults.
   const Fields f{s, where};
   NodeUsage& u = out.usage;
   f.require_string(kNode, u.node);
@@ -533,6 +573,8 @@ bool parse_usage_line(std::string_view text, const std::string& where, UsageLine
   if (s[kLabels].state != State::kAbsent && s[kLabels].state != State::kNull && s[kLabels].state != State::kObject)
     throw ParseError(where, "field \"labels\" must be an object of strings");
   if (!handler.label_error.empty()) throw ParseError(where, handler.label_error);
+  if (const auto twice = first_duplicate(u.labels, [](const auto& label) -> const std::string& { return label.first; }))
+    throw ParseError(where, cat("label \"", printable(*twice, 80), "\" is given twice; give each label once"));
   if (u.error) {
     u.cpu_cores = u.memory_bytes = u.memory_used_bytes = u.filesystem_bytes = u.filesystem_used_bytes = u.gpus = 0;
     u.cpu_busy_cores.reset();
@@ -550,7 +592,6 @@ bool parse_usage_line(std::string_view text, const std::string& where, UsageLine
     u.gpus = f.optional_number(kGpus).value_or(0);
   }
 
-  // Beyond the contract: what pricing needs.
   if (u.node.empty()) throw ParseError(where, "field \"node\" is empty; every line names its node");
   if (has_control_chars(u.node)) throw ParseError(where, "field \"node\" holds control characters");
   if (has_control_chars(u.source)) throw ParseError(where, "field \"source\" holds control characters");
@@ -591,7 +632,7 @@ NodeUsageReader::NodeUsageReader(int fd, std::string source) : reader_(fd, std::
 
 bool NodeUsageReader::next(UsageLine& out) {
   std::string_view line;
-  while (reader_.next(line)) {
+  while (reader_.next(line)) {  // an overlong line throws here; the next call reads on after it
     where_.assign(reader_.source());
     where_ += ':';
     where_ += std::to_string(reader_.line_number());
@@ -601,4 +642,4 @@ bool NodeUsageReader::next(UsageLine& out) {
   return false;
 }
 
-}  // namespace sf::pc
+}  // namespace sf

@@ -1,4 +1,4 @@
-#include "price-calc/node_usage.h"
+#include "common/node_usage.h"
 
 #include <catch2/catch.hpp>
 
@@ -9,10 +9,13 @@
 
 #include "common/error.h"
 #include "common/strings.h"
+#include "common/json_writer.h"
 
-#include <rapidjson/document.h>
+#include <cmath>
+#include <vector>
 
-using namespace sf::pc;
+
+using namespace sf;
 using Catch::Contains;
 
 namespace {
@@ -32,7 +35,7 @@ void fails(const std::string& line, const std::string& what) {
 }
 
 std::string with(const std::string& field_and_value) {
-  // kGood with one field replaced or added (last wins in RapidJSON's FindMember? no: first) -> rebuild.
+  // A line with the required window and node, plus `field_and_value`.
   return R"({"kind":"node_usage","node":"n1","window_start":"2026-11-26T07:00:00Z","window_end":"2026-11-26T07:00:10Z",)" +
          field_and_value + "}";
 }
@@ -49,6 +52,11 @@ TEST_CASE("node_usage: a good line, times made canonical") {
   CHECK(*u.usage.cpu_busy_cores == 0.53);
   CHECK(u.usage.labels.size() == 1);
   CHECK(u.where == "usage.jsonl:7");
+  CHECK(u.usage.source == "http://127.0.0.1:9100/metrics");
+  CHECK(u.usage.cpu_cores == 2);
+  CHECK(u.usage.memory_used_bytes == 4294967296);
+  CHECK(u.usage.filesystem_bytes == 1);
+  CHECK_FALSE(u.usage.network_receive_bytes.has_value());
   CHECK_FALSE(u.failed());
 }
 
@@ -68,7 +76,9 @@ TEST_CASE("node_usage: failed nodes keep their error and need no figures") {
 
 TEST_CASE("node_usage: a single-sample line (--once) has a zero-length window and null busy cores") {
   UsageLine u;
-  REQUIRE(parse(with(R"("cpu_cores":2,"cpu_busy_cores":null,"memory_bytes":1,"window_end":"2026-11-26T07:00:00Z")"), u));
+  REQUIRE(parse(R"({"kind":"node_usage","node":"n1","window_start":"2026-11-26T07:00:00Z","window_end":"2026-11-26T07:00:00Z",)"
+                R"("cpu_cores":2,"cpu_busy_cores":null,"memory_bytes":1})", u));
+  CHECK(u.start == u.end);
   CHECK_FALSE(u.usage.cpu_busy_cores.has_value());
 }
 
@@ -114,6 +124,7 @@ TEST_CASE("node_usage: the reader streams a file, skipping other kinds, with lin
   CHECK(reader.skipped() == 1);
   ::unlink(path);
   CHECK_THROWS_AS(NodeUsageReader("/nonexistent/usage.jsonl"), sf::UsageError);
+  CHECK_THROWS_AS(NodeUsageReader("/tmp"), sf::UsageError);
 }
 
 TEST_CASE("node_usage: canonical times keep milliseconds only when present") {
@@ -137,7 +148,7 @@ TEST_CASE("node_usage: years outside 1970..2200 are errors, not clock overflows"
         "window_start");
   fails(R"({"kind":"node_usage","node":"n1","window_start":"1969-12-31T23:59:59Z","window_end":"2026-11-26T07:00:10Z","cpu_cores":1,"memory_bytes":1})",
         "window_start");
-  CHECK(sf::format_rfc3339(parse_time("2200-12-31T23:59:59Z", "t")) == "2200-12-31T23:59:59Z");
+  CHECK(sf::format_rfc3339(parse_contract_time("2200-12-31T23:59:59Z", "t")) == "2200-12-31T23:59:59Z");
 }
 
 namespace {
@@ -160,26 +171,6 @@ std::string outcome(const std::string& line, bool fast) {
                             sf::format_number(n.gpus));
   for (const auto& [k, v] : n.labels) out += sf::cat("|", k, "=", v);
   for (const RawMember& m : u.extra) out += sf::cat("|+", m.name, ":", m.json);
-  return out;
-}
-
-// The contract's own reader on a DOM, for lines that parse.
-std::string contract(const std::string& line) {
-  rapidjson::Document doc;
-  doc.Parse(line.data(), line.size());
-  if (doc.HasParseError() || !doc.IsObject()) return "invalid";
-  sf::NodeUsage n;
-  try {
-    n = sf::read_node_usage(doc, "d:1");
-  } catch (const sf::Error& e) {
-    return std::string("error: ") + e.what();
-  }
-  // price-calc names an empty error (the line still failed).
-  if (n.error && n.error->empty()) n.error = "failed (no reason given)";
-  std::string out = sf::cat(n.node, "|", n.error.value_or("-"), "|", sf::format_number(n.cpu_cores), "|",
-                            n.cpu_busy_cores ? sf::format_number(*n.cpu_busy_cores) : "null", "|",
-                            sf::format_number(n.memory_bytes), "|", sf::format_number(n.gpus));
-  for (const auto& [k, v] : n.labels) out += sf::cat("|", k, "=", v);
   return out;
 }
 
@@ -244,17 +235,164 @@ TEST_CASE("node_usage: fields outside the contract are kept as raw JSON") {
   }
 }
 
-TEST_CASE("node_usage: both paths agree with the contract's reader (sf::read_node_usage)") {
-  for (const char* line : kTricky) {
-    INFO(line);
-    const std::string ours = outcome(line, true);
-    const std::string theirs = contract(line);
-    if (ours.rfind("error", 0) == 0 || ours == "skipped" || theirs == "invalid") continue;  // errors differ in words
-    // The contract's reader fills what we compare: node, error, cpu_cores, busy, memory, gpus, labels.
-    const auto fields = sf::split(ours, '|');
-    REQUIRE(fields.size() >= 14);
-    std::string mine = sf::cat(fields[0], "|", fields[4], "|", fields[5], "|", fields[6], "|", fields[7], "|", fields[13]);
-    for (size_t i = 14; i < fields.size() && fields[i].rfind("+", 0) != 0; ++i) mine += "|" + fields[i];
-    CHECK(mine == theirs);
+
+namespace {
+
+// Every way to spoil kGood by one byte: removed, doubled, or replaced by a byte that matters
+// to a JSON reader. Both paths must give the same outcome (figures or error) for each.
+std::vector<std::string> mutations(const std::string& line) {
+  static const char specials[] = {'"', '\\', '{', '}', '[', ']', ':', ',', '0', '9', '-', '.', 'e', 'n', ' ', '\t',
+                                  '\x01', '\x7f', '\0'};
+  std::vector<std::string> out;
+  for (size_t i = 0; i < line.size(); ++i) {
+    out.push_back(line.substr(0, i) + line.substr(i + 1));
+    out.push_back(line.substr(0, i + 1) + line.substr(i));
+    for (const char c : specials) out.push_back(line.substr(0, i) + c + line.substr(i + 1));
+    out.push_back(line.substr(0, i) + "\xc3\xa9" + line.substr(i + 1));  // valid UTF-8
+    out.push_back(line.substr(0, i) + "\xff" + line.substr(i + 1));      // invalid UTF-8
   }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("node_usage: both paths agree on every field and every error, over every one-byte mutation") {
+  const std::vector<std::string> bases = {
+      kGood,
+      R"({"kind":"node_usage","node":"n1","window_start":"2026-11-26T07:00:00Z","window_end":"2026-11-26T07:00:00Z","error":"refused","labels":{}})",
+      R"({"kind":"node_usage","node":"n1","window_start":"2026-11-26T07:00:00Z","window_end":"2026-11-26T07:00:10Z","cpu_cores":1,"memory_bytes":1,"x":[1,{"y":null}],"network_receive_bytes":12.5})",
+  };
+  const UsageReadStats before = usage_read_stats();
+  size_t compared = 0, errors = 0;
+  for (const std::string& base : bases) {
+    for (const std::string& line : mutations(base)) {
+      const std::string fast = outcome(line, true), general = outcome(line, false);
+      if (fast != general) {
+        INFO(line);
+        CHECK(fast == general);
+      }
+      ++compared;
+      if (fast.rfind("error", 0) == 0) ++errors;
+    }
+  }
+  const UsageReadStats after = usage_read_stats();
+  // Both paths really ran, on good lines and on bad ones.
+  CHECK(after.fast - before.fast > compared / 10);
+  CHECK(after.general - before.general >= compared);
+  CHECK(errors > compared / 4);
+  CHECK(errors < compared);
+}
+
+TEST_CASE("node_usage: a key given twice is an error, wherever it is") {
+  fails(with(R"("cpu_cores":1,"memory_bytes":1,"cpu_cores":2)"), "\"cpu_cores\" is given twice");
+  fails(R"({"kind":"node_usage","node":"n1","node":"n2","window_start":"2026-11-26T07:00:00Z","window_end":"2026-11-26T07:00:10Z","cpu_cores":1,"memory_bytes":1})",
+        "\"node\" is given twice");
+  fails(R"({"kind":"node_usage","kind":"node_usage","node":"n1"})", "\"kind\" is given twice");
+  fails(with(R"("cpu_cores":1,"memory_bytes":1,"zone":"a","zone":"b")"), "\"zone\" is given twice");
+  fails(with(R"("cpu_cores":1,"memory_bytes":1,"labels":{"a":"1","b":"2","a":"3"})"), "label \"a\" is given twice");
+  fails(with(R"("cpu_cores":1,"memory_bytes":1,"labels":{},"labels":{})"), "\"labels\" is given twice");
+  UsageLine u;
+  CHECK_FALSE(parse(R"({"kind":"node","name":"x","name":"y"})", u));  // other kinds are not ours to judge
+}
+
+TEST_CASE("node_usage: text must be UTF-8; non-ASCII that is UTF-8 is fine") {
+  fails(with("\"cpu_cores\":1,\"memory_bytes\":1,\"labels\":{\"a\":\"\xff\"}"), "not valid UTF-8");
+  fails("{\"kind\":\"node_usage\",\"node\":\"n\xc3\",\"window_start\":\"2026-11-26T07:00:00Z\"}", "not valid UTF-8");
+  UsageLine u;
+  REQUIRE(parse(with("\"cpu_cores\":1,\"memory_bytes\":1,\"labels\":{\"zone\":\"z\xc3\xbcrich\"}"), u));
+  CHECK(u.usage.labels[0].second == "z\xc3\xbcrich");
+}
+
+TEST_CASE("node_usage: dates that do not exist and bad offsets are refused") {
+  fails(R"({"kind":"node_usage","node":"n1","window_start":"2026-02-30T00:00:00Z","window_end":"2026-03-02T00:00:10Z","cpu_cores":1,"memory_bytes":1})",
+        "2026-02 has 28 days");
+  fails(R"({"kind":"node_usage","node":"n1","window_start":"2026-02-20T00:00:00+99:00","window_end":"2026-03-02T00:00:10Z","cpu_cores":1,"memory_bytes":1})",
+        "offset");
+}
+
+TEST_CASE("node_usage: the reader reports a bad line and goes on with the next") {
+  char path[] = "/tmp/pc-usage-XXXXXX";
+  const int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  const std::string text = kGood + "\n{broken\n" + std::string(20000, 'x') + "\n" + kGood + "\n";
+  REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  ::close(fd);
+  NodeUsageReader reader(path);
+  UsageLine u;
+  REQUIRE(reader.next(u));
+  CHECK_THROWS_WITH(reader.next(u), Contains(std::string(path) + ":2") && Contains("invalid JSON"));
+  CHECK_THROWS_WITH(reader.next(u), Contains(std::string(path) + ":3"));
+  REQUIRE(reader.next(u));
+  CHECK(u.where == std::string(path) + ":4");
+  CHECK_FALSE(reader.next(u));
+  ::unlink(path);
+}
+
+TEST_CASE("node_usage: what the contract writer writes, the reader reads back field for field") {
+  NodeUsage n;
+  n.node = "n\xc3\xa9-1";
+  n.source = "http://10.0.0.1:9100/metrics";
+  n.window_start = "2026-11-26T07:00:00.125Z";
+  n.window_end = "2026-11-26T07:00:10.250Z";
+  n.cpu_cores = 4;
+  n.cpu_busy_cores = 1.0 / 3;
+  n.memory_bytes = 8589934592;
+  n.memory_used_bytes = 1e-300;
+  n.filesystem_bytes = 123456789012345678.0;
+  n.filesystem_used_bytes = 0;
+  n.network_receive_bytes = 0.5;
+  n.network_transmit_bytes = std::nullopt;
+  n.gpus = 2;
+  n.labels = {{"a\"b", "c\\d"}, {"zone", "z1"}};
+  for (const bool fast : {true, false}) {
+    UsageLine u;
+    REQUIRE(parse_usage_line(node_usage_json(n), "w:1", u, false, fast));
+    CHECK(u.usage.node == n.node);
+    CHECK(u.usage.source == n.source);
+    CHECK(u.usage.window_start == n.window_start);
+    CHECK(u.usage.window_end == n.window_end);
+    CHECK(u.usage.cpu_cores == n.cpu_cores);
+    CHECK(u.usage.cpu_busy_cores == n.cpu_busy_cores);
+    CHECK(u.usage.memory_bytes == n.memory_bytes);
+    CHECK(u.usage.memory_used_bytes == n.memory_used_bytes);
+    CHECK(u.usage.filesystem_bytes == n.filesystem_bytes);
+    CHECK(u.usage.filesystem_used_bytes == n.filesystem_used_bytes);
+    CHECK(u.usage.network_receive_bytes == n.network_receive_bytes);
+    CHECK(u.usage.network_transmit_bytes == n.network_transmit_bytes);
+    CHECK(u.usage.gpus == n.gpus);
+    CHECK(u.usage.labels == n.labels);
+    CHECK_FALSE(u.usage.error);
+  }
+}
+
+TEST_CASE("node_usage: the writer refuses what the reader would refuse, naming the field") {
+  NodeUsage n;
+  n.node = "n1";
+  n.window_start = n.window_end = "2026-11-26T07:00:00Z";
+  CHECK_NOTHROW(node_usage_json(n));
+  NodeUsage bad = n;
+  bad.memory_bytes = std::nan("");
+  CHECK_THROWS_WITH(node_usage_json(bad), Contains("\"memory_bytes\" is NaN"));
+  bad = n;
+  bad.filesystem_bytes = INFINITY;
+  CHECK_THROWS_WITH(node_usage_json(bad), Contains("\"filesystem_bytes\" is +Inf"));
+  bad = n;
+  bad.memory_bytes = -1;
+  CHECK_THROWS_WITH(node_usage_json(bad), Contains("\"memory_bytes\" is -1"));
+  bad = n;
+  bad.cpu_busy_cores = -INFINITY;
+  CHECK_THROWS_AS(node_usage_json(bad), sf::json::JsonValueError);
+  bad = n;
+  bad.node = "evil\nnode";
+  CHECK_THROWS_WITH(node_usage_json(bad), Contains("control characters") && Contains("evil\\nnode"));
+  bad = n;
+  bad.node = "n\xff";
+  CHECK_THROWS_WITH(node_usage_json(bad), Contains("UTF-8"));
+  bad = n;
+  bad.node.clear();
+  CHECK_THROWS_AS(node_usage_json(bad), sf::json::JsonValueError);
+  bad = n;
+  bad.error = "refused";
+  bad.memory_bytes = std::nan("");  // a failed line carries no figures: nothing to refuse
+  CHECK_NOTHROW(node_usage_json(bad));
 }
