@@ -10,6 +10,7 @@
 #include "render-manifests/output.h"
 #include "render-manifests/template_render.h"
 #include "render-manifests/template_scan.h"
+#include "render-manifests/yaml_docs.h"
 
 namespace fs = std::filesystem;
 
@@ -33,12 +34,10 @@ std::string scalar_field(const YAML::Node& entry, const char* key, const std::st
 void check_output(const std::string& path, const std::string& text, const std::string& template_file) {
   const bool yaml = path.ends_with(".yaml") || path.ends_with(".yml");
   if (!yaml) return;
-  try {
-    YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    throw ParseError(template_file, cat("renders invalid YAML for ", path, " (output line ", e.mark.line + 1, ": ",
-                                        e.msg, "); fix the template"));
-  }
+  const YamlFile parsed = parse_yaml_file(path, text);
+  if (!parsed.problems.empty())
+    throw ParseError(template_file, cat("renders invalid YAML for ", path, " (output line ", parsed.problems.front().line,
+                                        ": ", parsed.problems.front().message, "); fix the template"));
 }
 
 ScannedTemplate scan_file(const std::string& file) {
@@ -60,13 +59,13 @@ bool is_template_set(const std::string& dir) {
 TemplateSet load_template_set(const std::string& dir) {
   const std::string index = (fs::path(dir) / kIndex).string();
   const std::string text = read_input(index, 1u << 20);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw ParseError(cat(index, ':', e.mark.line + 1), cat("invalid YAML: ", e.msg));
-  }
-  if (!root.IsMap()) throw ParseError(index, "expected a map with 'values' and 'outputs'");
+  const YamlFile parsed = parse_yaml_file(index, text);
+  if (!parsed.problems.empty())
+    throw ParseError(cat(index, ':', parsed.problems.front().line), cat("invalid YAML: ", parsed.problems.front().message));
+  if (parsed.documents.size() != 1 || !parsed.documents[0].root.IsMap())
+    throw ParseError(index, "expected one map with 'values' and 'outputs'");
+  const YamlDocument& doc = parsed.documents[0];
+  const YAML::Node& root = doc.root;
   TemplateSet set;
   set.dir = dir;
   const std::string values = scalar_field(root, "values", index, false);
@@ -75,7 +74,7 @@ TemplateSet load_template_set(const std::string& dir) {
   if (!outputs.IsSequence() || outputs.size() == 0)
     throw ParseError(index, "'outputs' must be a list of {template, path[, each][, when]}");
   for (const auto& entry : outputs) {
-    const std::string where = cat(index, ':', entry.Mark().line + 1);
+    const std::string where = cat(index, ':', doc.file_line(entry, doc.line));
     if (!entry.IsMap()) throw ParseError(where, "an output is a map {template, path[, each][, when]}");
     for (const auto& kv : entry) {
       const std::string key = kv.first.Scalar();

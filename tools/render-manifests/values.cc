@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/redact.h"
 #include "common/strings.h"
+#include "render-manifests/yaml_docs.h"
 
 namespace sf::rm {
 
@@ -38,14 +39,15 @@ constexpr int kMaxDepth = 64;
 
 class Converter {
  public:
-  explicit Converter(std::string file) : file_(std::move(file)) {}
+  // `offset`: lines before the document (its marks count from its own first line).
+  Converter(std::string file, size_t offset) : file_(std::move(file)), offset_(offset) {}
 
   // `fallback_line` (0-based) is used where yaml-cpp has no mark (an empty value after "key:").
   Value convert(const YAML::Node& node, int depth, int fallback_line) {
     // yaml-cpp marks an empty value ("key:") at the next token: a null gets its key's line.
     const bool null = node.Type() == YAML::NodeType::Null || node.Type() == YAML::NodeType::Undefined;
     const int line = node.Mark().line >= 0 && !null ? node.Mark().line : fallback_line;
-    const std::string where = cat(file_, ':', line + 1);
+    const std::string where = cat(file_, ':', offset_ + static_cast<size_t>(line) + 1);
     if (++nodes_ > kMaxNodes) throw ParseError(where, cat("more than ", kMaxNodes, " values (anchors expanding?)"));
     if (depth > kMaxDepth) throw ParseError(where, cat("nested deeper than ", kMaxDepth, " levels"));
     Value v;
@@ -64,7 +66,7 @@ class Converter {
       case YAML::NodeType::Map:
         v.type = Value::Type::kMap;
         for (const auto& kv : node) {
-          const std::string key_where = cat(file_, ':', kv.first.Mark().line + 1);
+          const std::string key_where = cat(file_, ':', offset_ + static_cast<size_t>(kv.first.Mark().line) + 1);
           if (!kv.first.IsScalar()) throw ParseError(key_where, "a key must be a plain word");
           const std::string key = kv.first.Scalar();
           if (!valid_utf8(key)) throw ParseError(key_where, "a key is not valid UTF-8");
@@ -73,7 +75,7 @@ class Converter {
                                             "or trailing '?' (templates address values as a.b.c, a.b?)"));
           if (v.member(key) != nullptr)
             throw ParseError(key_where, cat("key '", printable(key, 80), "' appears twice in the same map"));
-          v.members.emplace_back(key, convert(kv.second, depth + 1, kv.first.Mark().line));
+          v.members.push_back({key, convert(kv.second, depth + 1, kv.first.Mark().line)});
         }
         return v;
     }
@@ -100,6 +102,7 @@ class Converter {
   }
 
   std::string file_;
+  size_t offset_;
   size_t nodes_ = 0;
 };
 
@@ -116,21 +119,21 @@ std::string join_path(const std::string& path, const std::string& key) { return 
 }  // namespace
 
 Value parse_values(std::string_view yaml, const std::string& file) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    throw ParseError(cat(file, ':', e.mark.line + 1), cat("invalid YAML: ", e.msg));
-  }
-  if (docs.size() > 1) throw ParseError(file, "a values file holds one YAML document, this one has several");
+  // Split and loaded document by document (yaml_docs.h): yaml-cpp 0.7's LoadAll loops forever
+  // on some bad input (a lone ","; jbeder/yaml-cpp#1040, fixed after 0.7 by PR #1319).
+  const YamlFile parsed = parse_yaml_file(file, std::string(yaml));
+  if (!parsed.problems.empty())
+    throw ParseError(cat(file, ':', parsed.problems.front().line), cat("invalid YAML: ", parsed.problems.front().message));
+  if (parsed.documents.size() > 1) throw ParseError(file, "a values file holds one YAML document, this one has several");
   Value root;
   root.type = Value::Type::kMap;
   root.origin = file;
-  if (docs.empty() || docs[0].IsNull()) return root;
-  if (!docs[0].IsMap())
-    throw ParseError(cat(file, ':', docs[0].Mark().line + 1), "the values file must be a map of keys");
-  Converter c(file);
-  root = c.convert(docs[0], 0, docs[0].Mark().line);
+  if (parsed.documents.empty()) return root;
+  const YamlDocument& doc = parsed.documents[0];
+  if (!doc.root.IsMap())
+    throw ParseError(cat(file, ':', doc.file_line(doc.root, doc.line)), "the values file must be a map of keys");
+  Converter c(file, doc.line - 1);
+  root = c.convert(doc.root, 0, doc.root.Mark().line);
   return root;
 }
 
@@ -197,12 +200,12 @@ void merge_values(Value& base, const Value& overlay, const std::string& path) {
         std::string known;
         for (const auto& m : base.members) {
           if (!known.empty()) known += ", ";
-          known += m.first;
+          known += m.key;
         }
         throw UsageError(cat(value.origin, ": no value '", join_path(path, key), "' is declared (", base.origin,
                              " has ", known, "); check the spelling"));
       }
-      base.members.emplace_back(key, value);
+      base.members.push_back({key, value});
       continue;
     }
     merge_values(*existing, value, join_path(path, key));
@@ -217,7 +220,7 @@ void apply_set(Value& values, const std::string& dotted_key, const Value& value)
     Value map;
     map.type = Value::Type::kMap;
     map.origin = value.origin;
-    map.members.emplace_back(*it, std::move(overlay));
+    map.members.push_back({*it, std::move(overlay)});
     overlay = std::move(map);
   }
   merge_values(values, overlay);

@@ -13,17 +13,24 @@
 
 namespace sf::rm {
 
+struct ValueMember;
+
 struct Value {
   enum class Type { kNull, kString, kBool, kList, kMap };
   Type type = Type::kNull;
   std::string text;  // kString: the text; kBool: "true" or "false"
   std::vector<Value> items;                          // kList
-  std::vector<std::pair<std::string, Value>> members;  // kMap, in file order
+  std::vector<ValueMember> members;  // kMap, in file order
   std::string origin;  // "bootstrap/templates/values.yaml:12", "--set git.hostPath"
 
   bool flag() const { return type == Type::kBool && text == "true"; }
   const Value* member(std::string_view key) const;
   Value* member(std::string_view key);
+};
+
+struct ValueMember {
+  std::string key;
+  Value value;
 };
 
 const char* type_name(Value::Type type);  // "a string", "a list", ...

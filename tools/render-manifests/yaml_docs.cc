@@ -67,6 +67,18 @@ std::string helm_source_of(const std::string& chunk) {
   return "";
 }
 
+// The 1-based line of the first thing in `chunk` that is neither blank, a comment nor an
+// explicit null; 0 when there is none.
+size_t first_content_line(const std::string& chunk) {
+  size_t line = 1;
+  for (const auto& l : split(chunk, '\n')) {
+    const std::string_view t = trim(l);
+    if (!t.empty() && t[0] != '#' && t != "~" && t != "null" && t != "Null" && t != "NULL") return line;
+    ++line;
+  }
+  return 0;
+}
+
 class Walker {
  public:
   Walker(const YamlDocument& doc, const std::function<void(const YamlVisit&)>& visit) : doc_(doc), visit_(visit) {}
@@ -127,7 +139,13 @@ YamlFile parse_yaml_file(std::string path, std::string text) {
       file.problems.push_back({chunk.line + offset, e.msg});
       continue;
     }
-    if (doc.root.IsNull()) continue;  // only comments
+    if (doc.root.IsNull()) {
+      // yaml-cpp 0.7 reads some garbage (a lone ",") as an empty document: only comments and
+      // an explicit null may be empty.
+      if (const size_t bad = first_content_line(chunk.text); bad > 0)
+        file.problems.push_back({chunk.line + bad - 1, "yaml-cpp reads this as an empty document, but it is not blank, a comment or null"});
+      continue;
+    }
     file.documents.push_back(std::move(doc));
   }
   return file;
