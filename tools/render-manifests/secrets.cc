@@ -10,24 +10,25 @@ namespace sf::rm {
 namespace {
 
 struct Pattern {
+  std::vector<std::string_view> hints;  // the line must hold one of these before the regex runs
   const char* what;
   std::regex re;
 };
 
-// Built once; std::regex is slow, so lines are pre-filtered by a cheap substring first.
-const std::vector<std::pair<const char*, Pattern>>& patterns() {
-  static const std::vector<std::pair<const char*, Pattern>> p = [] {
-    std::vector<std::pair<const char*, Pattern>> v;
-    const auto add = [&](const char* hint, const char* what, const char* re) {
-      v.push_back({hint, Pattern{what, std::regex(re, std::regex::ECMAScript | std::regex::optimize)}});
+// Built once; std::regex is slow, so a line is only searched when it holds a pattern's hint.
+const std::vector<Pattern>& patterns() {
+  static const std::vector<Pattern> p = [] {
+    std::vector<Pattern> v;
+    const auto add = [&](std::vector<std::string_view> hints, const char* what, const char* re) {
+      v.push_back({std::move(hints), what, std::regex(re, std::regex::ECMAScript | std::regex::optimize)});
     };
-    add("PRIVATE KEY", "a private key (PEM)", "-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----");
-    add("A", "an AWS access key ID", "(^|[^A-Z0-9])(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}([^A-Z0-9]|$)");
-    add("_", "a GitHub token", "(^|[^A-Za-z0-9_])(gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,})");
-    add("xox", "a Slack token", "xox[abprs]-[A-Za-z0-9-]{10,}");
-    add("hvs.", "a Vault token", "(^|[^A-Za-z0-9])hv[sbr]\\.[A-Za-z0-9_-]{24,}");
-    add("eyJ", "a JSON Web Token", "eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}");
-    add("://", "a password in a URL", "[a-zA-Z][a-zA-Z0-9+.-]*://[^/\\s:@\"']+:[^/\\s@\"'$<{]{3,}@[^\\s/\"']+");
+    add({"PRIVATE KEY"}, "a private key (PEM)", "-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----");
+    add({"AKIA", "ASIA", "ABIA", "ACCA"}, "an AWS access key ID", "(^|[^A-Z0-9])(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}([^A-Z0-9]|$)");
+    add({"gh", "github_pat_"}, "a GitHub token", "(^|[^A-Za-z0-9_])(gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,})");
+    add({"xox"}, "a Slack token", "xox[abprs]-[A-Za-z0-9-]{10,}");
+    add({"hvs.", "hvb.", "hvr."}, "a Vault token", "(^|[^A-Za-z0-9])hv[sbr]\\.[A-Za-z0-9_-]{24,}");
+    add({"eyJ"}, "a JSON Web Token", "eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}");
+    add({"@"}, "a password in a URL", "[a-zA-Z][a-zA-Z0-9+.-]*://[^/\\s:@\"']+:[^/\\s@\"'$<{]{3,}@[^\\s/\"']+");
     return v;
   }();
   return p;
@@ -49,9 +50,10 @@ std::vector<SecretMatch> find_secret_patterns(std::string_view text) {
     const size_t nl = text.find('\n', pos);
     const std::string_view l = text.substr(pos, (nl == std::string_view::npos ? text.size() : nl) - pos);
     if (l.size() <= 4096) {
-      for (const auto& [hint, pattern] : patterns()) {
-        if (l.find(hint) == std::string_view::npos) continue;
-        if (std::regex_search(l.begin(), l.end(), pattern.re)) {
+      for (const auto& pattern : patterns()) {
+        bool hinted = false;
+        for (const auto hint : pattern.hints) hinted = hinted || l.find(hint) != std::string_view::npos;
+        if (hinted && std::regex_search(l.begin(), l.end(), pattern.re)) {
           out.push_back({line, pattern.what});
           break;
         }

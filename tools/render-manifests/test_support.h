@@ -31,6 +31,18 @@ inline void write_text(const std::filesystem::path& path, const std::string& tex
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
+// Seven levels of ten aliases each: 10^7 nodes once expanded, from a few hundred bytes.
+inline std::string alias_bomb() {
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  const char* names[] = {"a", "b", "c", "d", "e", "f", "g"};
+  for (int i = 1; i < 7; ++i) {
+    bomb += std::string(names[i]) + ": &" + names[i] + " [";
+    for (int j = 0; j < 10; ++j) bomb += std::string(j ? ", *" : "*") + names[i - 1];
+    bomb += "]\n";
+  }
+  return bomb;
+}
+
 class ScratchDir {
  public:
   ScratchDir() {

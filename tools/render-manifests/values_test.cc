@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "render-manifests/test_support.h"
+
 #include "common/error.h"
 
 using namespace sf::rm;
@@ -63,13 +65,7 @@ TEST_CASE("values: bad values files name file and line", "[values]") {
   CHECK_THAT(error_of([] { parse_values("a: \"\xff\"\n", "v.yaml"); }), Catch::Contains("not valid UTF-8"));
   CHECK_THAT(error_of([] { parse_values("? [a]\n: 1\n", "v.yaml"); }), Catch::Contains("a key must be a plain word"));
   // An alias bomb stops at the node budget instead of eating the memory.
-  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
-  const char* names[] = {"a", "b", "c", "d", "e", "f", "g"};
-  for (int i = 1; i < 7; ++i) {
-    bomb += std::string(names[i]) + ": &" + names[i] + " [";
-    for (int j = 0; j < 10; ++j) bomb += std::string(j ? ", *" : "*") + names[i - 1];
-    bomb += "]\n";
-  }
+  const std::string bomb = sf::rm::test::alias_bomb();
   CHECK_THAT(error_of([&] { parse_values(bomb, "v.yaml"); }), Catch::Contains("more than 100000 values"));
   CHECK(parse_values("", "v.yaml").members.empty());
 }

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "render-manifests/test_support.h"
+
 using namespace sf::rm;
 
 TEST_CASE("yaml docs: a stream split at markers, with file lines and Helm sources", "[yaml]") {
@@ -42,13 +44,7 @@ TEST_CASE("yaml docs: the walk gives paths and key lines, and stops at the bound
   CHECK(walk_yaml(f.documents[0], [&](const YamlVisit& v) { seen.push_back(path_text(v.path) + "@" + std::to_string(v.line)); }));
   CHECK(seen == std::vector<std::string>{"@1", "a@1", "a.b@2", "a.b[0]@3", "a.b[0].c@3", "a.b[1]@4", "a.b[1].d@4", "e@5"});
   // An alias bomb: 10^7 nodes when expanded, stopped at 200000.
-  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
-  const char* names[] = {"a", "b", "c", "d", "e", "f", "g"};
-  for (int i = 1; i < 7; ++i) {
-    bomb += std::string(names[i]) + ": &" + names[i] + " [";
-    for (int j = 0; j < 10; ++j) bomb += std::string(j ? ", *" : "*") + names[i - 1];
-    bomb += "]\n";
-  }
+  const std::string bomb = sf::rm::test::alias_bomb();
   const YamlFile b = parse_yaml_file("bomb", bomb);
   REQUIRE(b.documents.size() == 1);
   size_t visits = 0;
