@@ -35,6 +35,19 @@ TEST_CASE("secrets: known formats, anywhere in the text", "[secrets]") {
   CHECK(found[6].what == "a password in a URL");
   CHECK(found[6].line == 9);
   CHECK(find_secret_patterns("-----BEGIN CERTIFICATE-----\n-----BEGIN PUBLIC KEY-----\n").empty());
+  CHECK(find_secret_patterns("-----BEGIN a PRIVATE KEY-----\n-----BEGIN PRIVATE KEYS\n").empty());
+  CHECK(find_secret_patterns(join({"-----BEGIN ", "PGP PRIVATE", " KEY BLOCK-----"})).size() == 1);
+  // Near misses: too short, inside a longer word, a port, a reference, an SSH remote.
+  for (const char* fine : {"ghp_short", "xghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789", "xoxb-123", "hvs.short",
+                           "http://host:8080/path", "https://${USER}:${TOKEN}@host/x", "https://user:{{ .pw }}@h",
+                           "git@github.com:org/repo.git", "ssh://git@host/repo", "eyJhbGciOi.eyJzdWIi.x",
+                           "XAKIAIOSFODNN7EXAMPLEX", "https://user:@host", "mailto:a@b"})
+    CHECK(find_secret_patterns(fine).empty());
+  // A long line is scanned in linear time and still found.
+  std::string line(1u << 20, 'e');
+  line += " " + gh;
+  CHECK(find_secret_patterns(std::string(200000, 'g') + "h" + std::string(200000, 'x')).empty());
+  CHECK(find_secret_patterns(line).size() == 1);
   CHECK(find_secret_patterns("image: quay.io/AKIA/x\nAKIAshort\n").empty());
 }
 
