@@ -41,7 +41,10 @@ class Facts(unittest.TestCase):
         self.assertEqual(facts["metallb_range"], "172.18.255.205-172.18.255.254")
         self.assertEqual(facts["metallb_size"], 50)
         self.assertEqual(facts["containers"], 3)
+        self.assertEqual(facts["control_plane_cidrs"], "172.18.0.2/32")
         self.assertEqual(r.stderr, "")
+        other = self.facts("kind-3-nodes-ipv6.json", "--cluster", "another")
+        self.assertEqual(sftest.json_lines(other.stdout)[0]["control_plane_cidrs"], "")
 
     def test_env_is_read_by_make_and_by_sh(self):
         env_file = os.path.join(self.dir, "kind-facts.env")

@@ -16,8 +16,9 @@ import sftest  # noqa: E402
 RM = sftest.binary("render-manifests")
 TEMPLATES = os.path.join(sftest.SOURCE_DIR, "bootstrap", "templates")
 VALUES = os.path.join(sftest.SOURCE_DIR, "tests", "render-manifests", "values")
-LAPTOP = ["--set", "git.hostPath=/home/alice/src/sovereign-finops",
-          "--set", "metallb.addresses={172.18.255.205-172.18.255.254}"]
+LAPTOP = ["--set", "git.hostPath=/home/alice/src/sovereign-finops/.git",
+          "--set", "metallb.addresses={172.18.255.205-172.18.255.254}",
+          "--set", "network.controlPlaneCIDRs={172.18.0.3/32}", "--set", "network.nodeCIDRs={172.18.0.0/16}"]
 MIRROR = ["--set", "registry.mirror=kind-registry:5000", "--set", "registry.certsHostPath=/srv/state/certs.d"]
 
 
@@ -54,6 +55,7 @@ class Render(unittest.TestCase):
         self.assertNotIn("registry.mirrors", kind)
         self.assertEqual(kind.count("- role: worker"), 2)
         self.assertEqual(kind.count("- role: control-plane"), 1)
+        self.assertIn('containerPath: "/srv/git/sovereign-finops.git"', kind)
         # The YAML parses: render-manifests reads it back and finds the pinned node image on all 3 nodes.
         images = sftest.run([RM, "images", self.out])
         self.assertEqual(images.returncode, 0, images.stderr)
@@ -70,13 +72,14 @@ class Render(unittest.TestCase):
             patch = tomllib.load(f)
         self.assertEqual(patch["plugins"]["io.containerd.grpc.v1.cri"]["registry"]["config_path"], "/etc/containerd/certs.d")
         hosts = sorted(os.listdir(os.path.join(self.out, "containerd-certs.d")))
-        self.assertEqual(hosts, ["docker.io", "ecr-public.aws.com", "ghcr.io", "quay.io", "registry.k8s.io"])
+        self.assertEqual(hosts, ["docker.io", "ecr-public.aws.com", "ghcr.io", "kind-registry:5000", "quay.io",
+                                 "registry.k8s.io"])
         for host in hosts:
             with open(os.path.join(self.out, "containerd-certs.d", host, "hosts.toml"), "rb") as f:
                 conf = tomllib.load(f)
-            # Air gap by default: the mirror is the server, under the registry's own folder.
-            self.assertEqual(conf, {"server": f"http://kind-registry:5000/v2/{host}", "capabilities": ["pull", "resolve"],
-                                    "override_path": True})
+            # Air gap by default: the mirror (plain HTTP) is the server of every registry, the
+            # images under their own path (the registry host dropped, as the root chart does).
+            self.assertEqual(conf, {"server": "http://kind-registry:5000", "capabilities": ["pull", "resolve"]})
         with open(os.path.join(self.out, "kind-config.yaml")) as f:
             kind = f.read()
         self.assertEqual(kind.count("containerPath: /etc/containerd/certs.d"), 3)
@@ -86,8 +89,7 @@ class Render(unittest.TestCase):
         with open(os.path.join(self.out, "containerd-certs.d", "docker.io", "hosts.toml"), "rb") as f:
             conf = tomllib.load(f)
         self.assertEqual(conf["server"], "https://registry-1.docker.io")
-        self.assertEqual(conf["host"]["http://kind-registry:5000/v2/docker.io"],
-                         {"capabilities": ["pull", "resolve"], "override_path": True})
+        self.assertEqual(conf["host"]["http://kind-registry:5000"], {"capabilities": ["pull", "resolve"]})
 
     def test_deterministic_and_replaced_whole(self):
         self.assertEqual(self.render(*LAPTOP, *MIRROR, "-o", self.out).returncode, 0)
@@ -112,7 +114,7 @@ class Render(unittest.TestCase):
         self.assertIn('- "172.18.255.205-172.18.255.254"', only.stdout)
         listed = self.render(*LAPTOP, *MIRROR, "--list")
         self.assertEqual(listed.stdout.splitlines()[0], "containerd-certs.d/docker.io/hosts.toml")
-        self.assertEqual(len(listed.stdout.splitlines()), 9)
+        self.assertEqual(len(listed.stdout.splitlines()), 10)
         one = sftest.run([RM, "render", os.path.join(TEMPLATES, "kubeadm-ingress-patch.yaml.mustache")])
         self.assertEqual(one.returncode, 0, one.stderr)
         self.assertIn('node-labels: "ingress-ready=true"', one.stdout)
@@ -138,6 +140,21 @@ class Render(unittest.TestCase):
             for needle in needles:
                 self.assertIn(needle, r.stderr)
             self.assertFalse(os.path.exists(self.out))
+
+    def test_facts_feed_the_root_application(self):
+        # The bootstrap's chain: facts as KEY=value, then render with them as --set lists.
+        with open(os.path.join(sftest.SOURCE_DIR, "tests", "render-manifests", "docker", "kind-pool-20-registry.json")) as f:
+            facts = sftest.run([RM, "facts", "--format", "env"], input=f.read())
+        self.assertEqual(facts.returncode, 0, facts.stderr)
+        env = dict(line.split("=", 1) for line in facts.stdout.splitlines())
+        r = self.render("--set", "git.hostPath=/repo/.git", "--only", "root-application.yaml",
+                        "--set", f"metallb.addresses={{{env['METALLB_RANGE']}}}",
+                        "--set", f"network.controlPlaneCIDRs={{{env['CONTROL_PLANE_CIDRS']}}}",
+                        "--set", f"network.nodeCIDRs={{{env['IPV4_SUBNET']}}}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('addresses:\n            - "192.168.63.205-192.168.63.254"', r.stdout)
+        self.assertIn('controlPlaneCIDRs:\n            - "192.168.48.2/32"', r.stdout)
+        self.assertIn('nodeCIDRs:\n            - "192.168.48.0/20"', r.stdout)
 
     def test_a_folder_not_ours_is_refused(self):
         os.makedirs(self.out)

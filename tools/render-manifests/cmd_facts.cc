@@ -30,9 +30,14 @@ cli::ToolInfo facts_info() {
       "print the facts with these ranges when each lies inside the subnet's host addresses and\n"
       "holds no reserved address; exit 1 naming each conflict (address and container) otherwise.\n"
       "\n"
+      "Also the control-plane nodes' addresses as /32s (CONTROL_PLANE_CIDRS, containers named\n"
+      "CLUSTER-control-plane[N]; --cluster keeps one cluster's), which the NetworkPolicies need\n"
+      "(network.controlPlaneCIDRs; network.nodeCIDRs is the IPv4 subnet).\n"
+      "\n"
       "Output (--format): json, one {\"kind\":\"network_facts\",...} object; env, KEY=value lines\n"
       "(NETWORK, IPV4_SUBNET, IPV4_GATEWAY, IPV6_SUBNET, IPV6_GATEWAY, CONTAINERS,\n"
-      "HIGHEST_CONTAINER_IP, METALLB_RANGE, METALLB_SIZE) for a Makefile or a shell.\n",
+      "HIGHEST_CONTAINER_IP, CONTROL_PLANE_CIDRS, METALLB_RANGE, METALLB_SIZE) for a Makefile or\n"
+      "a shell.\n",
       "  docker network inspect kind | render-manifests facts\n"
       "  docker network inspect kind | render-manifests facts --format env > build/kind-facts.env\n"
       "  docker network inspect kind | render-manifests facts --size 20 --format env\n"
@@ -67,6 +72,7 @@ int run_facts(int argc, char** argv) {
   std::string format = "json";
   std::string network = "kind";
   std::string subnet;
+  std::string cluster;
   std::string output;
   size_t size = 50;
   size_t min_size = 1;
@@ -78,6 +84,7 @@ int run_facts(int argc, char** argv) {
     ("min-size", cli::po::value(&min_size)->default_value(1), "fail when fewer addresses fit")
     ("network", cli::po::value(&network)->default_value("kind"), "which network, when the input holds several")
     ("subnet", cli::po::value(&subnet), "which IPv4 subnet, when the network has several (default: the first)")
+    ("cluster", cli::po::value(&cluster), "the kind cluster whose control plane to report (default: every one)")
     ("output,o", cli::po::value(&output), "write to FILE (replaced atomically) instead of stdout")
     ("input", cli::po::value(&input), "docker network inspect output (default: stdin)");
   app.positional().add("input", 1);
@@ -89,7 +96,7 @@ int run_facts(int argc, char** argv) {
   const std::string source = input == "-" ? "stdin" : input;
   const auto networks = parse_docker_networks(read_input(input, 16u << 20), source);
   const DockerNetwork& chosen = pick_network(networks, network, source);
-  const NetworkFacts f = network_facts(chosen, subnet);
+  const NetworkFacts f = network_facts(chosen, subnet, cluster);
   if (f.ipv4_subnets > 1 && subnet.empty())
     log::warn(cat("network '", f.network, "' has ", f.ipv4_subnets, " IPv4 subnets; using the first, ",
                   format_cidr(f.subnet), " (--subnet picks another)"));

@@ -33,9 +33,10 @@ cli::ToolInfo images_info() {
       "docker.io/library/nginx); one row per distinct image.",
       std::string(kInputs) +
           "\n"
-          "--mirror REGISTRY rewrites each image to REGISTRY/<registry>/<path>:<tag>@<digest>, the\n"
-          "layout bootstrap/templates' containerd hosts.toml reads (docker.io/library/redis:8 ->\n"
-          "REGISTRY/docker.io/library/redis:8; a registry's ':port' becomes '-port'). Digests are kept.\n"
+          "--mirror REGISTRY names each image in the mirror as the root chart rewrites it: its path,\n"
+          "the registry host dropped (quay.io/argoproj/argocd:v3.4.4 -> REGISTRY/argoproj/argocd:v3.4.4,\n"
+          "docker.io/library/redis:8 -> REGISTRY/library/redis:8). Digests are kept; two sources that\n"
+          "would share a mirror name are an error row.\n"
           "\n"
           "Output (--format): jsonl, one {\"kind\":\"image\",\"image\",\"raw\",\"registry\",\"repository\",\"tag\",\n"
           "\"digest\",\"pinned\",[\"problem\"],[\"mirror\"],\"where\":[..]} per image, or {\"raw\",\"error\",\"where\"}\n"

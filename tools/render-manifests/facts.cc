@@ -17,6 +17,11 @@ std::vector<FactField> fact_fields(const NetworkFacts& f, const std::vector<Ipv4
     joined += format_range(r);
     size += r.size();
   }
+  std::string control_planes;
+  for (const auto& a : f.control_planes) {
+    if (!control_planes.empty()) control_planes += ',';
+    control_planes += format_ipv4(a) + "/32";
+  }
   return {
       {"network", f.network, false},
       {"ipv4_subnet", format_cidr(f.subnet), false},
@@ -25,6 +30,7 @@ std::vector<FactField> fact_fields(const NetworkFacts& f, const std::vector<Ipv4
       {"ipv6_gateway", f.ipv6_gateway, false},
       {"containers", cat(f.containers), true},
       {"highest_container_ip", f.highest_container ? format_ipv4(*f.highest_container) : "", false},
+      {"control_plane_cidrs", control_planes, false},
       {"metallb_range", joined, false},
       {"metallb_size", cat(size), true},
   };

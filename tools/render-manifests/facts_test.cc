@@ -33,11 +33,12 @@ TEST_CASE("facts: one field table, as JSON and as KEY=value lines", "[facts]") {
   CHECK(render(fields, FactsFormat::kJson) ==
         R"({"kind":"network_facts","network":"kind","ipv4_subnet":"172.18.0.0/16","ipv4_gateway":"172.18.0.1",)"
         R"("ipv6_subnet":"fc00:f853:ccd:e793::/64","ipv6_gateway":"fc00:f853:ccd:e793::1","containers":3,)"
-        R"("highest_container_ip":"172.18.0.4","metallb_range":"172.18.255.205-172.18.255.254","metallb_size":50})"
+        R"("highest_container_ip":"172.18.0.4","control_plane_cidrs":"172.18.0.2/32","metallb_range":"172.18.255.205-172.18.255.254","metallb_size":50})"
         "\n");
   CHECK(render(fields, FactsFormat::kEnv) ==
         "NETWORK=kind\nIPV4_SUBNET=172.18.0.0/16\nIPV4_GATEWAY=172.18.0.1\nIPV6_SUBNET=fc00:f853:ccd:e793::/64\n"
         "IPV6_GATEWAY=fc00:f853:ccd:e793::1\nCONTAINERS=3\nHIGHEST_CONTAINER_IP=172.18.0.4\n"
+        "CONTROL_PLANE_CIDRS=172.18.0.2/32\n"
         "METALLB_RANGE=172.18.255.205-172.18.255.254\nMETALLB_SIZE=50\n");
 }
 

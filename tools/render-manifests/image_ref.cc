@@ -210,7 +210,7 @@ std::string mirror_component(std::string_view domain) {
 std::string mirror_image(const ImageRef& ref, std::string_view mirror) {
   ImageRef m = ref;
   m.domain = std::string(mirror);
-  m.path = mirror_component(ref.domain) + "/" + ref.path;
+  m.path = ref.path;
   return m.str();
 }
 

@@ -30,10 +30,12 @@ bool parse_image_ref(std::string_view text, ImageRef& out, std::string& error);
 // A registry host[:port] to mirror into: a domain as the grammar allows, nothing after it.
 bool valid_registry(std::string_view mirror);
 
+// A registry host as one path component (charts are mirrored under their repository's host):
 // "quay.io" -> "quay.io", "localhost:5000" -> "localhost-5000", upper case made lower.
 std::string mirror_component(std::string_view domain);
 
-// The reference in the mirror: MIRROR/<mirror_component(domain)>/<path>[:tag][@digest].
+// The reference in the mirror: MIRROR/<path>[:tag][@digest] (quay.io/argoproj/argocd:v3.4.4 ->
+// MIRROR/argoproj/argocd:v3.4.4; docker.io/library/redis:8 -> MIRROR/library/redis:8).
 std::string mirror_image(const ImageRef& ref, std::string_view mirror);
 
 }  // namespace sf::rm

@@ -98,19 +98,27 @@ TEST_CASE("image refs: what Docker refuses", "[image]") {
 }
 
 TEST_CASE("image refs: the mirror mapping", "[image]") {
-  CHECK(mirror_image(ok("nginx:1.27"), "registry.local:5000") == "registry.local:5000/docker.io/library/nginx:1.27");
-  CHECK(mirror_image(ok("quay.io/metallb/controller:v0.16.1"), "kind-registry:5000") ==
-        "kind-registry:5000/quay.io/metallb/controller:v0.16.1");
+  // The registry host is dropped, as the root chart rewrites images (docs/platform.md).
+  CHECK(mirror_image(ok("nginx:1.27"), "registry.local:5000") == "registry.local:5000/library/nginx:1.27");
+  CHECK(mirror_image(ok("quay.io/argoproj/argocd:v3.4.4"), "kind-registry:5000") ==
+        "kind-registry:5000/argoproj/argocd:v3.4.4");
   CHECK(mirror_image(ok("ghcr.io/opencost/opencost:1.120.1@" + kDigest), "m.local") ==
-        "m.local/ghcr.io/opencost/opencost:1.120.1@" + kDigest);
-  CHECK(mirror_image(ok("localhost:5001/app:v1"), "m.local") == "m.local/localhost-5001/app:v1");
-  CHECK(mirror_image(ok("Reg.Example.com/app:v1"), "m.local") == "m.local/reg.example.com/app:v1");
-  CHECK(mirror_image(ok("[::1]:5000/app:v1"), "m.local") == "m.local/ip6--1-5000/app:v1");
-  // A mirrored reference parses again, to the same registry and path.
-  for (const char* src : {"nginx:1.27", "quay.io/a/b:1", "localhost:5001/app:v1", "registry.k8s.io/pause:3.10", "[::1]:5000/a:1", "[fe80::]/a"}) {
-    const std::string m = mirror_image(ok(src), "registry.local:5000");
-    CHECK(ok(m).domain == "registry.local:5000");
+        "m.local/opencost/opencost:1.120.1@" + kDigest);
+  CHECK(mirror_image(ok("localhost:5001/app:v1"), "m.local") == "m.local/app:v1");
+  CHECK(mirror_image(ok("ecr-public.aws.com/docker/library/redis:8.2.3-alpine"), "m") ==
+        "m/docker/library/redis:8.2.3-alpine");
+  // A mirrored reference parses again, to the mirror and the same path.
+  for (const char* src : {"nginx:1.27", "quay.io/a/b:1", "localhost:5001/app:v1", "registry.k8s.io/pause:3.10", "[::1]:5000/a:1"}) {
+    const ImageRef m = ok(mirror_image(ok(src), "registry.local:5000"));
+    CHECK(m.domain == "registry.local:5000");
+    CHECK(m.path == ok(src).path);
   }
+  // Charts keep their repository's host as a folder: a host as one path component.
+  CHECK(mirror_component("quay.io") == "quay.io");
+  CHECK(mirror_component("localhost:5001") == "localhost-5001");
+  CHECK(mirror_component("Reg.Example.com") == "reg.example.com");
+  CHECK(mirror_component("[::1]:5000") == "ip6--1-5000");
+  CHECK(mirror_component("[fe80::]") == "fe80--0");
   CHECK(valid_registry("registry.local:5000"));
   CHECK(valid_registry("kind-registry:5000"));
   CHECK(valid_registry("10.0.0.1"));

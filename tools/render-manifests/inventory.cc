@@ -33,8 +33,11 @@ void add_image_map(const YAML::Node& map, const Location& where, const std::stri
   add_image(raw, where, field, doc, out);
 }
 
+// `overrides`: an Argo CD source's inline values, merged over the chart's own values and its
+// value files: an image map there without tag and digest only changes the repository (a
+// mirror's, say) and the tag comes from below, pinned with the chart's version.
 void collect_values(const YamlFile& file, const YamlDocument& doc, const YAML::Node& root,
-                    const std::vector<std::string>& prefix, Inventory& out);
+                    const std::vector<std::string>& prefix, bool overrides, Inventory& out);
 
 // An Argo CD source: a chart, and Helm values that may name images.
 void collect_source(const YamlFile& file, const YamlDocument& doc, const YAML::Node& source, size_t line,
@@ -51,23 +54,26 @@ void collect_source(const YamlFile& file, const YamlDocument& doc, const YAML::N
   }
   const YAML::Node helm = child(source, "helm");
   if (!helm.IsMap()) return;
+  const bool overrides = true;
   std::vector<std::string> values_path = path;
   values_path.push_back("helm");
   if (const YAML::Node object = child(helm, "valuesObject"); object.IsMap()) {
     values_path.push_back("valuesObject");
-    collect_values(file, doc, object, values_path, out);
+    collect_values(file, doc, object, values_path, overrides, out);
     values_path.pop_back();
   }
   if (const YAML::Node values = child(helm, "values"); values.IsScalar()) {
     values_path.push_back("values");
-    for (const auto& d : embedded_yaml(file, doc, values, line)) collect_values(file, d, d.root, values_path, out);
+    for (const auto& d : embedded_yaml(file, doc, values, line))
+      collect_values(file, d, d.root, values_path, overrides, out);
   }
 }
 
 void collect_values(const YamlFile& file, const YamlDocument& doc, const YAML::Node& root,
-                    const std::vector<std::string>& prefix, Inventory& out) {
-  YamlDocument sub = doc;
-  sub.root = root;
+                    const std::vector<std::string>& prefix, bool overrides, Inventory& out) {
+  // A new document around `root`: assigning to a copy's YAML::Node would write through to the
+  // node it shares with `doc` (yaml-cpp's operator= sets the referenced node).
+  const YamlDocument sub{root, doc.line, doc.helm_source};
   walk_yaml(sub, [&](const YamlVisit& v) {
     if (v.path.empty()) return;
     const std::string& key = v.path.back();
@@ -76,7 +82,8 @@ void collect_values(const YamlFile& file, const YamlDocument& doc, const YAML::N
     full.insert(full.end(), v.path.begin(), v.path.end());
     const Location where{file.path, v.line};
     if (v.node.IsScalar() && !v.node.Scalar().empty()) add_image(v.node.Scalar(), where, path_text(full), doc, out);
-    else if (v.node.IsMap() && !scalar_at(v.node, "repository").empty())
+    else if (v.node.IsMap() && !scalar_at(v.node, "repository").empty() &&
+             !(overrides && !has_key(v.node, "tag") && !has_key(v.node, "digest")))
       add_image_map(v.node, where, path_text(full), doc, out);
   });
 }
@@ -133,7 +140,7 @@ void collect_document(const YamlFile& file, const YamlDocument& doc, bool chart_
     return;
   }
   // A plain manifest or a values file: every image field, wherever it is.
-  collect_values(file, doc, root, {}, out);
+  collect_values(file, doc, root, {}, false, out);
 }
 
 void collect(const YamlFile& file, bool chart_yaml, Inventory& out) {

@@ -4,7 +4,9 @@
 // ({registry, repository, tag, digest} under a key named like "image"), in values files and in
 // Argo CD Applications' helm.valuesObject and helm.values; charts of Argo CD sources
 // (spec.source, spec.sources[], ApplicationSet templates: repoURL + chart + targetRevision) and
-// Chart.yaml dependencies.
+// Chart.yaml dependencies. An Argo CD source's inline values are overrides of the chart's values
+// and value files: an image map there without tag and digest (a mirror's repository) is not an
+// image of its own. In a values file such a map is an image whose tag is left to the chart.
 #pragma once
 
 #include <string>

@@ -47,10 +47,25 @@ std::vector<ReportRow> image_rows(const Inventory& inventory, const std::string&
       g.helm_sources.push_back(printable(use.helm_source, 300));
   }
   std::vector<ReportRow> rows;
+  std::map<std::string, std::string> mirror_of;  // mirror name -> the source that took it
   for (const auto& [key, g] : groups) {
     const ImageUse& u = *g.first;
     ReportRow row;
     row.kind = "image";
+    if (u.error.empty() && !mirror.empty()) {
+      // Dropping the registry host can make two sources one name: refuse rather than overwrite.
+      const std::string m = mirror_image(u.ref, mirror);
+      const auto [it, fresh] = mirror_of.emplace(m, u.ref.str());
+      if (!fresh) {
+        row.error = true;
+        row.fields = {text("image", u.ref.str()),
+                      text("error", cat("its mirror name ", m, " is also the mirror name of ", it->second,
+                                        "; the mirror cannot hold both")),
+                      list("where", g.where)};
+        rows.push_back(std::move(row));
+        continue;
+      }
+    }
     if (!u.error.empty()) {
       row.error = true;
       row.fields = {text("raw", printable(u.raw, 200)), text("error", u.error), list("where", g.where)};

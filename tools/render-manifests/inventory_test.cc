@@ -86,7 +86,10 @@ TEST_CASE("inventory: Applications, their charts and values", "[inventory]") {
       "        repoURL: https://metallb.github.io/metallb\n"  // 32
       "        chart: metallb\n"                    // 33
       "        targetRevision: 0.16.1\n";           // 34
-  const Inventory inv = inventory_of("argocd/apps/vault.yaml", text);
+  const YamlFile parsed = parse_yaml_file("argocd/apps/vault.yaml", text);
+  Inventory inv;
+  collect(parsed, false, inv);
+  CHECK(scalar_at(parsed.documents[0].root, "kind") == "Application");  // the document is left as it was
   CHECK(images_of(inv) == std::vector<std::string>{"docker.io/hashicorp/vault:2.0.4@argocd/apps/vault.yaml:12",
                                                    "docker.io/hashicorp/vault-k8s:1.7.6@argocd/apps/vault.yaml:15"});
   CHECK(inv.images[0].field == "spec.sources[0].helm.valuesObject.server.image");
@@ -98,6 +101,26 @@ TEST_CASE("inventory: Applications, their charts and values", "[inventory]") {
   CHECK(inv.charts[1].ref.version == "2.6.*");
   CHECK(inv.charts[2].ref.chart == "metallb");
   CHECK(inv.charts[2].where.line == 33);
+}
+
+TEST_CASE("inventory: an Application's inline overrides are not images of their own", "[inventory]") {
+  // As the root chart renders them with a mirror: only the repository changes, the tag stays in
+  // the chart's values or the value files.
+  const std::string app =
+      "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: argocd, namespace: argocd}\n"
+      "spec:\n  sources:\n    - repoURL: https://argoproj.github.io/argo-helm\n      chart: argo-cd\n"
+      "      targetRevision: 10.1.1\n      helm:\n        valueFiles: [$values/argocd/argo-cd/values.yaml]\n"
+      "        valuesObject:\n          global: {image: {repository: m:5000/argoproj/argocd}}\n"
+      "          redis: {image: {repository: m:5000/docker/library/redis, tag: \"\"}}\n"
+      "    - repoURL: git://git-server.git-server.svc.cluster.local/sovereign-finops.git\n      path: k8s/apps/demo\n"
+      "      targetRevision: HEAD\n      helm:\n        valuesObject: {image: {repository: m:5000/library/postgres}}\n";
+  const Inventory inline_values = inventory_of("app.yaml", app);
+  REQUIRE(inline_values.images.size() == 1);  // an explicit empty tag still counts
+  CHECK(inline_values.images[0].ref.path == "docker/library/redis");
+  // In a values file the same map is an image, its tag left to the chart: unpinned.
+  const Inventory values_file = inventory_of("values.yaml", "global:\n  image:\n    repository: quay.io/argoproj/argocd\n");
+  REQUIRE(values_file.images.size() == 1);
+  CHECK_FALSE(values_file.images[0].ref.pinned());
 }
 
 TEST_CASE("inventory: values files, Chart.yaml dependencies, bad references", "[inventory]") {
@@ -133,10 +156,24 @@ TEST_CASE("inventory report: one row per image, every place, mirror names", "[in
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].error);  // "!Bad" sorts first
   CHECK_FALSE(rows[1].error);
-  CHECK(rows[1].list_line == "docker.io/library/nginx:1.27 registry.local:5000/docker.io/library/nginx:1.27");
+  CHECK(rows[1].list_line == "docker.io/library/nginx:1.27 registry.local:5000/library/nginx:1.27");
   bool where_ok = false;
   for (const auto& f : rows[1].fields)
     if (f.name == "where") where_ok = f.items == std::vector<std::string>{"a.yaml:2", "a.yaml:4"};
   CHECK(where_ok);
   CHECK_THROWS(parse_report_format("csv"));
+}
+
+TEST_CASE("inventory report: two sources one mirror name is an error, not an overwrite", "[inventory]") {
+  Inventory inv;
+  collect(parse_yaml_file("a.yaml", "x:\n  image: docker.io/bitnami/redis:7\ny:\n  image: ghcr.io/bitnami/redis:7\n"), false, inv);
+  const auto rows = image_rows(inv, "m:5000");
+  REQUIRE(rows.size() == 2);
+  CHECK_FALSE(rows[0].error);
+  CHECK(rows[1].error);
+  bool named = false;
+  for (const auto& f : rows[1].fields)
+    if (f.name == "error") named = f.text.find("m:5000/bitnami/redis:7 is also the mirror name of docker.io/bitnami/redis:7") != std::string::npos;
+  CHECK(named);
+  CHECK_FALSE(image_rows(inv, "")[1].error);  // without a mirror both are fine
 }

@@ -41,6 +41,9 @@ std::string Finding::text() const { return cat(file, ':', line, ": ", rule, ": "
 namespace {
 
 const char* const kEnforce = "pod-security.kubernetes.io/enforce";
+// Where the platform tree writes why a namespace cannot be restricted (argocd/root's chart puts it
+// on every namespace it creates); a non-empty one counts as the written reason.
+const char* const kReason = "sovereign-finops.io/pod-security-reason";
 
 std::string object_name(const YAML::Node& root) {
   const YAML::Node meta = child(root, "metadata");
@@ -213,8 +216,8 @@ class FileLinter {
                                          "and let an ExternalSecret create this Secret"));
     }
     if (kind == "Namespace" && api == "v1") {
-      const YAML::Node labels = child(child(root, "metadata"), "labels");
-      check_psa(first, object_name(root), labels);
+      const YAML::Node meta = child(root, "metadata");
+      check_psa(first, object_name(root), child(meta, "labels"), child(meta, "annotations"));
     }
     if (kind == "Application" && api.starts_with("argoproj.io/")) {
       const YAML::Node sync = child(spec, "syncPolicy");
@@ -224,8 +227,9 @@ class FileLinter {
         for (const auto& o : options) creates = creates || (o.IsScalar() && o.Scalar() == "CreateNamespace=true");
       if (creates) {
         const std::string target = scalar_at(child(spec, "destination"), "namespace");
-        check_psa(first, cat("namespace ", target, " (created by ", object_name(root), ")"),
-                  child(child(sync, "managedNamespaceMetadata"), "labels"));
+        const YAML::Node managed = child(sync, "managedNamespaceMetadata");
+        check_psa(first, cat("namespace ", target, " (created by ", object_name(root), ")"), child(managed, "labels"),
+                  child(managed, "annotations"));
       }
     }
     if (kind == "Ingress" && api.starts_with("networking.k8s.io/")) {
@@ -246,7 +250,7 @@ class FileLinter {
     }
   }
 
-  void check_psa(size_t line, const std::string& what, const YAML::Node& labels) {
+  void check_psa(size_t line, const std::string& what, const YAML::Node& labels, const YAML::Node& annotations) {
     const std::string level = scalar_at(labels, kEnforce);
     if (level.empty()) {
       add(line, "namespace-psa", cat(what, " has no ", kEnforce, " label; set restricted, or the level the "
@@ -257,9 +261,9 @@ class FileLinter {
       add(line, "namespace-psa", cat(what, ": ", kEnforce, "=", level, " is not a level (privileged, baseline, restricted)"));
       return;
     }
-    if (level != "restricted")
-      add(line, "psa-level", cat(what, " enforces ", level, ", not restricted: write why beside it "
-                                 "(# lint: allow psa-level <reason>)"));
+    if (level != "restricted" && trim(scalar_at(annotations, kReason)).empty())
+      add(line, "psa-level", cat(what, " enforces ", level, ", not restricted: write why, in the annotation ", kReason,
+                                 " or beside it (# lint: allow psa-level <reason>)"));
   }
 
   std::vector<Finding> apply_allows() {

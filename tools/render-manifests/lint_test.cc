@@ -167,6 +167,30 @@ TEST_CASE("lint: findings in embedded Helm values keep their file lines", "[lint
   CHECK(actual(findings) == want);
 }
 
+TEST_CASE("lint: an Application's valuesObject does not hide the Application itself", "[lint]") {
+  // Regression: reading valuesObject once overwrote the document's root (yaml-cpp's operator=
+  // writes through shared nodes), so the Application-level checks never ran.
+  const std::string text =
+      "apiVersion: argoproj.io/v1alpha1\n"                 // 1
+      "kind: Application\n"                                // 2
+      "metadata: {name: nginx-ingress, namespace: argocd}\n"
+      "spec:\n"
+      "  sources:\n"
+      "    - repoURL: https://helm.nginx.com/stable\n"
+      "      chart: nginx-ingress\n"
+      "      targetRevision: 2.6.4\n"
+      "      helm:\n"
+      "        valuesObject:\n"
+      "          controller:\n"
+      "            image: {repository: nginx/nginx-ingress, tag: latest}\n"  // 12
+      "  destination: {server: https://kubernetes.default.svc, namespace: nginx-ingress}\n"
+      "  syncPolicy:\n"
+      "    syncOptions: [CreateNamespace=true]\n";
+  const auto findings = lint_text("app.yaml", text);
+  INFO(show(findings));
+  CHECK(actual(findings) == Expected{{1, "namespace-psa"}, {12, "unpinned-image"}});
+}
+
 TEST_CASE("lint: the rules table", "[lint]") {
   CHECK(known_rule("resources"));
   CHECK_FALSE(known_rule("resource"));

@@ -17,7 +17,16 @@ std::string container_label(const Endpoint& e) {
 
 }  // namespace
 
-NetworkFacts network_facts(const DockerNetwork& network, const std::string& subnet) {
+bool kind_control_plane(const std::string& container, const std::string& cluster) {
+  constexpr std::string_view kSuffix = "-control-plane";
+  const size_t at = container.rfind(kSuffix);
+  if (at == std::string::npos || at == 0) return false;
+  for (size_t i = at + kSuffix.size(); i < container.size(); ++i)
+    if (container[i] < '0' || container[i] > '9') return false;
+  return cluster.empty() || container.substr(0, at) == cluster;
+}
+
+NetworkFacts network_facts(const DockerNetwork& network, const std::string& subnet, const std::string& cluster) {
   const IpamConfig* v4 = nullptr;
   const IpamConfig* v6 = nullptr;
   size_t v4_count = 0;
@@ -64,11 +73,13 @@ NetworkFacts network_facts(const DockerNetwork& network, const std::string& subn
     ++f.containers;
     others.push_back({a, container_label(e)});
     if (!f.highest_container || *f.highest_container < a) f.highest_container = a;
+    if (kind_control_plane(e.name, cluster)) f.control_planes.push_back(a);
   }
   std::stable_sort(others.begin(), others.end(),
                    [](const ReservedAddress& a, const ReservedAddress& b) { return a.address < b.address; });
   f.reserved.insert(f.reserved.end(), others.begin(), others.end());
   f.ipv4_subnets = v4_count;
+  std::sort(f.control_planes.begin(), f.control_planes.end());
   return f;
 }
 

@@ -31,13 +31,20 @@ struct NetworkFacts {
   std::optional<Ipv4> highest_container;  // highest container address in the subnet
   size_t containers = 0;                  // containers with an address in the subnet
   size_t ipv4_subnets = 0;                // IPv4 entries in IPAM.Config (the first is used)
+  std::vector<Ipv4> control_planes;       // kind's control-plane containers, by address
   std::string ipv6_subnet;                // "" when the network has none
   std::string ipv6_gateway;
 };
 
 // Picks the IPv4 subnet (the first, or the one equal to `subnet` when given) and collects the
-// reserved addresses. Throws UsageError when there is no IPv4 subnet (or not the one asked for).
-NetworkFacts network_facts(const DockerNetwork& network, const std::string& subnet = "");
+// reserved addresses and the control-plane nodes (kind names them CLUSTER-control-plane, then
+// CLUSTER-control-plane2...; `cluster` keeps one cluster's, "" every one). Throws UsageError
+// when there is no IPv4 subnet (or not the one asked for).
+NetworkFacts network_facts(const DockerNetwork& network, const std::string& subnet = "",
+                           const std::string& cluster = "");
+
+// True when `container` is a control-plane node of kind cluster `cluster` ("" = of any).
+bool kind_control_plane(const std::string& container, const std::string& cluster);
 
 struct RangeOptions {
   size_t max_size = 50;  // addresses in the pool at most

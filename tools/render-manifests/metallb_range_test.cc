@@ -179,6 +179,34 @@ TEST_CASE("metallb range: checking a given range", "[range]") {
   CHECK_THAT(range_warnings(f, low)[0], Catch::Contains("below 192.168.48.5"));
 }
 
+TEST_CASE("network facts: kind's control-plane nodes", "[range]") {
+  CHECK(kind_control_plane("sovereign-finops-control-plane", ""));
+  CHECK(kind_control_plane("sovereign-finops-control-plane2", "sovereign-finops"));
+  CHECK(kind_control_plane("kind-control-plane", "kind"));
+  CHECK_FALSE(kind_control_plane("kind-control-plane", "other"));
+  CHECK_FALSE(kind_control_plane("kind-worker", ""));
+  CHECK_FALSE(kind_control_plane("-control-plane", ""));
+  CHECK_FALSE(kind_control_plane("kind-control-plane-x", ""));
+  CHECK_FALSE(kind_control_plane("kind-registry", ""));
+  DockerNetwork two = synthetic("172.18.0.0/16", 0);
+  for (const auto& [name, ip] : std::vector<std::pair<std::string, std::string>>{
+           {"b-control-plane", "172.18.0.7/16"}, {"a-control-plane", "172.18.0.5/16"}, {"a-control-plane2", "172.18.0.3/16"},
+           {"a-worker", "172.18.0.4/16"}}) {
+    Endpoint e;
+    e.id = name;
+    e.name = name;
+    e.ipv4 = ip;
+    two.containers.push_back(e);
+  }
+  const NetworkFacts all = network_facts(two);
+  REQUIRE(all.control_planes.size() == 3);
+  CHECK(format_ipv4(all.control_planes[0]) == "172.18.0.3");  // sorted by address
+  const NetworkFacts a = network_facts(two, "", "a");
+  REQUIRE(a.control_planes.size() == 2);
+  CHECK(format_ipv4(a.control_planes[1]) == "172.18.0.5");
+  CHECK(network_facts(two, "", "c").control_planes.empty());
+}
+
 TEST_CASE("metallb range: a missing gateway is assumed at the first address", "[range]") {
   const NetworkFacts f = network_facts(synthetic("172.20.0.0/16", 2, false));
   CHECK(f.gateway_assumed);

@@ -62,12 +62,14 @@ TEST_CASE("bootstrap templates: the laptop's kind config", "[set]") {
     CHECK(m["listenAddress"].as<std::string>() == "127.0.0.1");
     CHECK(m["protocol"].as<std::string>() == "TCP");
   }
-  // The checkout read-only at the Git server's path, on every node; the node image pinned.
+  // The checkout's Git directory read-only at the Git server's path, on the control plane; no
+  // mounts on the workers without a mirror; the node image pinned everywhere.
+  CHECK(has_mount(cp, "/home/alice/src/sovereign-finops/.git", "/srv/git/sovereign-finops.git"));
+  CHECK(cp["extraMounts"].size() == 1);
   for (const auto& n : nodes) {
-    CHECK(has_mount(n, "/home/alice/src/sovereign-finops", "/srv/git/sovereign-finops"));
-    CHECK(n["extraMounts"].size() == 1);
     CHECK(n["image"].as<std::string>().find("@sha256:") != std::string::npos);
     if (n["role"].as<std::string>() == "worker") {
+      CHECK_FALSE(n["extraMounts"].IsDefined());
       CHECK_FALSE(n["extraPortMappings"].IsDefined());
       CHECK_FALSE(n["kubeadmConfigPatches"].IsDefined());
     }
@@ -87,7 +89,9 @@ TEST_CASE("bootstrap templates: the root Application carries the run-time facts"
   CHECK(app["spec"]["project"].as<std::string>() == "default");
   const YAML::Node source = app["spec"]["source"];
   CHECK(source["path"].as<std::string>() == "argocd/root");
-  CHECK(source["repoURL"].as<std::string>() == "git://git-server.git-server.svc.cluster.local/sovereign-finops");
+  CHECK(source["repoURL"].as<std::string>() == "git://git-server.git-server.svc.cluster.local/sovereign-finops.git");
+  CHECK_FALSE(app["metadata"]["finalizers"].IsDefined());
+  CHECK(app["spec"]["syncPolicy"]["retry"]["limit"].as<int>() == -1);
   const YAML::Node values = source["helm"]["valuesObject"];
   CHECK(values["layer"].as<std::string>() == "kind");
   CHECK(values["git"]["repoURL"].as<std::string>() == source["repoURL"].as<std::string>());
@@ -97,6 +101,9 @@ TEST_CASE("bootstrap templates: the root Application carries the run-time facts"
   CHECK(values["metallb"]["addresses"][0].as<std::string>() == "172.18.255.205-172.18.255.254");
   CHECK(values["registry"]["mirror"].as<std::string>().empty());
   CHECK(values["ingress"]["domain"].as<std::string>() == "localhost");
+  CHECK(values["network"]["controlPlaneCIDRs"][0].as<std::string>() == "172.18.0.3/32");
+  CHECK(values["network"]["nodeCIDRs"][0].as<std::string>() == "172.18.0.0/16");
+  CHECK(values["network"]["kubernetesServiceCIDRs"][0].as<std::string>() == "10.96.0.1/32");
   CHECK(app["spec"]["destination"]["server"].as<std::string>() == "https://kubernetes.default.svc");
   CHECK(app["spec"]["syncPolicy"]["automated"]["prune"].as<bool>());
   CHECK(app["spec"]["syncPolicy"]["automated"]["selfHeal"].as<bool>());
@@ -111,18 +118,22 @@ TEST_CASE("bootstrap templates: a mirror adds config_path, certs.d on every node
   CHECK(patch.find("registry.mirrors") == std::string::npos);  // never the old patch
   CHECK(files.at("kind/containerd-config-patch.toml") == patch + "\n");
   REQUIRE(kind["nodes"].size() == 4);  // three workers from the values file
-  for (const auto& n : kind["nodes"]) {
-    CHECK(has_mount(n, "/srv/state/finops/containerd-certs.d", "/etc/containerd/certs.d"));
-    CHECK(has_mount(n, "/srv/checkouts/sovereign-finops", "/srv/git/sovereign-finops"));
-  }
+  for (const auto& n : kind["nodes"]) CHECK(has_mount(n, "/srv/state/finops/containerd-certs.d", "/etc/containerd/certs.d"));
+  CHECK(has_mount(kind["nodes"][0], "/srv/checkouts/sovereign-finops/.git", "/srv/git/sovereign-finops.git"));
+  // The mirror's own hosts.toml (plain HTTP), and one per upstream: pulls go to the mirror,
+  // under the image's path (no registry folder), and never upstream in an air gap.
+  REQUIRE(files.count("containerd-certs.d/kind-registry:5000/hosts.toml"));
+  CHECK(files.at("containerd-certs.d/kind-registry:5000/hosts.toml").find("server = \"http://kind-registry:5000\"") !=
+        std::string::npos);
   for (const char* host : {"docker.io", "registry.k8s.io", "quay.io", "ghcr.io", "ecr-public.aws.com"}) {
     const std::string path = std::string("containerd-certs.d/") + host + "/hosts.toml";
     REQUIRE(files.count(path));
     const std::string& toml = files.at(path);
-    CHECK(toml.find(std::string("server = \"http://kind-registry:5000/v2/") + host + "\"") != std::string::npos);
-    CHECK(toml.find("override_path = true") != std::string::npos);
+    CHECK(toml.find("server = \"http://kind-registry:5000\"") != std::string::npos);
+    CHECK(toml.find("override_path") == std::string::npos);
     CHECK(toml.find("[host.") == std::string::npos);  // air gap: no upstream fallback
   }
+  CHECK(files.size() == 10);
   const YAML::Node app = YAML::Load(files.at("root-application.yaml"));
   const YAML::Node values = app["spec"]["source"]["helm"]["valuesObject"];
   CHECK(values["registry"]["mirror"].as<std::string>() == "kind-registry:5000");
@@ -137,7 +148,7 @@ TEST_CASE("bootstrap templates: --set over the values files, and fallback to the
                                        "registry.scheme=https", "metallb.addresses={}"});
   const std::string& toml = files.at("containerd-certs.d/quay.io/hosts.toml");
   CHECK(toml.find("server = \"https://quay.io\"") != std::string::npos);
-  CHECK(toml.find("[host.\"https://kind-registry:5000/v2/quay.io\"]") != std::string::npos);
+  CHECK(toml.find("[host.\"https://kind-registry:5000\"]") != std::string::npos);
   const YAML::Node kind = YAML::Load(files.at("kind-config.yaml"));
   CHECK(kind["nodes"][0]["extraPortMappings"][0]["listenAddress"].as<std::string>() == "0.0.0.0");
   const YAML::Node app = YAML::Load(files.at("root-application.yaml"));
@@ -157,6 +168,8 @@ TEST_CASE("bootstrap templates: what is missing or wrong is named", "[set]") {
     return std::string("no error");
   };
   CHECK_THAT(error_of({}, {}), Catch::Contains("is required and has no value"));
+  CHECK_THAT(error_of({values_fixture("laptop.yaml")}, {"registry.mirror=quay.io", "registry.certsHostPath=/c"}),
+             Catch::Contains("output 'containerd-certs.d/quay.io/hosts.toml' is also made by"));
   CHECK_THAT(error_of({values_fixture("laptop.yaml")}, {"registry.mirror=kind-registry:5000"}),
              Catch::Contains("kind-config.yaml.mustache:") && Catch::Contains("'registry.certsHostPath' is required"));
   CHECK_THAT(error_of({values_fixture("laptop.yaml")}, {"git.hostPath=/a path/with \"quotes\""}), Catch::Equals("no error"));

@@ -185,6 +185,8 @@ YAML::Node child(const YAML::Node& map, const char* key) {
   return v.IsDefined() ? v : YAML::Node();
 }
 
+bool has_key(const YAML::Node& map, const char* key) { return map.IsMap() && map[key].IsDefined(); }
+
 std::string scalar_at(const YAML::Node& map, const char* key) {
   if (!map.IsMap()) return "";
   const YAML::Node v = map[key];

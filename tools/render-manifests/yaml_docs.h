@@ -60,6 +60,7 @@ std::string path_text(const std::vector<std::string>& path);
 // The value at `key` of a map node; an empty (null) node when `map` is not a map or has no such
 // key. Safe to chain: yaml-cpp throws when indexing the node a missing key returns.
 YAML::Node child(const YAML::Node& map, const char* key);
+bool has_key(const YAML::Node& map, const char* key);  // present, even with an empty value
 
 // The scalar at `key` of a map node, "" when absent or not a scalar.
 std::string scalar_at(const YAML::Node& map, const char* key);

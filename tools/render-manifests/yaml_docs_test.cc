@@ -72,5 +72,9 @@ TEST_CASE("yaml docs: helpers", "[yaml]") {
   CHECK(scalar_at(child(n, "a"), "b") == "c");
   CHECK(scalar_at(child(child(n, "x"), "y"), "z").empty());  // safe on missing keys
   CHECK(scalar_at(n, "l").empty());
+  CHECK(has_key(n, "a"));
+  CHECK_FALSE(has_key(n, "x"));
+  CHECK_FALSE(has_key(child(n, "l"), "a"));
+  CHECK(has_key(YAML::Load("t: \"\"\n"), "t"));
   CHECK(path_text({"spec", "containers", "[0]", "image"}) == "spec.containers[0].image");
 }
