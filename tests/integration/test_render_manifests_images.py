@@ -1,7 +1,8 @@
 """render-manifests images and charts: `helm template` output of a local test chart (rendered by
-the real Helm when one is installed: SF_HELM, or helm on PATH; always also from the recorded
-output of Helm v3.17.3 in tests/render-manifests/rendered/), a tree of Argo CD Applications and
-values files, the mirror mapping and the plain lists of an air-gap bundle. Python 3 stdlib only."""
+the real Helm when one is installed: SF_HELM, scripts/install-k8s-tools.sh's
+${SF_TOOLS_DIR:-.cache/k8s-tools}/bin/helm, or helm on PATH; always also from the recorded output
+of Helm v3.17.3 in tests/render-manifests/rendered/), a tree of Argo CD Applications and values
+files, the mirror mapping and the plain lists of an air-gap bundle. Python 3 stdlib only."""
 import os
 import shutil
 import subprocess
@@ -32,7 +33,9 @@ EXPECTED = {
 
 
 def find_helm():
-    return os.environ.get("SF_HELM") or shutil.which("helm")
+    tools = os.environ.get("SF_TOOLS_DIR") or os.path.join(sftest.SOURCE_DIR, ".cache", "k8s-tools")
+    installed = os.path.join(tools, "bin", "helm")
+    return os.environ.get("SF_HELM") or (installed if os.access(installed, os.X_OK) else None) or shutil.which("helm")
 
 
 class ImagesFromRenderedYaml(unittest.TestCase):
