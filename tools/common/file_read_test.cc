@@ -4,31 +4,14 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <filesystem>
-#include <fstream>
 
-namespace fs = std::filesystem;
+#include "common/testing_files.h"
+
 using sf::FileReadError;
+using sf::testing::TempDir;
 using sf::read_small_file;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "file-read-test-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    const fs::path p = path / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-  }
-};
 
 FileReadError::Kind kind_of(const std::string& path, size_t cap, std::string* message = nullptr) {
   try {
