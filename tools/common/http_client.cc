@@ -409,19 +409,19 @@ std::string describe_failure(const TransferState& state, CURLcode code, const Re
       const std::string limit = d.deadline_reached ? o.deadline.what() : "the per-request time limit";
       switch (d.phase) {
         case Phase::kResolving:
-          return cat(where, ": the host name did not resolve (DNS) within ", limit, "; check the name and the DNS server");
+          return cat(where, ": timed out: the host name did not resolve (DNS) within ", limit, "; check the name and the DNS server");
         case Phase::kConnecting:
-          return cat(where, ": the TCP connection was not accepted within ", limit,
+          return cat(where, ": timed out: the TCP connection was not accepted within ", limit,
                      "; is the host up and the port open (no firewall dropping packets)?");
         case Phase::kTlsHandshake:
-          return cat(where, ": connected, but the TLS handshake did not finish within ", limit,
+          return cat(where, ": timed out: connected, but the TLS handshake did not finish within ", limit,
                      "; is this port really TLS, and the server not overloaded?");
         case Phase::kWaiting:
-          return cat(where, ": connected and sent the request, but no answer came within ", limit,
+          return cat(where, ": timed out: connected and sent the request, but no answer came within ", limit,
                      "; the server accepts connections but does not answer: overloaded, stuck, or not the server "
                      "you think listens on that port");
         case Phase::kReceiving:
-          return cat(where, ": the answer started but did not finish within ", limit, " (", detail, ")");
+          return cat(where, ": timed out: the answer started but did not finish within ", limit, " (", detail, ")");
       }
       return cat(where, ": timed out (", detail, ")");
     }
@@ -433,16 +433,17 @@ std::string describe_failure(const TransferState& state, CURLcode code, const Re
       std::string why = d.tls_verify_result != X509_V_OK
                             ? std::string(X509_verify_cert_error_string(d.tls_verify_result))
                             : detail;
-      return cat(where, ": the server's TLS certificate is not trusted (", why,
+      return cat(where, ": TLS failed: the server's certificate is not trusted (", why,
                  "); check the CA certificate you configured and the server's name");
     }
     case Failure::kTlsRejected:
-      return cat(where, ": the server rejected our client certificate (TLS alert ", alert_name(d.tls_alert), ", ",
+      return cat(where, ": TLS failed: the server rejected our client certificate (TLS alert ", alert_name(d.tls_alert), ", ",
                  d.tls_alert, "); is it expired, or from another cluster's CA?");
     case Failure::kTlsCredential:
-      return cat(where, ": the client certificate, key or CA file configured here cannot be used (", detail, ")");
+      return cat(where, ": TLS failed: the client certificate, key or CA file configured here cannot be used (", detail,
+                 ")");
     case Failure::kTls:
-      return cat(where, ": the TLS handshake failed (", detail,
+      return cat(where, ": TLS failed: the handshake did not succeed (", detail,
                  d.tls_alert >= 0 ? cat("; TLS alert ", alert_name(d.tls_alert), ", ", d.tls_alert) : std::string(),
                  "); is this port TLS (https://) at all?");
     case Failure::kBroken:
