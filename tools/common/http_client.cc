@@ -298,8 +298,12 @@ void configure(TransferState& state, const Options& options, const Request& requ
   curl_slist* headers = nullptr;
   for (const auto& h : options.headers) headers = curl_slist_append(headers, h.c_str());
   for (const auto& h : request.headers) headers = curl_slist_append(headers, h.c_str());
-  if (!options.bearer_token.empty())
-    headers = curl_slist_append(headers, ("Authorization: Bearer " + options.bearer_token).c_str());
+  if (!options.bearer_token.empty()) {
+    // As Go's HTTP/1.1 writer sends it: trailing spaces and tabs of the value are not sent.
+    std::string value = "Authorization: Bearer " + options.bearer_token;
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+    headers = curl_slist_append(headers, value.c_str());
+  }
   state.header_list.reset(headers);
   if (headers != nullptr) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 

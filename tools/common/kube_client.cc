@@ -256,7 +256,7 @@ struct KubeClient::Impl {
         o.tls.client_key_file.clear();
       }
     } else if (!token.empty()) {
-      o.bearer_token = header_value(token);  // as Go's HTTP/1.1 writer: trailing spaces never sent
+      o.bearer_token = token;  // the HTTP layer drops trailing spaces, as Go's HTTP/1.1 writer does
     } else if (!config.basic_auth.empty()) {
       o.headers.push_back("Authorization: Basic " + base64_encode(config.basic_auth));
     }

@@ -22,6 +22,13 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+// $KUBECONFIG, or the value the options give instead.
+std::string kubeconfig_env(const LoadOptions& options) {
+  if (options.kubeconfig_env) return *options.kubeconfig_env;
+  const char* e = std::getenv("KUBECONFIG");
+  return e != nullptr ? e : "";
+}
+
 std::string join(const std::vector<std::string>& items, const std::string& separator) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + items[i];
@@ -44,12 +51,7 @@ void merge_into(Config& into, const Config& later) {
 
 std::vector<std::string> kubeconfig_paths(const LoadOptions& options) {
   if (!options.explicit_path.empty()) return {options.explicit_path};
-  std::string env;
-  if (options.kubeconfig_env) {
-    env = *options.kubeconfig_env;
-  } else if (const char* e = std::getenv("KUBECONFIG")) {
-    env = e;
-  }
+  const std::string env = kubeconfig_env(options);
   if (!env.empty()) {
     // client-go: a non-empty KUBECONFIG is the whole list, even when it names no file (":"),
     // and empty entries are skipped. ~/.kube/config is not read then: it may be another cluster.
@@ -170,10 +172,14 @@ RestConfig load_rest_config(const LoadOptions& options) {
         bool any_file = false;
         for (const auto& p : paths) any_file = any_file || exists(p);
         if (!any_file) {
-          if (options.allow_in_cluster)
+          if (options.allow_in_cluster && options.context.empty())
             if (auto in_cluster = in_cluster_config(options.in_cluster_root)) return *in_cluster;
+          if (!options.context.empty())  // client-go: a --context that no file defines is an error
+            throw KubeconfigError(cat("context \"", options.context, "\" does not exist: there is no kubeconfig file",
+                                      paths.empty() ? std::string(" (KUBECONFIG lists none)")
+                                                    : cat(" (looked for ", join(paths, ", "), ")")));
           if (paths.empty())
-            throw KubeconfigError(cat("KUBECONFIG=\"", options.kubeconfig_env.value_or(std::getenv("KUBECONFIG") ? std::getenv("KUBECONFIG") : ""),
+            throw KubeconfigError(cat("KUBECONFIG=\"", kubeconfig_env(options),
                                       "\" names no file, so no kubeconfig is read (~/.kube/config neither, as with "
                                       "kubectl); pass --kubeconfig or set KUBECONFIG to the kubeconfig's path"));
           throw KubeconfigError(cat("no kubeconfig found (looked for ", join(paths, ", "),

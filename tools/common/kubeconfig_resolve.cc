@@ -182,15 +182,17 @@ RestConfig resolve(const Config& config, const std::string& context_override) {
   std::vector<std::string> context_names;
   for (const auto& [name, c] : config.contexts) context_names.push_back(name);
 
+  // A --context that no file defines is an error first (client-go's getContext), even when the
+  // files hold nothing at all.
+  if (!context_override.empty() && config.contexts.count(context_override) == 0)
+    throw KubeconfigError(cat(files, ": context \"", context_override, "\" does not exist (contexts: ",
+                              quoted_list(context_names), ")"),
+                          true);
   if (config.empty())
     throw KubeconfigError(cat(files, ": no configuration has been provided (no clusters, users or contexts); "
                                      "create the cluster first or point --kubeconfig/KUBECONFIG at its kubeconfig"),
                           true);
   const std::string context_name = context_override.empty() ? config.current_context : context_override;
-  if (!context_override.empty() && config.contexts.count(context_override) == 0)
-    throw KubeconfigError(cat(files, ": context \"", context_override, "\" does not exist (contexts: ",
-                              quoted_list(context_names), ")"),
-                          true);
   if (context_name.empty())
     throw KubeconfigError(cat(files, ": no current-context is set; choose one with --context (contexts: ",
                               quoted_list(context_names), ")"),
