@@ -71,7 +71,7 @@ cost-report: build ## price the live Kind cluster's nodes (kind-wait | scrape-no
 	@$(BIN)/kind-wait --list nodes | $(BIN)/scrape-nodes --via-apiserver --interval $${INTERVAL:-10s} | \
 	  $(BIN)/price-calc --pricing opencost/pricing.json --format $${FORMAT:-table}
 
-install: build ## install the binaries and the price list under DESTDIR/PREFIX
+install: build ## install the binaries, their man pages and bash completions, and the price list under DESTDIR/PREFIX
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 clean: ## remove every build folder

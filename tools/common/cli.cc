@@ -32,6 +32,18 @@ void App::choices(const std::string& long_name, std::vector<std::string> values)
 
 void App::file_option(const std::string& long_name) { file_options_.insert(long_name); }
 
+// Whether an option's value is a path, for the completion: declared with file_option(), named
+// FILE/DIR/PATH in --help, or by name (--targets-file, --kubeconfig, --cacert, --ledger).
+bool App::takes_path(const std::string& long_name, const std::string& value_name) const {
+  if (file_options_.count(long_name)) return true;
+  for (const char* word : {"FILE", "DIR", "PATH"})
+    if (value_name.find(word) != std::string::npos) return true;
+  const auto ends_with = [&](std::string_view tail) {
+    return long_name.size() >= tail.size() && long_name.compare(long_name.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  return ends_with("file") || long_name == "kubeconfig" || long_name == "cacert" || long_name == "ledger";
+}
+
 std::string App::bash_completion() const {
   std::string function = "_sf_";
   for (const char c : info_.name) function.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
@@ -49,7 +61,7 @@ std::string App::bash_completion() const {
       std::string words;
       for (const auto& w : it->second) words += (words.empty() ? "" : " ") + w;
       reply = "COMPREPLY=($(compgen -W \"" + words + "\" -- \"$cur\"))";
-    } else if (file_options_.count(key)) {
+    } else if (takes_path(key, option->semantic()->name())) {
       reply = "compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- \"$cur\"))";
     }
     value_cases += "    " + long_name + (has_short ? "|" + short_name : "") + ") " + reply + "; return ;;\n";

@@ -42,6 +42,7 @@ class App {
   std::string bash_completion() const;
 
  private:
+  bool takes_path(const std::string& long_name, const std::string& value_name) const;
   ToolInfo info_;
   po::options_description options_;
   po::options_description hidden_;

@@ -21,7 +21,7 @@ using namespace sf;
 cli::ToolInfo tool_info() {
   return {
       "kind-wait",
-      "kind-wait [options] --for CONDITION [--for CONDITION...]\n       kind-wait [options] --list nodes",
+      "kind-wait [options] --for CONDITION [--for CONDITION...]\n  or:  kind-wait [options] --list nodes",
       "Waits until every --for condition holds at the same moment, watching the Kubernetes API\n"
       "(no polling, no kubectl). Objects that do not exist yet, and resource types whose CRD is not\n"
       "installed yet, are waited for. One --timeout covers everything; on timeout it exits 1 and\n"
@@ -60,11 +60,14 @@ int run(int argc, char** argv) {
   std::string list;
   std::string max_list_text = "64Mi";
   app.options().add_options()
-    ("for", cli::po::value(&conditions), "a condition to wait for (repeatable; all must hold together)")
-    ("timeout", cli::po::value(&timeout_text)->default_value("5m"), "give up after this long (90s, 5m, 1h30m)")
-    ("kubeconfig", cli::po::value(&kubeconfig), "kubeconfig file (exactly this one; default: $KUBECONFIG, ~/.kube/config)")
-    ("context", cli::po::value(&context), "kubeconfig context (default: current-context)")
-    ("output,o", cli::po::value(&output)->default_value("text"), "text, or jsonl for the final state on stdout")
+    ("for", cli::po::value(&conditions)->value_name("COND"), "a condition to wait for (repeatable; all must hold together)")
+    ("timeout", cli::po::value(&timeout_text)->value_name("DUR")->default_value("5m"),
+     "give up after this long (90s, 5m, 1h30m); covers everything, exec plugins included")
+    ("kubeconfig", cli::po::value(&kubeconfig)->value_name("FILE"),
+     "kubeconfig file (exactly this one; default: $KUBECONFIG, ~/.kube/config)")
+    ("context", cli::po::value(&context)->value_name("NAME"), "kubeconfig context (default: current-context)")
+    ("output,o", cli::po::value(&output)->value_name("FORMAT")->default_value("text"),
+     "text, or jsonl for the final state on stdout")
     ("list", cli::po::value(&list)->value_name("nodes"), "print an inventory instead of waiting: 'nodes'")
     ("max-list-bytes", cli::po::value(&max_list_text)->value_name("SIZE")->default_value("64Mi"),
      "refuse a LIST answer larger than this (bytes, or with Ki, Mi, Gi)");
