@@ -49,6 +49,8 @@ struct TransferState {
   size_t received = 0;
   bool over_cap = false;
   int tls_alert = -1;              // fatal alert the peer sent, from the OpenSSL info callback
+  bool tls_started = false;        // TCP connected, TLS handshake begun (SSL_CTX callback ran)
+  bool tls_done = false;           // TLS handshake finished
   std::exception_ptr handler_error;  // what a callback caught: rethrown after the transfer
   Slist header_list;
   std::string connect_to_entry;
@@ -132,14 +134,18 @@ int transfer_index() {
 }
 
 void on_tls_info(const SSL* ssl, int where, int ret) {
+  auto* state = static_cast<TransferState*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), transfer_index()));
+  if (state == nullptr) return;
+  if ((where & SSL_CB_HANDSHAKE_DONE) != 0) state->tls_done = true;
   // SSL_CB_READ_ALERT shares its ALERT bit with SSL_CB_WRITE_ALERT: test both bits, so that the
   // alert we send (say, unknown_ca about the server's certificate) is not taken for theirs.
   if ((where & SSL_CB_ALERT) == 0 || (where & SSL_CB_READ) == 0 || (ret >> 8) != SSL3_AL_FATAL) return;
-  auto* state = static_cast<TransferState*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), transfer_index()));
-  if (state != nullptr) state->tls_alert = ret & 0xff;
+  state->tls_alert = ret & 0xff;
 }
 
 CURLcode on_ssl_context(CURL*, void* ssl_ctx, void* user) {
+  // libcurl sets the context up once the TCP connection stands, just before the handshake.
+  static_cast<TransferState*>(user)->tls_started = true;
   auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
   SSL_CTX_set_ex_data(ctx, transfer_index(), user);
   SSL_CTX_set_info_callback(ctx, on_tls_info);
@@ -224,6 +230,8 @@ void configure(TransferState& state, const Options& options, const Request& requ
   state.received = 0;
   state.over_cap = false;
   state.tls_alert = -1;
+  state.tls_started = false;
+  state.tls_done = false;
   state.handler_error = nullptr;
   state.error_buffer[0] = '\0';
   response->body.clear();
@@ -359,8 +367,12 @@ Phase phase_of(const TransferState& state) {
   curl_easy_getinfo(state.easy, CURLINFO_CONNECT_TIME_T, &connect);
   curl_easy_getinfo(state.easy, CURLINFO_APPCONNECT_TIME_T, &tls);
   curl_easy_getinfo(state.easy, CURLINFO_STARTTRANSFER_TIME_T, &start);
-  if (connect == 0) return lookup == 0 && !is_ip_literal(state.effective_url) ? Phase::kResolving : Phase::kConnecting;
-  if (state.effective_url.rfind("https://", 0) == 0 && tls == 0) return Phase::kTlsHandshake;
+  // For https, libcurl's connect time may include the handshake: the OpenSSL callbacks say
+  // exactly when the TCP connection stood and when the handshake finished.
+  const bool https = state.effective_url.rfind("https://", 0) == 0;
+  const bool tcp = https ? state.tls_started || connect > 0 : connect > 0;
+  if (!tcp) return lookup == 0 && !is_ip_literal(state.effective_url) ? Phase::kResolving : Phase::kConnecting;
+  if (https && !state.tls_done && tls == 0) return Phase::kTlsHandshake;
   if (start == 0) return Phase::kWaiting;
   return Phase::kReceiving;
 }
@@ -386,7 +398,11 @@ FailureDetail classify(const TransferState& state, CURLcode code) {
   else if (code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_CRL_BADFILE)
     d.failure = Failure::kTlsCredential;
   else if (code == CURLE_SSL_CONNECT_ERROR || code == CURLE_SSL_CLIENTCERT)
-    d.failure = d.tls_verify_result != X509_V_OK ? Failure::kTlsUntrusted : Failure::kTls;
+    // A verification result only counts when verification ran (OpenSSL reports UNSPECIFIED
+    // before it does, e.g. when the peer does not speak TLS at all).
+    d.failure = d.tls_verify_result != X509_V_OK && d.tls_verify_result != X509_V_ERR_UNSPECIFIED
+                    ? Failure::kTlsUntrusted
+                    : Failure::kTls;
   else if (code == CURLE_GOT_NOTHING || code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_PARTIAL_FILE)
     d.failure = Failure::kBroken;
   else d.failure = Failure::kOther;
