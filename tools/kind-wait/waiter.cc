@@ -118,7 +118,7 @@ void write_jsonl(std::FILE* out, const std::vector<Target>& targets, const std::
   doc.AddMember("ready", all_ready, a);
   doc.AddMember("timed_out", timed_out, a);
   doc.AddMember("elapsed_seconds", elapsed, a);
-  doc.AddMember("server", str(config.server, a), a);
+  doc.AddMember("server", str(redact_url(config.server), a), a);  // stdout holds no credential
   doc.AddMember("answered", answered, a);
   writer.write(doc);
   writer.flush();
@@ -246,7 +246,7 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
         std::vector<std::string> waiting;
         for (size_t i = 0; i < options.targets.size(); ++i) {
           if (statuses[i].ready()) ready_specs.push_back(options.targets[i].spec);
-          else waiting.push_back(cat(options.targets[i].spec, " (", statuses[i].summary, ")"));
+          else waiting.push_back(cat(options.targets[i].spec, " (", printable(statuses[i].summary), ")"));
         }
         std::string line = cat("[", format_duration(std::chrono::duration_cast<milliseconds>(now - start)), "] ",
                                ready_specs.size(), "/", options.targets.size(), " ready");
@@ -298,7 +298,8 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
   if (any_failed) {
     message = "a condition failed and will not hold without intervention:";
     for (size_t i = 0; i < options.targets.size(); ++i)
-      if (statuses[i].state == State::kFailed) message += cat("\n  ", options.targets[i].spec, ": ", statuses[i].summary);
+      if (statuses[i].state == State::kFailed)
+        message += cat("\n  ", options.targets[i].spec, ": ", printable(statuses[i].summary, 2048));
   } else {
     message = cat("timed out after ", format_duration(options.timeout), "; ");
     if (!synced) {
@@ -306,7 +307,9 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
     } else {
       message += "still waiting for:";
       for (size_t i = 0; i < options.targets.size(); ++i)
-        if (!statuses[i].ready()) message += cat("\n  ", options.targets[i].spec, ": ", statuses[i].summary);
+        // Condition messages come from the cluster: shown escaped, never raw on the terminal.
+        if (!statuses[i].ready())
+          message += cat("\n  ", options.targets[i].spec, ": ", printable(statuses[i].summary, 2048));
     }
   }
   log::error(message);

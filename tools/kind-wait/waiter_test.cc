@@ -21,10 +21,11 @@ using Steady = std::chrono::steady_clock;
 
 namespace {
 
-std::string node(const std::string& name, bool ready, const std::string& rv = "1") {
+std::string node(const std::string& name, bool ready, const std::string& rv = "1",
+                 const std::string& message = "cni plugin not initialized") {
   return R"({"metadata":{"name":")" + name + R"(","resourceVersion":")" + rv +
          R"("},"status":{"conditions":[{"type":"Ready","status":")" + (ready ? "True" : "False") +
-         R"(","reason":"KubeletNotReady","message":"cni plugin not initialized"}]}})";
+         R"(","reason":"KubeletNotReady","message":")" + message + R"("}]}})";
 }
 
 std::string node_list(const std::vector<std::string>& items) {
@@ -144,10 +145,12 @@ TEST_CASE("wait: a timeout on an answering cluster says what is still missing, a
   FakeApi api([](const std::string& target) {
     Reply r;
     if (is_watch(target)) r.keep_open = [] { return true; };
-    else r.chunks = {node_list({node("a", true), node("b", false)})};
+    else r.chunks = {node_list({node("a", true), node("b", false, "1", R"(cni plugin not initialized\u001b[2J\r\nforged)")})};
     return r;
   });
   const Captured c = capture([&](std::FILE* out) { return kw::wait_for(config_for(api), nodes_options(2, milliseconds(700)), out); });
+  CHECK(c.err.find('\x1b') == std::string::npos);  // the cluster's text, escaped on the terminal
+  CHECK_THAT(c.err, Catch::Contains("cni plugin not initialized\\x1B[2J\\r\\nforged"));
   CHECK(c.code == kExitFailed);
   CHECK(c.took >= milliseconds(650));
   CHECK(c.took < milliseconds(2'500));
