@@ -225,6 +225,8 @@ class Converter {
 
   // goyaml.v2's mapping(): pairs in order; a `<<` key merges the map(s) it names at that point.
   void fill(const YAML::Node& map, Members& m, int depth) {
+    // A merge can name its own anchor (`a: &a {<<: *a}`): the depth bound ends that cycle too.
+    if (depth > limits_.max_depth) throw error(map, cat("nested more than ", limits_.max_depth, " levels deep"));
     for (const auto& kv : map) {
       const YAML::Node& key = kv.first;
       if (key.IsScalar() && key.Tag() == "?" && key.Scalar() == "<<") {

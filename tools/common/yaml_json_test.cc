@@ -96,6 +96,9 @@ TEST_CASE("alias bombs and deep nesting stop at the limits", "[yaml_json]") {
   CHECK(error_of(deep, limits).find("nested more than 100 levels deep") != std::string::npos);
   limits.max_depth = 300;
   CHECK(error_of(deep, limits) == "no error");
+  // Anchors that contain themselves, through a merge or a list (found by fuzz_yaml_json).
+  CHECK_THAT(error_of("a: &a {<<: *a, z: 1}\n"), Catch::Contains("levels deep"));
+  CHECK_THAT(error_of("a: &a [*a]\n"), Catch::Contains("levels deep"));
 }
 
 TEST_CASE("Go's string escaping: HTML characters, line separators, controls, bad UTF-8", "[yaml_json]") {
