@@ -195,5 +195,7 @@ std::string header_value(std::string_view value);
 // client-go's headerKeyEscape for Impersonate-Extra-<key>: bytes that are not HTTP token
 // characters, and '%', percent-encoded.
 std::string header_key_escape(std::string_view key);
+// Every byte for which `keep` is false as %XX (upper-case hex).
+std::string percent_encode(std::string_view text, bool (*keep)(unsigned char));
 
 }  // namespace sf::kube

@@ -253,6 +253,16 @@ void check_type(const Json& root, const std::string& path) {
                             "\"); a kubeconfig has apiVersion: v1 and kind: Config"));
 }
 
+// A Cluster, AuthInfo or Context with the name and the place it was defined.
+template <typename Entry>
+Entry defined(const std::string& name, const std::string& path, const Where& where) {
+  Entry entry;
+  entry.name = name;
+  entry.source = path;
+  entry.line = where.line;
+  return entry;
+}
+
 }  // namespace
 
 Config parse_config(std::string_view yaml, const std::string& path) {
@@ -293,10 +303,7 @@ Config parse_config(std::string_view yaml, const std::string& path) {
   }
   check_extensions(doc, top);
   for_each_entry(doc, root, "clusters", "cluster", path, [&](const std::string& name, const Json& c, const Where& w) {
-    Cluster cluster;
-    cluster.name = name;
-    cluster.source = path;
-    cluster.line = w.line;
+    Cluster cluster = defined<Cluster>(name, path, w);
     cluster.server = get_string(c, "server", w);
     cluster.tls_server_name = get_string(c, "tls-server-name", w);
     cluster.insecure_skip_tls_verify = get_bool(c, "insecure-skip-tls-verify", w);
@@ -309,10 +316,7 @@ Config parse_config(std::string_view yaml, const std::string& path) {
     config.clusters.emplace(name, std::move(cluster));
   });
   for_each_entry(doc, root, "users", "user", path, [&](const std::string& name, const Json& u, const Where& w) {
-    AuthInfo user;
-    user.name = name;
-    user.source = path;
-    user.line = w.line;
+    AuthInfo user = defined<AuthInfo>(name, path, w);
     bool present = false;
     user.client_certificate = resolve_path(get_string(u, "client-certificate", w), base);
     user.client_certificate_data = get_bytes(u, "client-certificate-data", w, present);
@@ -352,10 +356,7 @@ Config parse_config(std::string_view yaml, const std::string& path) {
     config.users.emplace(name, std::move(user));
   });
   for_each_entry(doc, root, "contexts", "context", path, [&](const std::string& name, const Json& c, const Where& w) {
-    Context context;
-    context.name = name;
-    context.source = path;
-    context.line = w.line;
+    Context context = defined<Context>(name, path, w);
     context.cluster = get_string(c, "cluster", w);
     context.user = get_string(c, "user", w);
     context.namespace_ = get_string(c, "namespace", w);

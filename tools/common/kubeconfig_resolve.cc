@@ -17,6 +17,7 @@
 // otherwise add header lines) is refused here, username and password included, with a message
 // naming the user and file and never the value.
 #include <algorithm>
+#include <cstring>
 
 #include "common/file_read.h"
 #include "common/kubeconfig.h"
@@ -146,13 +147,12 @@ std::string header_value(std::string_view value) {
   return std::string(value.substr(first, last - first + 1));
 }
 
-std::string header_key_escape(std::string_view key) {
+std::string percent_encode(std::string_view text, bool (*keep)(unsigned char)) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
-  for (const char ch : key) {
+  for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
-    const bool token = std::isalnum(c) || (c != '%' && std::string_view("!#$&'*+-.^_`|~").find(ch) != std::string_view::npos);
-    if (token && c < 0x80) {
+    if (keep(c)) {
       out.push_back(ch);
     } else {
       out.push_back('%');
@@ -161,6 +161,13 @@ std::string header_key_escape(std::string_view key) {
     }
   }
   return out;
+}
+
+std::string header_key_escape(std::string_view key) {
+  // HTTP token characters (RFC 7230 tchar) stay, except '%', which url.PathUnescape would read.
+  return percent_encode(key, [](unsigned char c) {
+    return c < 0x80 && (std::isalnum(c) || (c != '%' && std::strchr("!#$&'*+-.^_`|~", c) != nullptr && c != 0));
+  });
 }
 
 std::string read_token_file(const std::string& path, std::string_view role) {
