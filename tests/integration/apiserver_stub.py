@@ -10,11 +10,25 @@ Certificates are made with the openssl CLI at test time (make_pki)."""
 import http.server
 import json
 import os
+import shutil
 import socket
 import ssl
 import subprocess
 import threading
 import time
+
+
+def kubectl_path():
+    """The real kubectl the kubeconfig tests compare with: $SF_KUBECTL, else the pinned one of
+    scripts/install-k8s-tools.sh ($SF_TOOLS_DIR or <repo>/.cache/k8s-tools), else kubectl on
+    PATH. Missing, the test fails with the install hint (never skips)."""
+    source = os.environ.get("SF_SOURCE_DIR") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    tools = os.environ.get("SF_TOOLS_DIR") or os.path.join(source, ".cache", "k8s-tools")
+    for candidate in (os.environ.get("SF_KUBECTL"), os.path.join(tools, "bin", "kubectl"), shutil.which("kubectl")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise AssertionError("kubectl is missing: install it with scripts/install-k8s-tools.sh kubectl (make deps does); "
+                         "the kubeconfig tests compare kind-wait with it")
 
 
 def _openssl(args, cwd):

@@ -14,8 +14,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import sftest  # noqa: E402
 import test_kind_wait as T  # noqa: E402  (shared helpers; its test classes are not collected here)
+
+from apiserver_stub import kubectl_path  # noqa: E402
 
 H = T.H
 
@@ -371,7 +372,7 @@ print(json.dumps({{"apiVersion": "client.authentication.k8s.io/v1", "kind": "Exe
         info = self.calls()[-1]["info"]
         self.assertIn('"port":8080,', info)
         self.assertNotIn("8080.0", info)
-        kubectl = sftest.require_program("kubectl", "kubectl (scripts/install-k8s-tools.sh kubectl)")
+        kubectl = kubectl_path()
         view = subprocess.run([kubectl, "config", "view", "--raw", "-o", "json", "--kubeconfig", kc],
                               capture_output=True, text=True, timeout=30, env=T.clean_env())
         self.assertEqual(view.returncode, 0, view.stderr)

@@ -23,7 +23,6 @@ import json
 import os
 import random
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sftest  # noqa: E402
-from apiserver_stub import Pki, StubApiServer  # noqa: E402
+from apiserver_stub import Pki, StubApiServer, kubectl_path  # noqa: E402
 
 SEED = int(os.environ.get("SF_DIFF_SEED", "7"))
 SCENARIOS = int(os.environ.get("SF_DIFF_SCENARIOS", "300"))
@@ -47,14 +46,6 @@ import json, os
 print(json.dumps({{"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
                   "status": {{"token": os.environ.get("PLUGIN_TOKEN", "none")}}}}))
 """
-
-
-def kubectl():
-    path = shutil.which("kubectl")
-    if not path:
-        raise AssertionError("kubectl is missing: install it with scripts/install-k8s-tools.sh kubectl (make deps "
-                             "does); this test compares kind-wait with it")
-    return path
 
 
 def b64file(path):
@@ -363,7 +354,7 @@ def outcome(rc, err, logs, classify):
 class DifferentialTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.kubectl = kubectl()
+        cls.kubectl = kubectl_path()
         cls.kind_wait = sftest.binary("kind-wait")
         cls.tmp = tempfile.TemporaryDirectory(prefix="sf-kubeconfig-diff-")
         cls.pki = Pki(os.path.join(cls.tmp.name, "pki"))
