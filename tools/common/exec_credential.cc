@@ -33,8 +33,9 @@ std::string string_at(const rapidjson::Value& obj, const char* name) {
                                                        : std::string();
 }
 
+// Extra lines go as indented continuation lines ("\n  "), the one form log messages keep.
 std::string with_hint(const std::string& message, const ExecConfig& exec) {
-  return exec.install_hint.empty() ? message : message + "\n\n" + printable(exec.install_hint, 2048);
+  return exec.install_hint.empty() ? message : message + "\n  " + printable(exec.install_hint, 2048);
 }
 
 }  // namespace
@@ -151,9 +152,9 @@ ExecCredential run_exec_plugin(const ExecConfig& exec, const RestConfig& cluster
       // client-go's message for a missing plugin, then the installHint.
       throw ExecPluginError(
           with_hint(cat("exec: executable ", exec.command, " not found (exec plugin of ", owner,
-                        ")\n\nIt looks like you are trying to use a client-go credential plugin that is not installed.\n\n"
-                        "To learn more about this feature, consult the documentation available at:\n"
-                        "      https://kubernetes.io/docs/reference/access-authn-authz/authentication/"
+                        ")\n  It looks like you are trying to use a client-go credential plugin that is not installed."
+                        "\n  To learn more about this feature, consult the documentation available at:"
+                        "\n  https://kubernetes.io/docs/reference/access-authn-authz/authentication/"
                         "#client-go-credential-plugins"),
                     exec),
           Kind::kNotFound);
