@@ -12,8 +12,31 @@ for what in "$@"; do
   case "$what" in
     completion)
       mkdir -p "$share/bash-completion/completions"
-      "$bin" --completion bash > "$share/bash-completion/completions/$name.tmp"
-      mv "$share/bash-completion/completions/$name.tmp" "$share/bash-completion/completions/$name"
+      out="$share/bash-completion/completions/$name.tmp"
+      if "$bin" --completion bash > "$out" 2>/dev/null; then
+        :
+      else
+        # A tool with commands (render-manifests facts|render|...): the commands from its --help
+        # "Commands:" list, each command's own completion function, and a dispatcher.
+        commands=$("$bin" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print $1 }')
+        [ -n "$commands" ] || { echo "gen-tool-docs: $name has neither --completion nor a Commands: list" >&2; exit 2; }
+        function=_sf_$(printf '%s' "$name" | tr -c 'A-Za-z0-9\n' '_')
+        {
+          echo "# bash completion for $name and its commands, generated from their own option tables"
+          for c in $commands; do "$bin" "$c" --completion bash; done
+          echo "$function() {"
+          echo '  if [ "$COMP_CWORD" -le 1 ]; then'
+          echo "    COMPREPLY=(\$(compgen -W \"$(echo $commands) --help -h --version\" -- \"\${COMP_WORDS[COMP_CWORD]}\")); return"
+          echo '  fi'
+          echo '  case "${COMP_WORDS[1]}" in'
+          for c in $commands; do echo "    $c) ${function}_$(printf '%s' "$c" | tr -c 'A-Za-z0-9\n' '_') ;;"; done
+          echo '    *) COMPREPLY=() ;;'
+          echo '  esac'
+          echo '}'
+          echo "complete -F $function $name"
+        } > "$out"
+      fi
+      mv "$out" "$share/bash-completion/completions/$name"
       ;;
     man)
       command -v help2man >/dev/null || { echo "gen-tool-docs: help2man is missing: scripts/install-deps.sh build" >&2; exit 2; }

@@ -20,10 +20,24 @@ def tools():
     return sorted(d for d in os.listdir(root) if d != "common" and os.path.exists(os.path.join(root, d, "main.cc")))
 
 
-def help_options(tool):
-    text = subprocess.run([sftest.binary(tool), "--help"], capture_output=True, text=True, timeout=30).stdout
-    options = text.split("Options:", 1)[1]
-    return set(re.findall(r"^\s+(?:-\w \[ )?(--[a-z][a-z0-9-]*)", options, re.M)), text
+def help_text(*argv):
+    return subprocess.run([sftest.binary(argv[0]), *argv[1:], "--help"], capture_output=True, text=True,
+                          timeout=30).stdout
+
+
+def commands(tool):
+    """The commands of a tool that has them (its --help lists them under "Commands:"), else []."""
+    text = help_text(tool)
+    if "\nCommands:\n" not in text:
+        return []
+    block = text.split("\nCommands:\n", 1)[1].split("\n\n", 1)[0]
+    return re.findall(r"^  ([a-z][a-z0-9-]*)\s", block, re.M)
+
+
+def help_options(*argv):
+    """The long options --help lists under "Options:" (of the tool, or of one of its commands)."""
+    options = help_text(*argv).split("Options:", 1)[1]
+    return set(re.findall(r"^\s+(?:-\w \[ )?(--[a-z][a-z0-9-]*)", options, re.M))
 
 
 def complete(completion_file, words):
@@ -67,21 +81,27 @@ class InstallTest(unittest.TestCase):
                 with open(man) as f:
                     page = f.read()
                 self.assertIn(f'.TH {tool.upper()} "1"', page)
-                options, _ = help_options(tool)
-                for option in options:  # the man page is --help: every option is in it
-                    self.assertIn(option.replace("-", r"\-"), page, option)
+                # The man page is --help: every option, or every command, is in it.
+                for word in commands(tool) or help_options(tool):
+                    self.assertIn(word.replace("-", r"\-"), page, word)
                 self.assertTrue(os.path.exists(os.path.join(self.root, "share", "bash-completion", "completions", tool)))
 
     def test_completion_offers_exactly_the_real_flags(self):
         for tool in tools():
-            with self.subTest(tool=tool):
-                completion = os.path.join(self.root, "share", "bash-completion", "completions", tool)
-                options, _ = help_options(tool)
-                offered = {w for w in complete(completion, [tool, "--"]) if w.startswith("--")}
-                self.assertEqual(offered, options)
-                # Prefix matching works as a user types.
-                some = sorted(options)[0]
-                self.assertIn(some, complete(completion, [tool, some[:4]]))
+            completion = os.path.join(self.root, "share", "bash-completion", "completions", tool)
+            # A tool with commands: the commands first, then each command's own options.
+            lines = [(tool, [])] if not commands(tool) else [(tool, [c]) for c in commands(tool)]
+            if commands(tool):
+                self.assertEqual(set(complete(completion, [tool, ""])) - {"--help", "-h", "--version"},
+                                 set(commands(tool)))
+            for _, command in lines:
+                with self.subTest(tool=tool, command=command):
+                    options = help_options(tool, *command)
+                    offered = {w for w in complete(completion, [tool, *command, "--"]) if w.startswith("--")}
+                    self.assertEqual(offered, options)
+                    # Prefix matching works as a user types.
+                    some = sorted(options)[0]
+                    self.assertIn(some, complete(completion, [tool, *command, some[:4]]))
 
     def test_completion_offers_values_and_files(self):
         completion = os.path.join(self.root, "share", "bash-completion", "completions", "kind-wait")

@@ -80,8 +80,10 @@ std::string App::bash_completion() const {
       << (positional ? "    compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- \"$cur\"))\n"
                      : "    COMPREPLY=()\n")
       << "  fi\n"
-      << "}\n"
-      << "complete -F " << function << " " << info_.name << "\n";
+      << "}\n";
+  // A subcommand's App ("render-manifests facts") gives only its function: the tool's
+  // dispatcher (scripts/gen-tool-docs.sh) registers the command and calls it.
+  if (info_.name.find(' ') == std::string::npos) out << "complete -F " << function << " " << info_.name << "\n";
   return out.str();
 }
 

@@ -39,6 +39,8 @@ class App {
   bool parse(int argc, char** argv, po::variables_map& vm);
   std::string help_text() const;
   // A bash completion script offering exactly the options of options() (and their values).
+  // For a subcommand's App (a name with a space, "tool command") only the function
+  // _sf_tool_command, which the tool's dispatcher calls.
   std::string bash_completion() const;
 
  private:

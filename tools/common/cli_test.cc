@@ -76,6 +76,11 @@ TEST_CASE("the bash completion offers exactly the real options and their values"
   const char* argv[] = {"my-tool", "--completion", "bash"};
   CHECK_FALSE(app.parse(3, const_cast<char**>(argv), vm));
   CHECK(app.help_text().find("--completion") == std::string::npos);
+  // A subcommand's App: its function only; the tool's dispatcher registers the command.
+  sf::cli::App sub({"my-tool run", "my-tool run [options]", "summary", "", ""});
+  const std::string sub_script = sub.bash_completion();
+  CHECK_THAT(sub_script, Catch::Contains("_sf_my_tool_run()"));
+  CHECK(sub_script.find("complete -F") == std::string::npos);
 }
 
 TEST_CASE("App parses flags and rejects unknown ones with a pointer to --help") {
