@@ -86,7 +86,7 @@ cost-report: build ## price the live Kind cluster's nodes (kind-wait | scrape-no
 	  else echo "cost-report: failed (exit $$rc): is the Kind cluster up and its kubeconfig current? (see above)" >&2; fi; \
 	  exit $$rc; }
 
-install: build ## install the binaries and the price list under DESTDIR/PREFIX
+install: build ## install the binaries, their man pages and bash completions, and the price list under DESTDIR/PREFIX
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 clean: ## remove every build folder

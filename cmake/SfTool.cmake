@@ -1,8 +1,33 @@
 # sf_add_tool(NAME LIB): the layout every tools/<name>/ folder follows. Every *.cc except
 # main.cc and *_test.cc forms the library LIB (shared by the binary, its tests and fuzzers);
-# main.cc is the binary NAME (installed); the *_test.cc files beside the modules form the
-# Catch2 binary NAME_tests, one ctest test per TEST_CASE, labelled "unit".
+# main.cc is the binary NAME (installed, with its man page and bash completion, both generated
+# from the binary itself); the *_test.cc files beside the modules form the Catch2 binary
+# NAME_tests, one ctest test per TEST_CASE, labelled "unit".
 include(GNUInstallDirs)
+find_program(SF_HELP2MAN help2man)
+if(NOT SF_HELP2MAN)
+  message(WARNING "help2man not found: no man pages are built or installed (scripts/install-deps.sh build)")
+endif()
+
+# The man page (help2man over --help) and bash completion (--completion bash) of tool NAME,
+# built into build/share and installed under share/man/man1 and share/bash-completion.
+function(sf_tool_docs name)
+  set(share ${CMAKE_BINARY_DIR}/share)
+  set(outputs ${share}/bash-completion/completions/${name})
+  set(kinds completion)
+  if(SF_HELP2MAN)
+    list(APPEND outputs ${share}/man/man1/${name}.1)
+    list(APPEND kinds man)
+    install(FILES ${share}/man/man1/${name}.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+  endif()
+  add_custom_command(OUTPUT ${outputs}
+    COMMAND ${CMAKE_SOURCE_DIR}/scripts/gen-tool-docs.sh $<TARGET_FILE:${name}> ${share} ${kinds}
+    DEPENDS ${name} ${CMAKE_SOURCE_DIR}/scripts/gen-tool-docs.sh
+    COMMENT "man page and bash completion of ${name}" VERBATIM)
+  add_custom_target(${name}_docs ALL DEPENDS ${outputs})
+  install(FILES ${share}/bash-completion/completions/${name}
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+endfunction()
 
 function(sf_add_tool name lib)
   set(dir ${CMAKE_CURRENT_SOURCE_DIR})
@@ -16,6 +41,7 @@ function(sf_add_tool name lib)
   add_executable(${name} main.cc)
   target_link_libraries(${name} PRIVATE ${lib})
   install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  sf_tool_docs(${name})
 
   add_executable(${name}_tests ${tests})
   target_link_libraries(${name}_tests PRIVATE ${lib} Catch2::Catch2WithMain)

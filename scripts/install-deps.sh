@@ -11,6 +11,8 @@ build_packages=(
   libboost-program-options-dev rapidjson-dev libcurl4-openssl-dev libyaml-cpp-dev catch2
   libkainjow-mustache-dev    # render-manifests' template engine (header only)
   prometheus-node-exporter curl python3   # the embedded demo: start, probe and scrape node-exporter
+  libssl-dev                 # OpenSSL, libcurl's TLS library: TLS errors by type, key-pair checks
+  help2man                   # make install: man pages generated from each tool's --help
 )
 test_packages=(
   prometheus                 # real peer: rate() cross-check; promtool for the parser bench

@@ -1,14 +1,17 @@
 // libFuzzer target for the kubeconfig loader (sf::kube::parse_config, merge_into, resolve) and
 // the exec-credential parser. Input: one control byte, then a kubeconfig; an optional second
 // document after a line "#---exec---" is treated as an exec plugin's stdout. KubeconfigError
-// (a UsageError) is the expected outcome for junk; any other exception, crash or sanitizer
-// report is a bug. Configs naming files are parsed but not resolved (no file access while fuzzing).
+// (a UsageError) is the expected outcome for junk, ExecPluginError for a bad credential; any
+// other exception, crash or sanitizer report is a bug. Configs naming files are parsed but not
+// resolved (no file access while fuzzing). A resolved credential must be safe in a header.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "common/base64.h"
 #include "common/error.h"
+#include "common/exec_credential.h"
 #include "common/kubeconfig.h"
 
 namespace {
@@ -47,6 +50,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       try {
         const sf::kube::RestConfig rest = sf::kube::resolve(config, context);
         if (rest.server.empty()) __builtin_trap();
+        // Nothing that reaches a header may carry CR, LF or another control byte.
+        if (!sf::kube::header_safe(rest.bearer_token) || !sf::kube::header_safe(rest.basic_auth)) __builtin_trap();
+        for (const auto& h : rest.headers)
+          if (!sf::kube::header_safe(h)) __builtin_trap();
         (void)sf::kube::exec_info_json(rest.exec.value_or(sf::kube::ExecConfig{}), rest, control & 4);
       } catch (const sf::UsageError&) {
       }
@@ -60,13 +67,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
       const auto cred = sf::kube::parse_exec_credential(exec_output, exec, "fuzz");
       if (cred.token.empty() && cred.client_cert_pem.empty()) __builtin_trap();
-    } catch (const sf::UsageError&) {
+      if (!sf::kube::header_safe(cred.token)) __builtin_trap();
+    } catch (const sf::kube::ExecPluginError&) {
     }
   }
   std::string decoded;
-  if (sf::kube::base64_decode(text, decoded)) {
+  if (sf::base64_decode(text, decoded)) {
     std::string round;
-    if (!sf::kube::base64_decode(sf::kube::base64_encode(decoded), round) || round != decoded) __builtin_trap();
+    if (!sf::base64_decode(sf::base64_encode(decoded), round) || round != decoded) __builtin_trap();
   }
   return 0;
 }

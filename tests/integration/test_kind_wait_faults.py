@@ -43,7 +43,8 @@ class ApiServerDownTest(T.KindWaitCase):
         emu2 = self.emulator(H.kind_cluster(workers=1), listen_delay=60)
         r = T.run(["--kubeconfig", self.kubeconfig(emu2), "--list", "nodes", "--timeout", "1s"])
         self.assertEqual(r.rc, 1, r)
-        self.assertIn("never answered within 1.0s", r.err)
+        self.assertIn("no node list after 1.0s: the API server %s never answered" % emu2.url, r.err)
+        self.assertIn("cannot connect", r.err)
 
     def test_outage_mid_watch(self):
         emu = self.emulator(H.kind_cluster(workers=2, ready=False))

@@ -16,6 +16,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_kind_wait as T  # noqa: E402  (shared helpers; its test classes are not collected here)
 
+from apiserver_stub import kubectl_path  # noqa: E402
+
 H = T.H
 
 # client-go tools/clientcmd/loader_test.go: testConfigAlfa and testConfigConflictAlfa, used by
@@ -349,6 +351,41 @@ print(json.dumps({{"apiVersion": "client.authentication.k8s.io/v1", "kind": "Exe
         self.assertEqual(info["spec"]["cluster"]["server"], self.emu.url)
         self.assertIn("certificate-authority-data", info["spec"]["cluster"])
         self.assertEqual(self.emu.requests_log(path_prefix="/api/v1/nodes")[0]["bearer"], "valid")
+
+    def test_the_cluster_extension_reaches_the_plugin_as_kubectl_reads_it(self):
+        """The exec extension's YAML becomes the JSON client-go would hand the plugin: checked
+        against kubectl's own reading of the same file (kubectl config view), value types
+        included, so 8080 stays an integer (a plugin's Go decoder rejects 8080.0)."""
+        kc = self.config("token")
+        with open(kc) as f:
+            text = f.read()
+        server_line = next(l for l in text.splitlines() if l.strip().startswith("server:"))
+        indent = server_line[: len(server_line) - len(server_line.lstrip())]
+        extension = ("extensions:\n- name: client.authentication.k8s.io/exec\n  extension:\n"
+                     "    port: 8080\n    ratio: 8080.0\n    big: 18446744073709551615\n    small: 1e-7\n"
+                     "    flags: [yes, off, ~, '08', 08, 0x1F, 1_000]\n    y: 1\n"
+                     "    html: \"<a&b>\"\n    same: 1\n    same: 2\n")
+        text = text.replace(server_line, server_line + "\n" + "".join(indent + l + "\n" for l in extension.splitlines()))
+        kc = write(kc, text)
+        r = T.run(["--kubeconfig", kc, "--list", "nodes"])
+        self.assertEqual(r.rc, 0, r)
+        info = self.calls()[-1]["info"]
+        self.assertIn('"port":8080,', info)
+        self.assertNotIn("8080.0", info)
+        kubectl = kubectl_path()
+        view = subprocess.run([kubectl, "config", "view", "--raw", "-o", "json", "--kubeconfig", kc],
+                              capture_output=True, text=True, timeout=30, env=T.clean_env())
+        self.assertEqual(view.returncode, 0, view.stderr)
+        expected = json.loads(view.stdout)["clusters"][0]["cluster"]["extensions"][0]["extension"]
+        got = json.loads(info)["spec"]["cluster"]["config"]
+
+        def typed(v):  # JSON values with their types: 8080 and 8080.0 differ here
+            if isinstance(v, dict):
+                return {k: typed(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [typed(x) for x in v]
+            return (type(v).__name__, v)
+        self.assertEqual(typed(got), typed(expected))
 
     def test_client_certificate_from_plugin(self):
         r = T.run(["--kubeconfig", self.config("cert", args=(self.pki.client_cert, self.pki.client_key)),

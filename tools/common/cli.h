@@ -1,13 +1,18 @@
 // The command-line conventions every tool shares: --help with examples, --version, -q/-v,
 // kebab-case long options (Boost.Program_options), and one main() wrapper that maps
-// exceptions to the exit codes of error.h.
+// exceptions to the exit codes of error.h. The man page (help2man over --help) and the bash
+// completion (the hidden `--completion bash`, generated from the same option table) come from
+// here, so neither can drift from the real flags.
 #pragma once
 
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sf::cli {
 
@@ -26,15 +31,26 @@ class App {
   explicit App(ToolInfo info);
   po::options_description& options() { return options_; }
   po::positional_options_description& positional() { return positional_; }
-  // Parses argv. Returns false when --help or --version was handled (exit 0 follows).
-  // Throws UsageError on a bad flag, naming it and pointing at --help.
+  // For the completion: the values an option takes, or that it takes a file path.
+  void choices(const std::string& long_name, std::vector<std::string> values);
+  void file_option(const std::string& long_name);
+  // Parses argv. Returns false when --help, --version or --completion was handled (exit 0
+  // follows). Throws UsageError on a bad flag, naming it and pointing at --help.
   bool parse(int argc, char** argv, po::variables_map& vm);
   std::string help_text() const;
+  // A bash completion script offering exactly the options of options() (and their values).
+  // For a subcommand's App (a name with a space, "tool command") only the function
+  // _sf_tool_command, which the tool's dispatcher calls.
+  std::string bash_completion() const;
 
  private:
+  bool takes_path(const std::string& long_name, const std::string& value_name) const;
   ToolInfo info_;
   po::options_description options_;
+  po::options_description hidden_;
   po::positional_options_description positional_;
+  std::map<std::string, std::vector<std::string>> choices_;
+  std::set<std::string> file_options_;
 };
 
 // Runs a tool's body; catches sf::Error (its exit code), other exceptions (1), prints them
@@ -42,7 +58,13 @@ class App {
 int run_tool(const std::string& name, const std::function<int()>& body);
 
 // Durations as written by people and by Go tools: "90s", "5m", "1h30m", "250ms", "1.5h";
-// a bare number means seconds. Throws UsageError naming `what` (e.g. "--timeout").
+// a bare number means seconds. At most Go's limit (2562047h, a time.Duration in int64
+// nanoseconds): longer is an error, never a wrapped value. Throws UsageError naming `what`
+// (e.g. "--timeout").
 std::chrono::milliseconds parse_duration(std::string_view text, std::string_view what);
+
+// Byte sizes: "1048576", "64Mi", "64MiB", "1Gi", "512Ki" (binary units, as Kubernetes
+// quantities). Must be at least 1 and fit the machine's size_t. Throws UsageError naming `what`.
+size_t parse_size(std::string_view text, std::string_view what);
 
 }  // namespace sf::cli

@@ -1,6 +1,9 @@
 #include "common/http_client.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,6 +15,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/redact.h"
 #include "common/strings.h"
 
 #ifndef SF_VERSION
@@ -44,7 +48,10 @@ struct TransferState {
   Response* response = nullptr;
   size_t received = 0;
   bool over_cap = false;
-  std::exception_ptr handler_error;
+  int tls_alert = -1;              // fatal alert the peer sent, from the OpenSSL info callback
+  bool tls_started = false;        // TCP connected, TLS handshake begun (SSL_CTX callback ran)
+  bool tls_done = false;           // TLS handshake finished
+  std::exception_ptr handler_error;  // what a callback caught: rethrown after the transfer
   Slist header_list;
   std::string connect_to_entry;
   Slist connect_to;
@@ -52,49 +59,61 @@ struct TransferState {
   char error_buffer[CURL_ERROR_SIZE] = {0};
 };
 
+// Every callback below catches whatever is thrown inside it (the chunk handler's errors, an
+// allocation failure), stores it and aborts the transfer: an exception must never unwind
+// through libcurl's C frames. The caller rethrows it once curl_easy_perform has returned.
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* state = static_cast<TransferState*>(user);
-  const size_t n = size * count;
-  state->received += n;
-  if (state->received > state->options->max_body_bytes) {
-    state->over_cap = true;
-    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
-  }
-  long status = 0;
-  curl_easy_getinfo(state->easy, CURLINFO_RESPONSE_CODE, &status);
-  if (state->on_chunk != nullptr && *state->on_chunk && status >= 200 && status < 300) {
-    try {
-      (*state->on_chunk)(std::string_view(data, n));
-    } catch (...) {
-      state->handler_error = std::current_exception();
-      return 0;
+  try {
+    const size_t n = size * count;
+    state->received += n;
+    if (state->received > state->options->max_body_bytes) {
+      state->over_cap = true;
+      return 0;  // aborts the transfer with CURLE_WRITE_ERROR
     }
-  } else {
-    state->response->body.append(data, n);
+    long status = 0;
+    curl_easy_getinfo(state->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (state->on_chunk != nullptr && *state->on_chunk && status >= 200 && status < 300) {
+      (*state->on_chunk)(std::string_view(data, n));
+    } else {
+      state->response->body.append(data, n);
+    }
+    return n;
+  } catch (...) {
+    state->handler_error = std::current_exception();
+    return 0;
   }
-  return n;
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* state = static_cast<TransferState*>(user);
-  const size_t n = size * count;
-  std::string_view line(data, n);
-  if (line.rfind("HTTP/", 0) == 0) {
-    state->response->headers.clear();  // a new response (redirect, 100 Continue)
+  try {
+    const size_t n = size * count;
+    std::string_view line(data, n);
+    if (line.rfind("HTTP/", 0) == 0) {
+      state->response->headers.clear();  // a new response (redirect, 100 Continue)
+      return n;
+    }
+    const auto colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      state->response->headers[to_lower(trim(line.substr(0, colon)))] = std::string(trim(line.substr(colon + 1)));
+    }
     return n;
+  } catch (...) {
+    state->handler_error = std::current_exception();
+    return 0;
   }
-  const auto colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    state->response->headers[to_lower(trim(line.substr(0, colon)))] = std::string(trim(line.substr(colon + 1)));
-  }
-  return n;
 }
 
 // Canceller hooks: every socket a cancellable transfer opens is registered, so cancel() can
 // shut it down and wake a thread blocked in it; progress checks catch the moments in between.
 int on_socket_opened(void* canceller, curl_socket_t fd, curlsocktype) {
-  static_cast<Canceller*>(canceller)->add_socket(fd);
-  return CURL_SOCKOPT_OK;
+  try {
+    static_cast<Canceller*>(canceller)->add_socket(fd);
+    return CURL_SOCKOPT_OK;
+  } catch (...) {
+    return CURL_SOCKOPT_ERROR;  // out of memory: fail this connection rather than lose track of it
+  }
 }
 
 int on_socket_close(void* canceller, curl_socket_t fd) {
@@ -105,6 +124,71 @@ int on_socket_close(void* canceller, curl_socket_t fd) {
 int on_progress(void* canceller, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return static_cast<Canceller*>(canceller)->cancelled() ? 1 : 0;
 }
+
+// TLS alerts, by type: an OpenSSL info callback on each connection's SSL_CTX records the fatal
+// alert the peer sends (bad_certificate, unknown_ca, certificate_required...), so a rejected
+// client certificate is told apart from a server we do not trust without reading message text.
+int transfer_index() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+void on_tls_info(const SSL* ssl, int where, int ret) {
+  auto* state = static_cast<TransferState*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), transfer_index()));
+  if (state == nullptr) return;
+  if ((where & SSL_CB_HANDSHAKE_DONE) != 0) state->tls_done = true;
+  // SSL_CB_READ_ALERT shares its ALERT bit with SSL_CB_WRITE_ALERT: test both bits, so that the
+  // alert we send (say, unknown_ca about the server's certificate) is not taken for theirs.
+  if ((where & SSL_CB_ALERT) == 0 || (where & SSL_CB_READ) == 0 || (ret >> 8) != SSL3_AL_FATAL) return;
+  state->tls_alert = ret & 0xff;
+}
+
+CURLcode on_ssl_context(CURL*, void* ssl_ctx, void* user) {
+  // libcurl sets the context up once the TCP connection stands, just before the handshake.
+  static_cast<TransferState*>(user)->tls_started = true;
+  auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+  SSL_CTX_set_ex_data(ctx, transfer_index(), user);
+  SSL_CTX_set_info_callback(ctx, on_tls_info);
+  return CURLE_OK;
+}
+
+// Alerts that mean "your certificate is not accepted" (RFC 8446 section 6.2).
+bool is_certificate_alert(int alert) {
+  switch (alert) {
+    case 42:   // bad_certificate
+    case 43:   // unsupported_certificate
+    case 44:   // certificate_revoked
+    case 45:   // certificate_expired
+    case 46:   // certificate_unknown
+    case 48:   // unknown_ca
+    case 49:   // access_denied
+    case 116:  // certificate_required
+      return true;
+    default:
+      return false;
+  }
+}
+
+const char* alert_name(int alert) {
+  switch (alert) {
+    case 40: return "handshake_failure";
+    case 42: return "bad_certificate";
+    case 43: return "unsupported_certificate";
+    case 44: return "certificate_revoked";
+    case 45: return "certificate_expired";
+    case 46: return "certificate_unknown";
+    case 48: return "unknown_ca";
+    case 49: return "access_denied";
+    case 70: return "protocol_version";
+    case 80: return "internal_error";
+    case 112: return "unrecognized_name";
+    case 116: return "certificate_required";
+    default: return "alert";
+  }
+}
+
+// milliseconds for libcurl options: at least 1 (0 would mean "no limit" there).
+long curl_ms(milliseconds d) { return static_cast<long>(std::clamp<long long>(d.count(), 1, 0x7fffffff)); }
 
 void set_blob(CURL* easy, CURLoption option, const std::string& pem) {
   curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
@@ -145,6 +229,9 @@ void configure(TransferState& state, const Options& options, const Request& requ
   state.response = response;
   state.received = 0;
   state.over_cap = false;
+  state.tls_alert = -1;
+  state.tls_started = false;
+  state.tls_done = false;
   state.handler_error = nullptr;
   state.error_buffer[0] = '\0';
   response->body.clear();
@@ -165,8 +252,15 @@ void configure(TransferState& state, const Options& options, const Request& requ
   } else {
     curl_easy_setopt(easy, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
   }
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
+  // Per-request limits, capped by the one deadline of the run (total 0 = none, for streams).
+  milliseconds connect = options.connect_timeout;
+  milliseconds total = options.total_timeout;
+  if (!options.deadline.unlimited()) {
+    connect = options.deadline.capped(connect);
+    total = total.count() > 0 ? options.deadline.capped(total) : options.deadline.remaining();
+  }
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, curl_ms(connect));
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, total.count() > 0 ? curl_ms(total) : 0L);
   if (options.idle_timeout.count() > 0) {
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
@@ -206,12 +300,18 @@ void configure(TransferState& state, const Options& options, const Request& requ
     curl_easy_setopt(easy, CURLOPT_SSLKEY, options.tls.client_key_file.c_str());
   curl_easy_setopt(easy, CURLOPT_SSLCERTTYPE, "PEM");
   curl_easy_setopt(easy, CURLOPT_SSLKEYTYPE, "PEM");
+  curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, on_ssl_context);
+  curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, &state);
 
   curl_slist* headers = nullptr;
   for (const auto& h : options.headers) headers = curl_slist_append(headers, h.c_str());
   for (const auto& h : request.headers) headers = curl_slist_append(headers, h.c_str());
-  if (!options.bearer_token.empty())
-    headers = curl_slist_append(headers, ("Authorization: Bearer " + options.bearer_token).c_str());
+  if (!options.bearer_token.empty()) {
+    // As Go's HTTP/1.1 writer sends it: trailing spaces and tabs of the value are not sent.
+    std::string value = "Authorization: Bearer " + options.bearer_token;
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+    headers = curl_slist_append(headers, value.c_str());
+  }
   state.header_list.reset(headers);
   if (headers != nullptr) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 
@@ -243,44 +343,129 @@ bool is_retryable_code(CURLcode code) {
   }
 }
 
-bool is_tls_failure(CURLcode code) {
-  return code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CONNECT_ERROR ||
-         code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_ISSUER_ERROR ||
-         code == CURLE_SSL_PINNEDPUBKEYNOTMATCH || code == CURLE_SSL_CLIENTCERT;
+bool is_ip_literal(const std::string& url) {
+  CURLU* u = curl_url();
+  bool literal = false;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    char* host = nullptr;
+    if (curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host != nullptr) {
+      std::string h = host;
+      if (h.size() > 2 && h.front() == '[') h = h.substr(1, h.size() - 2);
+      unsigned char buffer[16];
+      literal = inet_pton(AF_INET, h.c_str(), buffer) == 1 || inet_pton(AF_INET6, h.c_str(), buffer) == 1;
+    }
+    curl_free(host);
+  }
+  curl_url_cleanup(u);
+  return literal;
 }
 
-// What kind of failure a finished transfer had; describe_failure words each kind.
-Failure classify(const TransferState& state, CURLcode code) {
-  if (state.options->canceller && state.options->canceller->cancelled()) return Failure::kCancelled;
-  if (state.over_cap || code == CURLE_FILESIZE_EXCEEDED) return Failure::kTooLarge;
-  if (code == CURLE_OPERATION_TIMEDOUT) return Failure::kTimeout;
-  if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY)
-    return Failure::kConnect;
-  if (is_tls_failure(code)) return Failure::kTls;
-  if (code == CURLE_GOT_NOTHING || code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_PARTIAL_FILE)
-    return Failure::kBroken;
-  return Failure::kOther;
+// How far the transfer got, from libcurl's timers (0 = that step never completed).
+Phase phase_of(const TransferState& state) {
+  curl_off_t lookup = 0, connect = 0, tls = 0, start = 0;
+  curl_easy_getinfo(state.easy, CURLINFO_NAMELOOKUP_TIME_T, &lookup);
+  curl_easy_getinfo(state.easy, CURLINFO_CONNECT_TIME_T, &connect);
+  curl_easy_getinfo(state.easy, CURLINFO_APPCONNECT_TIME_T, &tls);
+  curl_easy_getinfo(state.easy, CURLINFO_STARTTRANSFER_TIME_T, &start);
+  // For https, libcurl's connect time may include the handshake: the OpenSSL callbacks say
+  // exactly when the TCP connection stood and when the handshake finished.
+  const bool https = state.effective_url.rfind("https://", 0) == 0;
+  const bool tcp = https ? state.tls_started || connect > 0 : connect > 0;
+  if (!tcp) return lookup == 0 && !is_ip_literal(state.effective_url) ? Phase::kResolving : Phase::kConnecting;
+  if (https && !state.tls_done && tls == 0) return Phase::kTlsHandshake;
+  if (start == 0) return Phase::kWaiting;
+  return Phase::kReceiving;
 }
 
-// A transport failure as one sentence: what, where, what to do.
-std::string describe_failure(const TransferState& state, CURLcode code, const Request& request) {
-  const std::string where = cat(request.method, " ", request.url);
-  const std::string detail = state.error_buffer[0] != '\0' ? state.error_buffer : curl_easy_strerror(code);
-  switch (classify(state, code)) {
+// What kind of failure a finished transfer had, from curl's code, the TLS alert the peer sent
+// and the certificate verification result; describe_failure words each kind.
+FailureDetail classify(const TransferState& state, CURLcode code) {
+  FailureDetail d;
+  d.phase = phase_of(state);
+  d.tls_alert = state.tls_alert;
+  curl_easy_getinfo(state.easy, CURLINFO_SSL_VERIFYRESULT, &d.tls_verify_result);
+  const Options& o = *state.options;
+  d.deadline_reached = !o.deadline.unlimited() && o.deadline.remaining() <= milliseconds(20);
+  if (o.canceller && o.canceller->cancelled()) d.failure = Failure::kCancelled;
+  else if (state.over_cap || code == CURLE_FILESIZE_EXCEEDED) d.failure = Failure::kTooLarge;
+  else if (is_certificate_alert(state.tls_alert)) d.failure = Failure::kTlsRejected;  // TLS 1.3: arrives on read
+  else if (code == CURLE_OPERATION_TIMEDOUT) d.failure = Failure::kTimeout;
+  else if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY) d.failure = Failure::kResolve;
+  else if (code == CURLE_COULDNT_CONNECT) d.failure = Failure::kConnect;
+  else if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_ISSUER_ERROR ||
+           code == CURLE_SSL_PINNEDPUBKEYNOTMATCH)
+    d.failure = Failure::kTlsUntrusted;
+  else if (code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_CRL_BADFILE)
+    d.failure = Failure::kTlsCredential;
+  else if (code == CURLE_SSL_CONNECT_ERROR || code == CURLE_SSL_CLIENTCERT)
+    // A verification result only counts when verification ran (OpenSSL reports UNSPECIFIED
+    // before it does, e.g. when the peer does not speak TLS at all).
+    d.failure = d.tls_verify_result != X509_V_OK && d.tls_verify_result != X509_V_ERR_UNSPECIFIED
+                    ? Failure::kTlsUntrusted
+                    : Failure::kTls;
+  else if (code == CURLE_GOT_NOTHING || code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_PARTIAL_FILE)
+    d.failure = Failure::kBroken;
+  else d.failure = Failure::kOther;
+  return d;
+}
+
+// A transport failure as one sentence: what, where, what to do. URLs are shown redacted.
+std::string describe_failure(const TransferState& state, CURLcode code, const Request& request,
+                             const FailureDetail& d) {
+  const std::string url = redact_url(request.url);
+  const std::string where = cat(request.method, " ", url);
+  const std::string detail =
+      redact_urls_in(state.error_buffer[0] != '\0' ? std::string(state.error_buffer) : curl_easy_strerror(code));
+  const Options& o = *state.options;
+  switch (d.failure) {
     case Failure::kCancelled:
       return cat(where, ": cancelled");
     case Failure::kTooLarge:
       if (state.over_cap)
-        return cat(where, ": response larger than the ", state.options->max_body_bytes,
+        return cat(where, ": response larger than the ", o.max_body_bytes,
                    "-byte cap; the server sent too much (raise the cap only if this is expected)");
-      return cat(where, ": response announced more than the ", state.options->max_body_bytes, "-byte cap");
-    case Failure::kTimeout:
-      return cat(where, ": timed out (", detail, "); is the server up and answering?");
+      return cat(where, ": response announced more than the ", o.max_body_bytes, "-byte cap");
+    case Failure::kTimeout: {
+      const std::string limit = d.deadline_reached ? o.deadline.what() : "the per-request time limit";
+      switch (d.phase) {
+        case Phase::kResolving:
+          return cat(where, ": timed out: the host name did not resolve (DNS) within ", limit, "; check the name and the DNS server");
+        case Phase::kConnecting:
+          return cat(where, ": timed out: the TCP connection was not accepted within ", limit,
+                     "; is the host up and the port open (no firewall dropping packets)?");
+        case Phase::kTlsHandshake:
+          return cat(where, ": timed out: connected, but the TLS handshake did not finish within ", limit,
+                     "; is this port really TLS, and the server not overloaded?");
+        case Phase::kWaiting:
+          return cat(where, ": timed out: connected and sent the request, but no answer came within ", limit,
+                     "; the server accepts connections but does not answer: overloaded, stuck, or not the server "
+                     "you think listens on that port");
+        case Phase::kReceiving:
+          return cat(where, ": timed out: the answer started but did not finish within ", limit, " (", detail, ")");
+      }
+      return cat(where, ": timed out (", detail, ")");
+    }
+    case Failure::kResolve:
+      return cat(where, ": cannot resolve the host name (", detail, "); check the name and DNS");
     case Failure::kConnect:
       return cat(where, ": cannot connect (", detail, "); is the server running and the address right?");
+    case Failure::kTlsUntrusted: {
+      std::string why = d.tls_verify_result != X509_V_OK
+                            ? std::string(X509_verify_cert_error_string(d.tls_verify_result))
+                            : detail;
+      return cat(where, ": TLS failed: the server's certificate is not trusted (", why,
+                 "); check the CA certificate you configured and the server's name");
+    }
+    case Failure::kTlsRejected:
+      return cat(where, ": TLS failed: the server rejected our client certificate (TLS alert ", alert_name(d.tls_alert), ", ",
+                 d.tls_alert, "); is it expired, or from another cluster's CA?");
+    case Failure::kTlsCredential:
+      return cat(where, ": TLS failed: the client certificate, key or CA file configured here cannot be used (", detail,
+                 ")");
     case Failure::kTls:
-      return cat(where, ": TLS failed (", detail,
-                 "); check the CA certificate and client certificate you configured, and the server's name");
+      return cat(where, ": TLS failed: the handshake did not succeed (", detail,
+                 d.tls_alert >= 0 ? cat("; TLS alert ", alert_name(d.tls_alert), ", ", d.tls_alert) : std::string(),
+                 "); is this port TLS (https://) at all?");
     case Failure::kBroken:
       return cat(where, ": connection broken (", detail, ")");
     case Failure::kHttp:
@@ -297,11 +482,15 @@ std::mt19937& rng() {
 
 // The delay a 429/503's Retry-After asks for, bounded by the backoff cap.
 milliseconds retry_after(const Response& response, const Options& options, milliseconds fallback) {
-  const std::string value = response.header("retry-after");
-  double seconds = 0;
-  if (!value.empty() && parse_double(value, seconds) && seconds >= 0)
-    return std::min(options.backoff_max, milliseconds(static_cast<long long>(seconds * 1000)));
-  return fallback;
+  const auto asked = parse_retry_after(response.header("retry-after"));
+  return asked ? std::min(options.backoff_max, *asked) : fallback;
+}
+
+// Sleeps `delay` unless that would pass the deadline; false (without sleeping) then.
+bool sleep_within(const Options& options, milliseconds delay) {
+  if (!options.deadline.unlimited() && delay >= options.deadline.remaining()) return false;
+  std::this_thread::sleep_for(delay);
+  return true;
 }
 
 }  // namespace
@@ -323,6 +512,33 @@ void Canceller::remove_socket(int fd) {
   sockets_.erase(fd);
 }
 
+const char* to_string(Phase phase) {
+  switch (phase) {
+    case Phase::kResolving: return "resolving the host name";
+    case Phase::kConnecting: return "connecting";
+    case Phase::kTlsHandshake: return "TLS handshake";
+    case Phase::kWaiting: return "waiting for the answer";
+    case Phase::kReceiving: return "receiving the answer";
+  }
+  return "unknown";
+}
+
+std::optional<milliseconds> parse_retry_after(std::string_view value) {
+  value = trim(value);
+  if (value.empty() || value.size() > 18) {
+    // Longer than any sane delay: saturate (an hour is past every backoff cap anyway).
+    if (!value.empty() && value.find_first_not_of("0123456789") == std::string_view::npos)
+      return milliseconds(3'600'000);
+    return std::nullopt;
+  }
+  long long seconds = 0;
+  for (const char c : value) {
+    if (c < '0' || c > '9') return std::nullopt;  // an HTTP-date: the caller's own backoff applies
+    seconds = seconds * 10 + (c - '0');
+  }
+  return milliseconds(std::min(seconds, 3'600LL) * 1000);
+}
+
 std::string Response::header(const std::string& lower_name) const {
   const auto it = headers.find(lower_name);
   return it == headers.end() ? std::string() : it->second;
@@ -335,9 +551,10 @@ bool is_retryable_status(long status) {
 milliseconds backoff_delay(const Options& options, int attempt) {
   double delay = static_cast<double>(options.backoff_initial.count());
   for (int i = 1; i < attempt; ++i) delay *= 2;
-  delay = std::min(delay, static_cast<double>(options.backoff_max.count()));
+  delay = std::clamp(delay, 0.0, static_cast<double>(options.backoff_max.count()));
   std::uniform_real_distribution<double> jitter(0.8, 1.2);
-  return milliseconds(static_cast<long long>(delay * jitter(rng())));
+  // Bounded above by 1.2 x backoff_max (a millisecond count), so the conversion is exact.
+  return milliseconds(static_cast<long long>(std::min(delay * jitter(rng()), 9.0e15)));
 }
 
 // ---------------------------------------------------------------- Client
@@ -354,7 +571,16 @@ struct Client::Impl {
     const int attempts = retry ? std::max(1, options.max_attempts) : 1;
     for (int attempt = 1;; ++attempt) {
       if (options.canceller && options.canceller->cancelled())
-        throw HttpError(cat(request.method, " ", request.url, ": cancelled"), 0, false, Failure::kCancelled);
+        throw HttpError(cat(request.method, " ", redact_url(request.url), ": cancelled"), 0, false, Failure::kCancelled);
+      if (options.deadline.expired()) {
+        FailureDetail d;
+        d.failure = Failure::kTimeout;
+        d.phase = Phase::kConnecting;
+        d.deadline_reached = true;
+        throw HttpError(cat(request.method, " ", redact_url(request.url), ": not sent: ", options.deadline.what(),
+                            " had already run out"),
+                        false, d);
+      }
       state.easy = easy.get();
       configure(state, options, request, on_chunk, &response);
       const CURLcode code = curl_easy_perform(easy.get());
@@ -365,24 +591,21 @@ struct Client::Impl {
         curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &response.status);
         if (attempt < attempts && is_retryable_status(response.status)) {
           const auto delay = retry_after(response, options, backoff_delay(options, attempt));
-          log::debug(cat(request.method, " ", request.url, ": HTTP ", response.status, ", retrying in ",
+          log::debug(cat(request.method, " ", redact_url(request.url), ": HTTP ", response.status, ", retrying in ",
                          delay.count(), " ms"));
-          std::this_thread::sleep_for(delay);
-          continue;
+          if (sleep_within(options, delay)) continue;  // else: the deadline comes first, return the answer
         }
         return response;
       }
-      const Failure failure = classify(state, code);
-      const bool retryable = is_retryable_code(code) && !state.over_cap && failure != Failure::kCancelled;
-      const std::string message = describe_failure(state, code, request);
+      const FailureDetail detail = classify(state, code);
+      const bool retryable = is_retryable_code(code) && !state.over_cap && detail.failure != Failure::kCancelled;
+      const std::string message = describe_failure(state, code, request, detail);
       if (retryable && attempt < attempts) {
         const auto delay = backoff_delay(options, attempt);
         log::debug(cat(message, "; retrying in ", delay.count(), " ms"));
-        std::this_thread::sleep_for(delay);
-        continue;
+        if (sleep_within(options, delay)) continue;
       }
-      throw HttpError(attempt > 1 ? cat(message, " (after ", attempt, " attempts)") : message, 0, retryable,
-                      failure);
+      throw HttpError(attempt > 1 ? cat(message, " (after ", attempt, " attempts)") : message, retryable, detail);
     }
   }
 };
@@ -524,9 +747,9 @@ void MultiFetcher::run(std::vector<Transfer>& transfers, const std::function<voi
         try {
           std::rethrow_exception(state.handler_error);
         } catch (const std::exception& e) {
-          t.error = cat(t.request.url, ": ", e.what());
+          t.error = cat(redact_url(t.request.url), ": ", e.what());
         } catch (...) {
-          t.error = cat(t.request.url, ": unknown failure while reading the body");
+          t.error = cat(redact_url(t.request.url), ": unknown failure while reading the body");
         }
       } else if (code == CURLE_OK) {
         curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &t.response.status);
@@ -535,15 +758,21 @@ void MultiFetcher::run(std::vector<Transfer>& transfers, const std::function<voi
         if (is_retryable_status(t.response.status) && done->attempt < max_attempts) retry = true;
       } else {
         t.ok = false;
-        t.error = describe_failure(state, code, t.request);
+        const FailureDetail detail = classify(state, code);
+        t.error = describe_failure(state, code, t.request, detail);
         if (done->attempt > 1) t.error += cat(" (after ", done->attempt, " attempts)");
         retry = is_retryable_code(code) && !state.over_cap && done->attempt < max_attempts &&
-                classify(state, code) != Failure::kCancelled;
+                detail.failure != Failure::kCancelled;
+      }
+      milliseconds delay(0);
+      if (retry) {
+        delay = t.ok ? retry_after(t.response, options, backoff_delay(options, done->attempt))
+                     : backoff_delay(options, done->attempt);
+        // A retry that could only start after the deadline is no retry: report this result.
+        if (!options.deadline.unlimited() && delay >= options.deadline.remaining()) retry = false;
       }
       if (retry) {
-        const auto delay = t.ok ? retry_after(t.response, options, backoff_delay(options, done->attempt))
-                                : backoff_delay(options, done->attempt);
-        log::debug(cat(t.request.url, ": attempt ", done->attempt, " failed (",
+        log::debug(cat(redact_url(t.request.url), ": attempt ", done->attempt, " failed (",
                        t.ok ? cat("HTTP ", t.response.status) : t.error, "), retrying in ", delay.count(), " ms"));
         waiting.push_back({done->index, done->attempt + 1, SteadyClock::now() + delay});
       }

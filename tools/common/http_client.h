@@ -1,8 +1,12 @@
-// HTTP over libcurl with the network rules of DESIGN.md: connect and total timeouts, bounded
-// retries with backoff on retryable failures only, a cap on what is read, gzip, TLS from files
-// or in-memory PEM blobs (never written to disk), keep-alive, and a multi interface that runs
-// many transfers at once on one thread. Errors are exceptions (HttpError) for single requests;
-// the multi interface reports per-transfer results instead, so one dead target hides nothing.
+// HTTP over libcurl with the network rules of DESIGN.md: connect and total timeouts, one
+// overall deadline no request or retry passes, bounded retries with backoff on retryable
+// failures only (Retry-After honoured within the deadline), a cap on what is read, gzip, TLS
+// from files or in-memory PEM blobs (never written to disk), keep-alive, and a multi interface
+// that runs many transfers at once on one thread. Errors are exceptions (HttpError) for single
+// requests, with their kind taken from types (curl codes, the TLS alert the peer sent, the
+// certificate verification result), never from message text; the multi interface reports
+// per-transfer results instead, so one dead target hides nothing. No exception ever crosses a
+// libcurl callback: callbacks catch, store, abort the transfer, and it is rethrown after.
 #pragma once
 
 #include <chrono>
@@ -10,6 +14,7 @@
 #include <exception>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -18,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/deadline.h"
 #include "common/error.h"
 
 namespace sf::http {
@@ -69,6 +75,9 @@ struct Options {
   // http(s)_proxy/no_proxy apply, except for loopback, which is never proxied.
   std::string proxy;
   std::shared_ptr<Canceller> canceller;  // optional: lets another thread end the transfers
+  // Nothing (connect, transfer, retry, backoff) goes past this; the timeouts above are capped
+  // by it. Unlimited by default.
+  Deadline deadline;
 };
 
 struct Request {
@@ -90,30 +99,68 @@ struct Response {
 
 // What kind of transport failure it was, so callers decide without reading messages.
 enum class Failure {
-  kConnect,   // refused, unreachable, DNS
-  kTimeout,   // connect, idle or total limit reached
-  kTls,       // handshake or certificate verification failed (ours or theirs)
-  kBroken,    // connection reset or closed early, truncated body
-  kTooLarge,  // the body went past max_body_bytes
-  kHttp,      // an HTTP answer that the caller treats as an error (status() says which)
-  kCancelled, // Canceller::cancel() ended it
+  kResolve,         // DNS: the host name does not resolve
+  kConnect,         // refused, unreachable
+  kTimeout,         // connect, idle, total limit or the deadline reached (phase() says where)
+  kTlsUntrusted,    // the server's certificate failed verification (CA, name, dates)
+  kTlsRejected,     // the server rejected our client certificate (a TLS alert says so)
+  kTlsCredential,   // our own client certificate, key or CA file cannot be used
+  kTls,             // another TLS handshake failure (not TLS at all, no common protocol)
+  kBroken,          // connection reset or closed early, truncated body
+  kTooLarge,        // the body went past max_body_bytes
+  kHttp,            // an HTTP answer that the caller treats as an error (status() says which)
+  kCancelled,       // Canceller::cancel() ended it
   kOther,
+};
+
+// How far a failed transfer got, from libcurl's timers: the culprit of a timeout.
+enum class Phase {
+  kResolving,     // looking the host name up (DNS)
+  kConnecting,    // TCP connect
+  kTlsHandshake,  // connected, TLS handshake not finished
+  kWaiting,       // request sent, no answer yet
+  kReceiving,     // the answer started arriving
+};
+const char* to_string(Phase phase);
+
+// The details of a failed transfer beyond its message.
+struct FailureDetail {
+  Failure failure = Failure::kOther;
+  Phase phase = Phase::kConnecting;
+  bool deadline_reached = false;  // the Options::deadline (not a per-request timeout) ended it
+  int tls_alert = -1;             // the fatal TLS alert the peer sent (RFC 8446 numbers), or -1
+  long tls_verify_result = 0;     // OpenSSL's X509_V_* result for the server's certificate
 };
 
 // A failed transfer: `retryable` says whether trying again could help.
 class HttpError : public Error {
  public:
   HttpError(const std::string& message, long status, bool retryable, Failure failure = Failure::kOther)
-      : Error(message, kExitFailed), status_(status), retryable_(retryable), failure_(failure) {}
+      : Error(message, kExitFailed), status_(status), retryable_(retryable) {
+    detail_.failure = failure;
+  }
+  HttpError(const std::string& message, bool retryable, const FailureDetail& detail)
+      : Error(message, kExitFailed), status_(0), retryable_(retryable), detail_(detail) {}
   long status() const { return status_; }  // 0 when no HTTP answer arrived
   bool retryable() const { return retryable_; }
-  Failure failure() const { return failure_; }
+  Failure failure() const { return detail_.failure; }
+  const FailureDetail& detail() const { return detail_; }
+  // The same failure with a message that adds context (the caller's what and where).
+  HttpError with_message(const std::string& message) const {
+    HttpError e(message, retryable_, detail_);
+    e.status_ = status_;
+    return e;
+  }
 
  private:
   long status_;
   bool retryable_;
-  Failure failure_;
+  FailureDetail detail_;
 };
+
+// A Retry-After header value (delay-seconds) as a delay; nullopt when it is absent or not a
+// non-negative whole number. Huge values saturate instead of overflowing.
+std::optional<milliseconds> parse_retry_after(std::string_view value);
 
 // Receives body bytes as they arrive (gzip already decoded). Throwing aborts the transfer and
 // the exception is what the caller sees.

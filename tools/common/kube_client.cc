@@ -6,7 +6,12 @@
 #include <random>
 #include <thread>
 
+#include "common/base64.h"
+#include "common/checked_number.h"
+#include "common/exec_credential.h"
+#include "common/file_read.h"
 #include "common/log.h"
+#include "common/redact.h"
 #include "common/strings.h"
 
 namespace sf::kube {
@@ -30,6 +35,7 @@ ExecCache& exec_cache() {
 }
 
 std::string exec_key(const ExecConfig& e, const RestConfig& c) {
+  // The cache key holds no secret: the plugin's configuration, not what it returns.
   std::string key = c.server + "\n" + e.command + "\n" + e.api_version;
   for (const auto& a : e.args) key += "\n" + a;
   for (const auto& [n, v] : e.env) key += "\n" + n + "=" + v;
@@ -38,7 +44,7 @@ std::string exec_key(const ExecConfig& e, const RestConfig& c) {
 
 // The cached credential unless it expired or is the one the server just rejected.
 std::shared_ptr<const ExecCredential> exec_credential(const RestConfig& config, const ExecCredential* rejected,
-                                                      milliseconds timeout) {
+                                                      const Deadline& deadline) {
   ExecCache& cache = exec_cache();
   std::lock_guard<std::mutex> lock(cache.mutex);
   const std::string key = exec_key(*config.exec, config);
@@ -47,23 +53,13 @@ std::shared_ptr<const ExecCredential> exec_credential(const RestConfig& config, 
       (!it->second->expiration || Clock::now() < *it->second->expiration))
     return it->second;
   try {
-    auto fresh = std::make_shared<const ExecCredential>(run_exec_plugin(*config.exec, config, timeout));
+    auto fresh = std::make_shared<const ExecCredential>(run_exec_plugin(*config.exec, config, deadline));
     cache.entries[key] = fresh;
     return fresh;
   } catch (const Error& e) {
-    throw FatalClientError(cat("getting credentials: ", e.what()), kExitUsage);
+    // The plugin is the culprit: the message names it; a timeout exits 1, the rest 2.
+    throw FatalClientError(cat("getting credentials: ", e.what()), e.exit_code());
   }
-}
-
-bool contains(const std::string& text, std::string_view what) { return text.find(what) != std::string::npos; }
-
-// OpenSSL alerts from the server about our certificate arrive as receive errors after the
-// handshake (TLS 1.3), so only their text tells them apart.
-bool is_tls_verification_failure(const http::HttpError& e) { return e.failure() == http::Failure::kTls; }
-bool is_client_certificate_rejected(const http::HttpError& e) {
-  const std::string m = e.what();
-  return e.status() == 0 && contains(m, "alert") &&
-         (contains(m, "certificate") || contains(m, "unknown ca") || contains(m, "unknown CA"));
 }
 
 std::string reason_phrase(long status) {
@@ -89,9 +85,17 @@ rapidjson::Document parse_body(const http::Response& response, const std::string
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(response.body.data(), response.body.size());
   if (doc.HasParseError())
-    throw Error(cat(what, " ", response.url, ": the answer is not JSON (offset ", doc.GetErrorOffset(), ": ",
-                    rapidjson::GetParseError_En(doc.GetParseError()), "); is this a Kubernetes API server?"));
+    throw Error(cat(what, " ", redact_url(response.url), ": the answer is not JSON (offset ", doc.GetErrorOffset(),
+                    ": ", rapidjson::GetParseError_En(doc.GetParseError()), "; it begins \"",
+                    printable(response.body, 80), "\"); is this a Kubernetes API server?"));
   return doc;
+}
+
+// The delay an answer asks for: the Retry-After header, else the Status's retryAfterSeconds.
+std::optional<milliseconds> retry_after_of(const http::Response& response, const ApiStatus& status) {
+  if (auto header = http::parse_retry_after(response.header("retry-after"))) return header;
+  if (status.retry_after_seconds > 0) return milliseconds(std::min<long>(status.retry_after_seconds, 3600) * 1000);
+  return std::nullopt;
 }
 
 long random_watch_timeout() {
@@ -103,27 +107,42 @@ long random_watch_timeout() {
 
 // ------------------------------------------------------------------ ApiError
 
-ApiError::ApiError(const std::string& message, long http_status, ApiStatus status)
+ApiError::ApiError(const std::string& message, long http_status, ApiStatus status,
+                   std::optional<milliseconds> retry_after)
     : Error(message, (http_status == 401 || http_status == 403) ? kExitUsage : kExitFailed),
       http_status_(http_status),
-      status_(std::move(status)) {}
+      status_(std::move(status)),
+      retry_after_(retry_after) {}
+
+RetryVerdict judge_failure(const std::exception_ptr& failure) {
+  RetryVerdict v;
+  try {
+    std::rethrow_exception(failure);
+  } catch (const FatalClientError& e) {
+    v.fatal = true;
+    v.message = e.what();
+  } catch (const ApiError& e) {
+    v.message = e.what();
+    v.answered = true;
+    const long s = e.http_status();
+    v.fatal = (s >= 300 && s < 500) && s != 404 && s != 408 && s != 409 && s != 410 && s != 429;
+    v.relist = s == 404;
+    if (e.retry_after()) v.at_least = *e.retry_after();
+  } catch (const http::HttpError& e) {
+    v.message = e.what();
+  } catch (const std::exception& e) {
+    // Anything else the server got wrong (a body that is not JSON, ...): it answered; LIST again.
+    v.message = e.what();
+    v.answered = true;
+    v.relist = true;
+  }
+  return v;
+}
 
 // ------------------------------------------------------------------ helpers
 
 std::string escape(std::string_view text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
+  return percent_encode(text, [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~'; });
 }
 
 namespace {
@@ -203,8 +222,10 @@ struct KubeClient::Impl {
     o.connect_timeout = options.connect_timeout;
     o.total_timeout = for_stream ? milliseconds(0) : options.request_timeout;
     o.idle_timeout = for_stream ? milliseconds(stream_idle_seconds * 1000) : milliseconds(0);
+    o.deadline = options.deadline;
     // A watch runs for minutes; the decoder caps each event, so the stream itself is not capped.
-    o.max_body_bytes = for_stream ? (size_t{1} << 40) : (size_t{256} << 20);
+    // One buffered answer (a LIST page) may not exceed the LIST cap.
+    o.max_body_bytes = for_stream ? (size_t{1} << 40) : options.max_list_bytes;
     o.max_attempts = for_stream ? 1 : std::max(1, options.max_attempts);
     o.gzip = !config.disable_compression;
     o.user_agent = options.user_agent;
@@ -223,7 +244,7 @@ struct KubeClient::Impl {
         o.tls.client_key_file.clear();
       }
     } else if (!token.empty()) {
-      o.bearer_token = token;
+      o.bearer_token = token;  // the HTTP layer drops trailing spaces, as Go's HTTP/1.1 writer does
     } else if (!config.basic_auth.empty()) {
       o.headers.push_back("Authorization: Basic " + base64_encode(config.basic_auth));
     }
@@ -237,13 +258,19 @@ struct KubeClient::Impl {
       if (!config.token_file.empty() && (token_read == Steady::time_point{} ||
                                          Steady::now() - token_read > std::chrono::minutes(1))) {
         try {
-          token = read_token_file(config.token_file);
+          std::string fresh = read_token_file(config.token_file);
+          if (!header_safe(fresh)) throw Error("the token file now holds a control character");
+          token = std::move(fresh);
         } catch (const Error& e) {
           log::debug(cat("keeping the last token: ", e.what()));  // the last good value wins
         }
         token_read = Steady::now();
       }
-      if (config.exec) exec = exec_credential(config, rejected, options.exec_timeout);
+      if (config.exec)
+        exec = exec_credential(config, rejected,
+                               Deadline::after(options.exec_timeout,
+                                               cat("the ", options.exec_timeout.count() / 1000, "s limit for exec plugins"))
+                                   .earlier(options.deadline));
     }
     if (built && token == built_token && exec.get() == built_exec) return;
     rest = std::make_unique<http::Client>(base_options(false));
@@ -254,7 +281,7 @@ struct KubeClient::Impl {
   }
 
   std::string describe_transport(const http::HttpError& e) const {
-    return cat("API server ", config.server, " (", config.origin, "): ", e.what());
+    return cat("API server ", redact_url(config.server), " (", config.origin, "): ", e.what());
   }
 
   // Sends with credentials; on 401 with an exec plugin, runs it again once.
@@ -265,18 +292,39 @@ struct KubeClient::Impl {
       try {
         response = on_chunk != nullptr ? stream->stream(request, *on_chunk) : rest->send(request);
       } catch (const http::HttpError& e) {
-        if (is_tls_verification_failure(e))
-          throw FatalClientError(cat("cannot verify the API server ", config.server, " (", config.origin,
-                                     "): ", e.what(), ". The CA used was ", config.ca_source,
-                                     "; if the cluster was re-created, its kubeconfig changed: use the new one. "
-                                     "Verification is never turned off silently."),
-                                 kExitUsage);
-        if (is_client_certificate_rejected(e))
-          throw FatalClientError(cat("the API server ", config.server, " rejected the client certificate of user \"",
-                                     config.user_name, "\" (", config.origin, "): ", e.what(),
-                                     ". Is it expired or from another cluster? Re-export the kubeconfig."),
-                                 kExitUsage);
-        throw http::HttpError(describe_transport(e), e.status(), e.retryable(), e.failure());
+        // Waiting fixes none of these: each is named for what it is, from its type.
+        const std::string server = redact_url(config.server);
+        switch (e.failure()) {
+          case http::Failure::kTlsUntrusted:
+            throw FatalClientError(cat("cannot verify the API server ", server, " (", config.origin, "): ", e.what(),
+                                       ". The CA used was ", config.ca_source,
+                                       "; if the cluster was re-created, its kubeconfig changed: use the new one. "
+                                       "Verification is never turned off silently."),
+                                   kExitUsage);
+          case http::Failure::kTlsRejected:
+            throw FatalClientError(cat("the API server ", server, " rejected the client certificate of ",
+                                       config.user_where, " (", config.origin, "): ", e.what(),
+                                       " Re-export the kubeconfig."),
+                                   kExitUsage);
+          case http::Failure::kTlsCredential:
+            throw FatalClientError(cat("the client certificate or CA of ", config.user_where, " (", config.origin,
+                                       ") cannot be used: ", e.what()),
+                                   kExitUsage);
+          case http::Failure::kTls:
+            throw FatalClientError(cat("no TLS connection to the API server ", server, " (", config.origin, "): ",
+                                       e.what()),
+                                   kExitUsage);
+          case http::Failure::kTooLarge:
+            throw FatalClientError(cat(request.method, " ", redact_url(request.url), " (", config.origin,
+                                       "): the answer is larger than the ", describe_size(options.max_list_bytes),
+                                       " cap; a Kubernetes API server pages LISTs (limit=500), so this is not one, or "
+                                       "its objects are unusually large (raise the cap with --max-list-bytes only if "
+                                       "that is expected)"),
+                                   kExitFailed);
+          default:
+            break;
+        }
+        throw e.with_message(describe_transport(e));
       }
       if (response.status == 401 && exec && attempt == 0) {
         log::debug("401 Unauthorized: running the exec credential plugin again");
@@ -321,20 +369,33 @@ ApiError KubeClient::api_error(const http::Response& response, const std::string
   const RestConfig& c = impl_->config;
   ApiStatus status;
   const bool has_status = parse_status_body(response.body, status);
-  std::string message = cat(method, " ", response.url, ": HTTP ", response.status);
+  // Server text is untrusted: shown escaped (no terminal control sequences), and cut short.
+  std::string message = cat(method, " ", redact_url(response.url), ": HTTP ", response.status);
   const std::string phrase = reason_phrase(response.status);
   if (!phrase.empty()) message += " " + phrase;
   if (has_status && !status.message.empty()) {
-    message += ": " + status.message;
-  } else if (!response.body.empty() && response.body.size() < 300 && !has_status) {
-    message += ": " + std::string(trim(response.body));
+    message += ": " + printable(status.message, 1024);
+  } else if (!response.body.empty() && !has_status) {
+    message += ": " + printable(trim(response.body), 300);
   }
-  if (response.status == 401)
-    message += cat(". The API server rejected the credentials of user \"", c.user_name, "\" from ", c.origin,
-                   ": an expired client certificate or token, or a kubeconfig from another cluster");
+  if (response.status >= 300 && response.status < 400) {
+    const std::string location = response.header("location");
+    message += location.empty() ? std::string("; the server redirects without saying where")
+                                : cat("; the server redirects to ", printable(redact_url(location), 512));
+    message += "; point the kubeconfig's server at the API server itself (redirects are not followed, so that "
+               "credentials never go elsewhere)";
+  }
+  if ((response.status == 401 || response.status == 403) && c.credentials_withheld)
+    message += cat(". The server ", redact_url(c.server), " is plain http, so the credentials of ", c.user_where,
+                   " were not sent (kubectl withholds them too); use the API server's https:// URL");
+  else if (response.status == 401)
+    message += cat(". The API server rejected the credentials of ", c.user_where, " (", c.origin,
+                   "): an expired client certificate or token, or a kubeconfig from another cluster");
   else if (response.status == 403)
-    message += cat(". User \"", c.user_name, "\" from ", c.origin, " lacks the RBAC permission for this");
-  return ApiError(message, response.status, status);
+    message += cat(". ", c.user_missing ? "Anonymous (no credentials: the context's user is not defined)"
+                                         : cat("User \"", c.user_name, "\""),
+                   " from ", c.origin, " lacks the RBAC permission for this");
+  return ApiError(message, response.status, status, retry_after_of(response, status));
 }
 
 rapidjson::Document KubeClient::get(std::string_view path, const Query& query) {
@@ -358,6 +419,7 @@ ListResult KubeClient::list(std::string_view path, const ListOptions& options) {
   ListResult result;
   std::string continue_token;
   bool restarted = false;
+  size_t total_bytes = 0;  // all pages together stay under the cap too
   for (;;) {
     Query query;
     if (!options.label_selector.empty()) query.emplace_back("labelSelector", options.label_selector);
@@ -382,8 +444,14 @@ ListResult KubeClient::list(std::string_view path, const ListOptions& options) {
       continue;
     }
     if (response.status < 200 || response.status >= 300) throw api_error(response, "LIST");
+    total_bytes += response.body.size();
+    if (total_bytes > impl_->options.max_list_bytes)
+      throw FatalClientError(cat("LIST ", redact_url(url(path)), " (", impl_->config.origin,
+                                 "): the pages add up to more than the ", describe_size(impl_->options.max_list_bytes),
+                                 " cap (raise it with --max-list-bytes only if that many objects are expected)"),
+                             kExitFailed);
     rapidjson::Document page = parse_body(response, "LIST");
-    if (!page.IsObject()) throw Error(cat("LIST ", response.url, ": the answer is not a JSON object"));
+    if (!page.IsObject()) throw Error(cat("LIST ", redact_url(response.url), ": the answer is not a JSON object"));
     result.kind = path_string(page, {"kind"});
     result.resource_version = path_string(page, {"metadata", "resourceVersion"});
     continue_token = path_string(page, {"metadata", "continue"});
@@ -396,7 +464,7 @@ ListResult KubeClient::list(std::string_view path, const ListOptions& options) {
         result.items.push_back(std::move(doc));
       }
     } else if (items != nullptr && !items->IsNull()) {
-      throw Error(cat("LIST ", response.url, ": \"items\" is not a list; is this a collection path?"));
+      throw Error(cat("LIST ", redact_url(response.url), ": \"items\" is not a list; is this a collection path?"));
     }
     if (continue_token.empty()) return result;
   }
@@ -426,7 +494,7 @@ WatchResult KubeClient::watch(std::string_view path, const WatchOptions& options
   WatchResult result;
   result.last_resource_version = options.resource_version;
   bool stop = false;
-  WatchDecoder decoder(cat("WATCH ", request.url), [&](WatchEvent&& event) {
+  WatchDecoder decoder(cat("WATCH ", redact_url(request.url)), [&](WatchEvent&& event) {
     if (event.type == EventType::kError) {
       result.status = event.status;
       result.end = event.status.expired() ? WatchEnd::kExpired : WatchEnd::kError;
@@ -482,8 +550,9 @@ void Reflector::record_error(const std::string& message) {
 void Reflector::pause(const std::atomic<bool>& stop) {
   // Bounded exponential backoff with jitter; sleeps in slices so a stop is noticed.
   thread_local std::mt19937 rng{std::random_device{}()};
-  const auto jittered = milliseconds(static_cast<long long>(
-      static_cast<double>(backoff_.count()) * std::uniform_real_distribution<double>(0.8, 1.2)(rng)));
+  const auto jittered = milliseconds(clamp_to_int64(
+      static_cast<double>(backoff_.count()) * std::uniform_real_distribution<double>(0.8, 1.2)(rng), 0,
+      3'600'000));
   const auto until = Steady::now() + jittered;
   while (!stop && Steady::now() < until)
     std::this_thread::sleep_for(std::min<Steady::duration>(until - Steady::now(), milliseconds(100)));
@@ -576,31 +645,20 @@ void Reflector::run(const std::atomic<bool>& stop) {
           }
           continue;
       }
-    } catch (const FatalClientError&) {
-      throw;
-    } catch (const ApiError& e) {
-      if (e.http_status() == 401 || e.http_status() == 403) throw;
-      if (e.http_status() == 404) need_list = true;  // the type went away: back to LIST (404 → not yet)
-      // 429/503 with Retry-After (details.retryAfterSeconds): wait at least that long (capped).
-      if (e.status().retry_after_seconds > 0)
-        backoff_ = std::max(backoff_, std::min(milliseconds(e.status().retry_after_seconds * 1000),
-                                               std::max(options_.backoff_max, milliseconds(10'000))));
-      record_error(e.what());
-      pause(stop);
-    } catch (const http::HttpError& e) {
-      // Refused, reset, timed out: the server is down or restarting. Keep the cache; resume the
-      // watch from the last resourceVersion (410 will tell us if that is too old).
-      log::debug(cat(path, ": ", e.what()));
-      record_error(e.what());
-      pause(stop);
-    } catch (const ParseError& e) {
-      record_error(e.what());
-      need_list = true;
-      pause(stop);
-    } catch (const Error& e) {
-      // Anything else the server got wrong (a body that is not JSON, ...): retry from a LIST.
-      record_error(e.what());
-      need_list = true;
+    } catch (...) {
+      // The one retry policy (judge_failure): fatal problems end the wait; the rest is retried
+      // with bounded backoff, no sooner than a Retry-After asks (capped at 10 s).
+      const RetryVerdict verdict = judge_failure(std::current_exception());
+      if (verdict.fatal) throw;
+      log::debug(cat(path, ": ", verdict.message));
+      if (verdict.relist) need_list = true;
+      if (verdict.at_least.count() > 0)
+        backoff_ = std::max(backoff_, std::min(verdict.at_least, std::max(options_.backoff_max, milliseconds(10'000))));
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        store_.ever_answered = store_.ever_answered || verdict.answered;
+      }
+      record_error(verdict.message);
       pause(stop);
     }
   }

@@ -1,10 +1,13 @@
-// A small Kubernetes API client over sf::http: GET, LIST with paging, WATCH as a stream of
-// decoded events, and a reflector (client-go's LIST+WATCH loop: resume from the last
+// A small Kubernetes API client over sf::http: GET, LIST with paging (capped in bytes), WATCH as
+// a stream of decoded events, and a reflector (client-go's LIST+WATCH loop: resume from the last
 // resourceVersion, re-LIST on 410 Expired/Gone, bookmarks, bounded reconnect backoff, 404 for a
 // resource type that is not installed yet means "not yet"). Credentials come from a RestConfig
 // (kubeconfig.h): client certificates as blobs, bearer tokens, tokenFile re-read, exec plugins
-// (cached until they expire, refreshed once on 401). Also builds API-server proxy paths for
-// services and nodes, so tools reach them without kubectl or port-forward.
+// (cached until they expire, refreshed once on 401). Every request, retry and plugin run obeys
+// one Deadline, and failures name the real culprit (the exec plugin, DNS, TLS, the API server
+// that accepts but does not answer). One retry policy (judge_failure) serves every caller.
+// Also builds API-server proxy paths for services and nodes, so tools reach them without
+// kubectl or port-forward.
 #pragma once
 
 #include <rapidjson/document.h>
@@ -21,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/deadline.h"
 #include "common/error.h"
 #include "common/http_client.h"
 #include "common/kubeconfig.h"
@@ -35,13 +39,17 @@ using Query = std::vector<std::pair<std::string, std::string>>;
 // configuration problems (exit 2); the rest are failures (exit 1).
 class ApiError : public Error {
  public:
-  ApiError(const std::string& message, long http_status, ApiStatus status);
+  ApiError(const std::string& message, long http_status, ApiStatus status,
+           std::optional<milliseconds> retry_after = std::nullopt);
   long http_status() const { return http_status_; }
   const ApiStatus& status() const { return status_; }
+  // The Retry-After header, else the Status's details.retryAfterSeconds.
+  std::optional<milliseconds> retry_after() const { return retry_after_; }
 
  private:
   long http_status_;
   ApiStatus status_;
+  std::optional<milliseconds> retry_after_;
 };
 
 // A failure that waiting will not fix: TLS verification against the configured CA failed, the
@@ -52,14 +60,21 @@ class FatalClientError : public Error {
   using Error::Error;
 };
 
+// A LIST answer larger than this (all pages together) is an error: a Kubernetes API server
+// pages LISTs (limit=500), so this is 500 objects of 128 KiB each; without a cap an oversized
+// answer cost kind-wait ~3 GB.
+constexpr size_t kDefaultMaxListBytes = 64u << 20;
+
 struct ClientOptions {
   milliseconds connect_timeout{5'000};
   milliseconds request_timeout{30'000};   // GET and each LIST page
   milliseconds watch_idle_timeout{0};     // 0: timeoutSeconds + 60 s
   int max_attempts = 3;                   // for GET/LIST; watches never retry inside a call
-  milliseconds exec_timeout{60'000};
+  milliseconds exec_timeout{60'000};      // an exec plugin's own limit, within `deadline`
+  size_t max_list_bytes = kDefaultMaxListBytes;
   std::string user_agent;                 // default "sovereign-finops/<version>"
   std::shared_ptr<http::Canceller> canceller;  // ends every request of this client at once
+  Deadline deadline;                      // nothing this client does goes past it
 };
 
 struct ListOptions {
@@ -136,6 +151,20 @@ class KubeClient {
   std::unique_ptr<Impl> impl_;
 };
 
+// The one retry policy (kind-wait --for and --list nodes, and any other caller): what a failed
+// request means for the next attempt.
+struct RetryVerdict {
+  bool fatal = false;                 // rethrow: waiting will not fix it
+  milliseconds at_least{0};           // Retry-After: do not try again sooner
+  bool answered = false;              // an HTTP answer came (the server is up, it said no)
+  bool relist = false;                // start again from a LIST (404, a body that is not JSON)
+  std::string message;
+};
+// Fatal: FatalClientError (TLS, rejected client certificate, exec plugin), 401 and 403, and
+// other 4xx answers except 404, 408, 409, 410 and 429. Retried: transport failures (refused,
+// reset, timed out), 404 (a type not served yet), 408/409/410/429, 5xx, bodies that are not JSON.
+RetryVerdict judge_failure(const std::exception_ptr& failure);
+
 // Escapes one path segment or query value (RFC 3986 unreserved kept).
 std::string escape(std::string_view text);
 
@@ -161,7 +190,7 @@ struct Store {
   std::map<std::string, rapidjson::Document> objects;  // by object_key
   bool synced = false;          // at least one LIST answered (200 or 404)
   bool served = true;           // false while the resource type answers 404 (CRD not installed)
-  bool ever_answered = false;   // the API server answered at least once
+  bool ever_answered = false;   // the API server sent at least one HTTP answer (errors included)
   std::string resource_version;
   std::string last_error;       // the latest connection problem; "" when healthy
   size_t lists = 0;             // LISTs done (re-lists after 410 included)

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/testing_fake_api.h"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -17,128 +19,17 @@
 #include <vector>
 
 using namespace sf::kube;
+using sf::testing::FakeApi;
+using sf::testing::Reply;
 
 namespace {
-
-// What the fake API server answers to one request: chunks written with pauses, then the end of
-// the chunked body, or a TCP reset (connection cut mid-stream).
-struct Reply {
-  int status = 200;
-  std::vector<std::string> chunks;
-  int pause_ms = 0;           // between chunks
-  bool reset = false;         // cut the connection instead of ending the body
-  std::function<bool()> keep_open;  // after the chunks: keep streaming bookmarks while true
-};
-
-// A scripted HTTP/1.1 server on loopback: one thread per connection, Connection: close.
-class FakeApi {
- public:
-  using Route = std::function<Reply(const std::string& target)>;
-  explicit FakeApi(Route route) : route_(std::move(route)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 16);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    acceptor_ = std::thread([this] { accept_loop(); });
-  }
-  ~FakeApi() {
-    stopping_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    acceptor_.join();
-    for (auto& t : workers_) t.join();
-  }
-  std::string server() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  std::vector<std::string> requests() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return requests_;
-  }
-  std::atomic<bool> stopping_{false};
-
- private:
-  void accept_loop() {
-    for (;;) {
-      const int client = ::accept(fd_, nullptr, nullptr);
-      if (client < 0) return;
-      std::lock_guard<std::mutex> lock(mutex_);
-      workers_.emplace_back([this, client] { serve(client); });
-    }
-  }
-  static bool write_all(int fd, const std::string& data) {
-    size_t done = 0;
-    while (done < data.size()) {
-      const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      done += static_cast<size_t>(n);
-    }
-    return true;
-  }
-  static std::string chunk(const std::string& data) {
-    char size[32];
-    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-    return size + data + "\r\n";
-  }
-  void serve(int client) {
-    std::string request;
-    char buffer[4096];
-    while (request.find("\r\n\r\n") == std::string::npos) {
-      const ssize_t n = ::recv(client, buffer, sizeof buffer, 0);
-      if (n <= 0) {
-        ::close(client);
-        return;
-      }
-      request.append(buffer, static_cast<size_t>(n));
-    }
-    const auto sp1 = request.find(' ');
-    const auto sp2 = request.find(' ', sp1 + 1);
-    const std::string target = request.substr(sp1 + 1, sp2 - sp1 - 1);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      requests_.push_back(target);
-    }
-    const Reply reply = route_(target);
-    std::string head = "HTTP/1.1 " + std::to_string(reply.status) + " X\r\nContent-Type: application/json\r\n"
-                       "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
-    bool ok = write_all(client, head);
-    for (const auto& c : reply.chunks) {
-      if (!ok) break;
-      if (reply.pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(reply.pause_ms));
-      ok = write_all(client, chunk(c));
-    }
-    while (ok && reply.keep_open && reply.keep_open() && !stopping_) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      ok = write_all(client, chunk(R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"999"}}})" "\n"));
-    }
-    if (reply.reset) {
-      linger l{1, 0};  // RST instead of FIN
-      ::setsockopt(client, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-    } else if (ok) {
-      write_all(client, "0\r\n\r\n");
-    }
-    ::close(client);
-  }
-
-  Route route_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::thread acceptor_;
-  std::mutex mutex_;
-  std::vector<std::thread> workers_;
-  std::vector<std::string> requests_;
-};
 
 RestConfig plain(const std::string& server) {
   RestConfig c;
   c.server = server;
   c.origin = "test kubeconfig";
   c.user_name = "tester";
+  c.user_where = "user \"tester\" in test kubeconfig";
   return c;
 }
 
@@ -287,10 +178,14 @@ TEST_CASE("kube client: errors say what the server said and what to do", "[kube]
     CHECK(e.http_status() == 401);
     CHECK(e.exit_code() == sf::kExitUsage);
     CHECK_THAT(e.what(), Catch::Contains("HTTP 401 Unauthorized: Unauthorized") &&
-                             Catch::Contains("rejected the credentials of user \"tester\" from test kubeconfig"));
+                             Catch::Contains("rejected the credentials of user \"tester\" in test kubeconfig (test kubeconfig)"));
   }
   // Nothing listening: a transport error naming the server and the kubeconfig.
-  KubeClient nowhere(plain("http://127.0.0.1:1"), ClientOptions{std::chrono::milliseconds(500), std::chrono::milliseconds(1000), {}, 1, {}, {}, nullptr});
+  ClientOptions quick;
+  quick.connect_timeout = std::chrono::milliseconds(500);
+  quick.request_timeout = std::chrono::milliseconds(1000);
+  quick.max_attempts = 1;
+  KubeClient nowhere(plain("http://127.0.0.1:1"), quick);
   CHECK_THROWS_WITH(nowhere.list("/api/v1/nodes"),
                     Catch::Contains("API server http://127.0.0.1:1 (test kubeconfig)") && Catch::Contains("cannot connect"));
 }

@@ -1,11 +1,21 @@
-// kubeconfig loading the way client-go's clientcmd does it (loader.go, client_config.go,
-// validation.go): --kubeconfig (one file, must exist), else $KUBECONFIG (':'-separated, first
-// file wins per named entry, as a whole entry; current-context is the first non-empty value),
-// else ~/.kube/config; --context overrides current-context; relative paths resolve against
-// the folder of the file that defined them; *-data fields are base64 PEM and win over files.
-// The result is a RestConfig: server, TLS material (inline data stays in memory), credentials.
-// A kubeconfig that kind is still writing (lock file, half-written YAML) is retried briefly.
-// Secrets (tokens, keys, passwords) never appear in messages.
+// kubeconfig loading exactly as client-go's clientcmd does it (k8s.io/client-go v0.32,
+// tools/clientcmd: loader.go, client_config.go, validation.go, api/v1 types and conversion),
+// so that kind-wait and the other tools talk to the cluster kubectl would, with the credential
+// kubectl would send.
+//
+//   kubeconfig_parse.cc    one file's text -> Config: YAML read as sigs.k8s.io/yaml reads it
+//                          (common/yaml_json.h), then typed as Go's encoding/json decodes it into
+//                          the v1 types (a number where a string belongs is an error; unknown
+//                          fields are ignored; apiVersion v1 / kind Config only)
+//   kubeconfig_load.cc     which files (--kubeconfig, $KUBECONFIG, ~/.kube/config), merging
+//                          (the first file to define a name wins, as a whole entry), a file kind
+//                          is still writing, the in-cluster service account
+//   kubeconfig_resolve.cc  one context -> RestConfig: ConfirmUsable's validation and messages,
+//                          the server URL, TLS material and the credential (checked so that it
+//                          cannot break an HTTP header)
+//   exec_credential.h      exec credential plugins
+//
+// Secrets (tokens, keys, passwords) never appear in messages; URLs in messages are redacted.
 #pragma once
 
 #include <chrono>
@@ -17,9 +27,14 @@
 
 #include "common/error.h"
 #include "common/http_client.h"
-#include "common/time_util.h"
 
 namespace sf::kube {
+
+// A kubeconfig file larger than this is refused (client-go has no limit; a real kubeconfig is
+// a few KiB, 500 clusters with inline certificates about 4 MiB). Parsing costs ~10-40x the size.
+constexpr size_t kMaxKubeconfigBytes = 4u << 20;
+// Token files, certificates, keys and CA bundles named by a kubeconfig.
+constexpr size_t kMaxCredentialFileBytes = 1u << 20;
 
 // A kubeconfig problem: names the file and field. `transient` marks what a concurrent writer
 // could cause (YAML cut short, context not written yet), which the loader retries briefly.
@@ -32,11 +47,6 @@ class KubeconfigError : public UsageError {
  private:
   bool transient_;
 };
-
-// Base64 (standard alphabet, padded) as Go's encoding/json reads []byte; '\r' and '\n' are
-// skipped. Returns false on any other invalid input.
-bool base64_decode(std::string_view text, std::string& out);
-std::string base64_encode(std::string_view bytes);
 
 struct ExecConfig {
   std::string command;                                   // resolved if it contains '/'
@@ -51,7 +61,7 @@ struct ExecConfig {
 struct Cluster {
   std::string name;
   std::string source;               // file that defined it
-  int line = 0;                     // line of its entry in that file
+  int line = 0;                     // line of its entry in that file (0: unknown)
   std::string server;
   std::string tls_server_name;
   bool insecure_skip_tls_verify = false;
@@ -60,7 +70,7 @@ struct Cluster {
   bool has_certificate_authority_data = false;
   std::string proxy_url;
   bool disable_compression = false;
-  std::string exec_extension_json;  // extensions[name=client.authentication.k8s.io/exec], as JSON
+  std::string exec_extension_json;  // extensions[name=client.authentication.k8s.io/exec], Go's JSON
 };
 
 struct AuthInfo {
@@ -81,6 +91,7 @@ struct AuthInfo {
   std::map<std::string, std::vector<std::string>> impersonate_extra;
   std::optional<ExecConfig> exec;
   std::string auth_provider;               // legacy auth-provider name, unsupported
+  bool has_auth_provider = false;
 };
 
 struct Context {
@@ -122,7 +133,9 @@ struct LoadOptions {
   std::string in_cluster_root = "/var/run/secrets/kubernetes.io/serviceaccount";
 };
 
-// The files to read, in precedence order, and whether they came from --kubeconfig.
+// The files to read, in precedence order: --kubeconfig alone; else $KUBECONFIG split on ':'
+// (empty entries dropped, duplicates dropped; KUBECONFIG=":" names no file at all, and then
+// ~/.kube/config is NOT read, as in client-go); else ~/.kube/config.
 std::vector<std::string> kubeconfig_paths(const LoadOptions& options);
 
 // Reads and merges the kubeconfig files (no retry). Throws KubeconfigError.
@@ -130,27 +143,33 @@ Config load_config(const LoadOptions& options);
 
 // What a client needs for one context: validated, credential files read.
 struct RestConfig {
-  std::string server;          // scheme://host:port[/prefix], no trailing '/'
+  std::string server;          // scheme://host:port[/prefix], scheme lower case, no trailing '/'
   std::string context_name;
   std::string cluster_name;
   std::string user_name;
   std::string namespace_ = "default";
-  std::string origin;          // "kubeconfig /path (context kind-kind)", for messages
+  std::string origin;          // "kubeconfig /path (context \"kind-kind\")", for messages
+  std::string user_where;      // "user \"kind-kind\" in /path", for messages
   std::string ca_source;       // where the CA came from: "certificate-authority-data of cluster ..."
   http::TlsConfig tls;
   std::string bearer_token;    // secret
   std::string token_file;      // re-read periodically (client-go's cached file token source)
   std::string basic_auth;      // "user:password" when basic auth is configured; secret
-  std::vector<std::string> headers;  // impersonation headers
+  std::vector<std::string> headers;  // impersonation headers, "Name: value"
   std::optional<ExecConfig> exec;
   std::string exec_extension_json;
   bool disable_compression = false;
   std::string proxy_url;
+  // The server is plain http and the user has credentials: client-go (and so this) does not
+  // send them; messages about 401/403 say so.
+  bool credentials_withheld = false;
+  // The context names a user that no file defines: client-go then sends no credentials.
+  bool user_missing = false;
   bool https() const;
 };
 
 // Resolves one context (`context_override` or current-context) as client-go's
-// DirectClientConfig.ClientConfig does, including ConfirmUsable's validation. Reads
+// DirectClientConfig.ClientConfig does, including ConfirmUsable's validation. Reads and checks
 // certificate, key and token files. Throws KubeconfigError.
 RestConfig resolve(const Config& config, const std::string& context_override);
 
@@ -162,28 +181,21 @@ RestConfig load_rest_config(const LoadOptions& options);
 // In-cluster config from the service account mount and KUBERNETES_SERVICE_HOST/PORT.
 std::optional<RestConfig> in_cluster_config(const std::string& root);
 
-// Reads a token file as client-go does (trimmed; empty is an error). Throws KubeconfigError.
-std::string read_token_file(const std::string& path);
+// Reads a token file as client-go's file token source does (whitespace trimmed; empty is an
+// error). `role` names it in messages. Throws KubeconfigError.
+std::string read_token_file(const std::string& path, std::string_view role = "tokenFile");
 
-// ---- exec credential plugins (client.authentication.k8s.io v1 and v1beta1)
-
-struct ExecCredential {
-  std::string token;            // secret
-  std::string client_cert_pem;  // plain PEM, not base64
-  std::string client_key_pem;   // secret
-  std::optional<Clock::time_point> expiration;
-};
-
-// KUBERNETES_EXEC_INFO for the plugin: apiVersion, kind, spec.interactive and, with
-// provideClusterInfo, spec.cluster (server, CA data, ...).
-std::string exec_info_json(const ExecConfig& exec, const RestConfig& cluster, bool interactive);
-
-// Parses what the plugin printed, with client-go's checks and messages. `plugin` names it.
-ExecCredential parse_exec_credential(std::string_view output, const ExecConfig& exec, const std::string& plugin);
-
-// Runs the plugin: args, env on top of ours, KUBERNETES_EXEC_INFO, stdin only when interactive,
-// stderr passed through, killed after `timeout`. Errors name the plugin and its installHint.
-ExecCredential run_exec_plugin(const ExecConfig& exec, const RestConfig& cluster,
-                               std::chrono::milliseconds timeout = std::chrono::seconds(60));
+// Whether `value` can travel in an HTTP header as Go's net/http allows (httpguts.
+// ValidHeaderFieldValue): no control characters except TAB, no DEL. A token with CR LF would
+// otherwise add headers of its own.
+bool header_safe(std::string_view value);
+// An HTTP header value as Go's HTTP/1.1 writer sends it: leading and trailing spaces and tabs
+// removed (a token's trailing spaces never reach the server).
+std::string header_value(std::string_view value);
+// client-go's headerKeyEscape for Impersonate-Extra-<key>: bytes that are not HTTP token
+// characters, and '%', percent-encoded.
+std::string header_key_escape(std::string_view key);
+// Every byte for which `keep` is false as %XX (upper-case hex).
+std::string percent_encode(std::string_view text, bool (*keep)(unsigned char));
 
 }  // namespace sf::kube

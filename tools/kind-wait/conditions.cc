@@ -1,5 +1,9 @@
 #include "kind-wait/conditions.h"
 
+#include <limits>
+
+#include "common/checked_number.h"
+
 #include "common/kube_client.h"
 #include "common/strings.h"
 #include "common/time_util.h"
@@ -25,7 +29,8 @@ long long integer(const rapidjson::Value& object, std::initializer_list<const ch
   const rapidjson::Value* v = path_value(object, path);
   if (v == nullptr || !v->IsNumber()) return fallback;
   if (v->IsInt64()) return v->GetInt64();
-  return static_cast<long long>(v->GetDouble());
+  // 1e300 or 2^64 in a replica count: clamped, never an undefined cast.
+  return clamp_to_int64(v->GetDouble(), std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
 }
 
 // "Reason: message" of a condition, whichever parts exist.

@@ -5,9 +5,11 @@
 #include <iostream>
 
 #include "common/cli.h"
+#include "common/deadline.h"
 #include "common/error.h"
 #include "common/kubeconfig.h"
 #include "common/log.h"
+#include "common/redact.h"
 #include "common/strings.h"
 #include "kind-wait/targets.h"
 #include "kind-wait/waiter.h"
@@ -19,7 +21,7 @@ using namespace sf;
 cli::ToolInfo tool_info() {
   return {
       "kind-wait",
-      "kind-wait [options] --for CONDITION [--for CONDITION...]\n       kind-wait [options] --list nodes",
+      "kind-wait [options] --for CONDITION [--for CONDITION...]\n  or:  kind-wait [options] --list nodes",
       "Waits until every --for condition holds at the same moment, watching the Kubernetes API\n"
       "(no polling, no kubectl). Objects that do not exist yet, and resource types whose CRD is not\n"
       "installed yet, are waited for. One --timeout covers everything; on timeout it exits 1 and\n"
@@ -56,17 +58,31 @@ int run(int argc, char** argv) {
   std::string context;
   std::string output = "text";
   std::string list;
+  std::string max_list_text = "64Mi";
   app.options().add_options()
-    ("for", cli::po::value(&conditions), "a condition to wait for (repeatable; all must hold together)")
-    ("timeout", cli::po::value(&timeout_text)->default_value("5m"), "give up after this long (90s, 5m, 1h30m)")
-    ("kubeconfig", cli::po::value(&kubeconfig), "kubeconfig file (exactly this one; default: $KUBECONFIG, ~/.kube/config)")
-    ("context", cli::po::value(&context), "kubeconfig context (default: current-context)")
-    ("output,o", cli::po::value(&output)->default_value("text"), "text, or jsonl for the final state on stdout")
-    ("list", cli::po::value(&list), "print an inventory instead of waiting: 'nodes'");
+    ("for", cli::po::value(&conditions)->value_name("COND"), "a condition to wait for (repeatable; all must hold together)")
+    ("timeout", cli::po::value(&timeout_text)->value_name("DUR")->default_value("5m"),
+     "give up after this long (90s, 5m, 1h30m); covers everything, exec plugins included")
+    ("kubeconfig", cli::po::value(&kubeconfig)->value_name("FILE"),
+     "kubeconfig file (exactly this one; default: $KUBECONFIG, ~/.kube/config)")
+    ("context", cli::po::value(&context)->value_name("NAME"), "kubeconfig context (default: current-context)")
+    ("output,o", cli::po::value(&output)->value_name("FORMAT")->default_value("text"),
+     "text, or jsonl for the final state on stdout")
+    ("list", cli::po::value(&list)->value_name("nodes"), "print an inventory instead of waiting: 'nodes'")
+    ("max-list-bytes", cli::po::value(&max_list_text)->value_name("SIZE")->default_value("64Mi"),
+     "refuse a LIST answer larger than this (bytes, or with Ki, Mi, Gi)");
+  app.choices("output", {"text", "jsonl"});
+  app.choices("list", {"nodes"});
+  app.file_option("kubeconfig");
   cli::po::variables_map vm;
   if (!app.parse(argc, argv, vm)) return kExitOk;
 
+  // The one deadline starts now: loading the kubeconfig, exec plugins, every request and retry.
   const auto timeout = cli::parse_duration(timeout_text, "--timeout");
+  if (timeout.count() == 0)
+    throw UsageError("--timeout 0: give the wait some time, e.g. --timeout 1s (a check needs at least one answer)");
+  const Deadline deadline = Deadline::after(timeout, cat("the ", kw::format_duration(timeout), " --timeout"));
+  const size_t max_list_bytes = cli::parse_size(max_list_text, "--max-list-bytes");
   if (output != "text" && output != "jsonl")
     throw UsageError(cat("--output '", output, "': use text or jsonl"));
   if (!list.empty() && list != "nodes") throw UsageError(cat("--list '", list, "': only 'nodes' can be listed"));
@@ -77,16 +93,21 @@ int run(int argc, char** argv) {
   kw::WaitOptions options;
   for (const auto& c : conditions) options.targets.push_back(kw::parse_target(c));
   options.timeout = timeout;
+  options.deadline = deadline;
   options.jsonl = output == "jsonl";
+  options.max_list_bytes = max_list_bytes;
 
   kube::LoadOptions load;
   load.explicit_path = kubeconfig;
   load.context = context;
   load.settle = std::min(timeout, std::chrono::milliseconds(10'000));
   const kube::RestConfig config = kube::load_rest_config(load);
-  log::debug(cat("API server ", config.server, " from ", config.origin, "; CA: ", config.ca_source));
+  log::debug(cat("API server ", redact_url(config.server), " from ", config.origin, "; CA: ", config.ca_source));
+  if (config.credentials_withheld)
+    log::warn(cat("the server ", redact_url(config.server), " is plain http, so the credentials of ", config.user_where,
+                  " are not sent (kubectl withholds them too); use the API server's https:// URL"));
 
-  if (!list.empty()) return kw::list_nodes(config, timeout, stdout);
+  if (!list.empty()) return kw::list_nodes(config, options, stdout);
   return kw::wait_for(config, options, stdout);
 }
 

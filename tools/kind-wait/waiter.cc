@@ -9,11 +9,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "common/json_lines.h"
 #include "common/kube_client.h"
 #include "common/log.h"
+#include "common/redact.h"
 #include "common/strings.h"
 #include "kind-wait/inventory.h"
 
@@ -34,21 +36,39 @@ struct Watched {
 };
 
 struct Shared {
-  std::mutex mutex;  // guards every Store, `dirty` and `fatal`
+  std::mutex mutex;  // guards every Store, `dirty`, `fatal` and `running`
   std::condition_variable changed;
   bool dirty = true;
   std::exception_ptr fatal;
+  size_t running = 0;  // reflector threads not yet finished
   std::atomic<bool> stop{false};
 };
 
-kube::ClientOptions reflector_client_options(std::shared_ptr<http::Canceller> canceller = nullptr) {
+kube::ClientOptions client_options(const WaitOptions& options, std::shared_ptr<http::Canceller> canceller = nullptr) {
   kube::ClientOptions o;
   o.canceller = std::move(canceller);
   o.connect_timeout = milliseconds(5'000);
   o.request_timeout = milliseconds(30'000);
-  o.max_attempts = 1;  // the reflector has its own backoff
+  o.max_attempts = 1;  // the caller's one retry policy (kube::judge_failure) decides
   o.user_agent = "kind-wait/" SF_VERSION;
+  o.deadline = options.deadline;
+  o.max_list_bytes = options.max_list_bytes;
   return o;
+}
+
+// Why nothing useful came back: never an answer (the last try says how far it got), or only
+// errors. Names the server (redacted), the kubeconfig and what to do.
+std::string unanswered(const kube::RestConfig& config, bool answered, std::string last_error) {
+  const std::string server = redact_url(config.server);
+  // The client's errors start with the server and kubeconfig, which this sentence names already.
+  const std::string prefix = cat("API server ", server, " (", config.origin, "): ");
+  if (last_error.rfind(prefix, 0) == 0) last_error.erase(0, prefix.size());
+  if (!answered) {
+    std::string m = cat("the API server ", server, " never answered (", config.origin, ")");
+    return last_error.empty() ? m + "; is the cluster running, and is this its kubeconfig?"
+                              : m + "; last try: " + last_error;
+  }
+  return cat("the API server ", server, " answered, but only with errors (", config.origin, "); last: ", last_error);
 }
 
 int terminal_width() {
@@ -98,7 +118,7 @@ void write_jsonl(std::FILE* out, const std::vector<Target>& targets, const std::
   doc.AddMember("ready", all_ready, a);
   doc.AddMember("timed_out", timed_out, a);
   doc.AddMember("elapsed_seconds", elapsed, a);
-  doc.AddMember("server", str(config.server, a), a);
+  doc.AddMember("server", str(redact_url(config.server), a), a);  // stdout holds no credential
   doc.AddMember("answered", answered, a);
   writer.write(doc);
   writer.flush();
@@ -136,7 +156,7 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
       auto w = std::make_unique<Watched>();
       w->path = path;
       w->resource = t.resource();
-      w->client = std::make_unique<kube::KubeClient>(config, reflector_client_options(canceller));
+      w->client = std::make_unique<kube::KubeClient>(config, client_options(options, canceller));
       kube::ReflectorOptions ro;
       ro.path = path;
       w->reflector = std::make_unique<kube::Reflector>(*w->client, ro, w->store, shared->mutex, [shared] {
@@ -159,16 +179,24 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
         if (w->thread.joinable()) w->thread.join();
     }
   } stop_and_join{shared_state, *canceller, watched};
-  log::debug(cat("watching ", watched.size(), " collection(s) on ", config.server, " (", config.origin, ")"));
+  log::debug(cat("watching ", watched.size(), " collection(s) on ", redact_url(config.server), " (", config.origin, ")"));
   for (auto& [path, w] : watched) {
+    {
+      std::lock_guard<std::mutex> lock(shared->mutex);
+      ++shared->running;
+    }
     w->thread = std::thread([shared, reflector = w->reflector.get()] {
+      std::exception_ptr failure;
       try {
         reflector->run(shared->stop);
       } catch (...) {
-        std::lock_guard<std::mutex> lock(shared->mutex);
-        if (!shared->stop && !shared->fatal) shared->fatal = std::current_exception();
-        shared->changed.notify_all();
+        failure = std::current_exception();
       }
+      std::lock_guard<std::mutex> lock(shared->mutex);
+      // Kept even after the wait stopped: an exec plugin killed at the deadline is the culprit.
+      if (failure && !shared->fatal) shared->fatal = failure;
+      --shared->running;
+      shared->changed.notify_all();
     });
   }
 
@@ -178,6 +206,7 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
   bool any_failed = false;
   bool timed_out = false;
   bool answered = false;
+  bool synced = false;
   std::string last_error;
   {
     std::unique_lock<std::mutex> lock(shared->mutex);
@@ -198,9 +227,11 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
           any_failed = any_failed || statuses[i].state == State::kFailed;
         }
         answered = false;
+        synced = false;
         last_error.clear();
         for (const auto& [path, w] : watched) {
           answered = answered || w->store.ever_answered;
+          synced = synced || w->store.synced;
           if (!w->store.last_error.empty()) last_error = w->store.last_error;
         }
         if (all_ready || any_failed) break;
@@ -215,7 +246,7 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
         std::vector<std::string> waiting;
         for (size_t i = 0; i < options.targets.size(); ++i) {
           if (statuses[i].ready()) ready_specs.push_back(options.targets[i].spec);
-          else waiting.push_back(cat(options.targets[i].spec, " (", statuses[i].summary, ")"));
+          else waiting.push_back(cat(options.targets[i].spec, " (", printable(statuses[i].summary), ")"));
         }
         std::string line = cat("[", format_duration(std::chrono::duration_cast<milliseconds>(now - start)), "] ",
                                ready_specs.size(), "/", options.targets.size(), " ready");
@@ -232,7 +263,23 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
       }
     }
     shared->stop = true;
+    // Requests share the deadline, so on a timeout each ends within moments with what stopped
+    // it (how far it got, or the exec plugin that hung): give them that moment, then cancel.
+    if (timed_out) {
+      shared->changed.wait_for(lock, milliseconds(500), [&] { return shared->running == 0; });
+      answered = false;
+      synced = false;
+      for (const auto& [path, w] : watched) {
+        answered = answered || w->store.ever_answered;
+        synced = synced || w->store.synced;
+        if (!w->store.last_error.empty()) last_error = w->store.last_error;
+      }
+    }
   }
+  canceller->cancel();
+  for (auto& [path, w] : watched)
+    if (w->thread.joinable()) w->thread.join();
+  if (timed_out && !synced && shared->fatal) std::rethrow_exception(shared->fatal);
   progress.clear();
   const milliseconds elapsed = std::chrono::duration_cast<milliseconds>(Steady::now() - start);
   if (options.jsonl)
@@ -251,43 +298,52 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
   if (any_failed) {
     message = "a condition failed and will not hold without intervention:";
     for (size_t i = 0; i < options.targets.size(); ++i)
-      if (statuses[i].state == State::kFailed) message += cat("\n  ", options.targets[i].spec, ": ", statuses[i].summary);
+      if (statuses[i].state == State::kFailed)
+        message += cat("\n  ", options.targets[i].spec, ": ", printable(statuses[i].summary, 2048));
   } else {
     message = cat("timed out after ", format_duration(options.timeout), "; ");
-    if (!answered) {
-      message += cat("the API server ", config.server, " never answered (", config.origin, ")");
-      if (!last_error.empty()) message += cat("; last error: ", last_error);
-      message += "; is the cluster running?";
+    if (!synced) {
+      message += unanswered(config, answered, last_error);
     } else {
       message += "still waiting for:";
       for (size_t i = 0; i < options.targets.size(); ++i)
-        if (!statuses[i].ready()) message += cat("\n  ", options.targets[i].spec, ": ", statuses[i].summary);
+        // Condition messages come from the cluster: shown escaped, never raw on the terminal.
+        if (!statuses[i].ready())
+          message += cat("\n  ", options.targets[i].spec, ": ", printable(statuses[i].summary, 2048));
     }
   }
   log::error(message);
   return kExitFailed;
 }
 
-int list_nodes(const kube::RestConfig& config, std::chrono::milliseconds timeout, std::FILE* out) {
-  const auto deadline = Steady::now() + timeout;
-  kube::ClientOptions o = reflector_client_options();
-  kube::KubeClient client(config, o);
-  milliseconds backoff(200);
+int list_nodes(const kube::RestConfig& config, const WaitOptions& options, std::FILE* out) {
+  kube::KubeClient client(config, client_options(options));
   kube::ListResult list;
+  milliseconds backoff(200);
+  bool answered = false;
+  thread_local std::mt19937 rng{std::random_device{}()};
   for (;;) {
     try {
       list = client.list(kube::collection_path("v1", "nodes"));
       break;
-    } catch (const http::HttpError& e) {
-      if (Steady::now() + backoff >= deadline)
-        throw Error(cat("the API server ", config.server, " never answered within ", format_duration(timeout), " (",
-                        config.origin, "); last error: ", e.what()));
-      log::debug(cat("retrying in ", backoff.count(), " ms: ", e.what()));
-      std::this_thread::sleep_for(backoff);
+    } catch (...) {
+      // The same policy as the wait's reflectors: fatal problems end it, the rest is retried.
+      const kube::RetryVerdict verdict = kube::judge_failure(std::current_exception());
+      if (verdict.fatal) throw;
+      answered = answered || verdict.answered;
+      const auto jittered = milliseconds(static_cast<long long>(
+          static_cast<double>(backoff.count()) * std::uniform_real_distribution<double>(0.8, 1.2)(rng)));
+      const milliseconds delay = std::max(jittered, std::min(verdict.at_least, milliseconds(10'000)));
+      if (delay >= options.deadline.remaining())
+        throw Error(cat("no node list after ", format_duration(options.timeout), ": ",
+                        unanswered(config, answered, verdict.message)));
+      log::debug(cat("retrying in ", delay.count(), " ms: ", verdict.message));
+      std::this_thread::sleep_for(delay);
       backoff = std::min(backoff * 2, milliseconds(2'000));
     }
   }
-  if (!list.found) throw Error(cat("GET ", client.url("/api/v1/nodes"), ": 404; is this a Kubernetes API server?"));
+  if (!list.found)
+    throw Error(cat("GET ", redact_url(client.url("/api/v1/nodes")), ": 404; is this a Kubernetes API server?"));
   std::vector<NodeRecord> records;
   for (const auto& item : list.items) records.push_back(node_record(item));
   std::sort(records.begin(), records.end(), [](const NodeRecord& a, const NodeRecord& b) { return a.name < b.name; });

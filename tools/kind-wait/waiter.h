@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/deadline.h"
 #include "common/kubeconfig.h"
 #include "kind-wait/targets.h"
 
@@ -15,17 +16,22 @@ namespace sf::kw {
 
 struct WaitOptions {
   std::vector<Target> targets;
-  std::chrono::milliseconds timeout{300'000};
+  std::chrono::milliseconds timeout{300'000};  // as given, for messages
+  Deadline deadline;                           // the one limit: requests, retries, exec plugins
   bool jsonl = false;  // final state as JSON lines on `out`
+  size_t max_list_bytes = kube::kDefaultMaxListBytes;
 };
 
 // Waits; returns the exit code (0 all hold, 1 timed out or a target failed). Prints the result:
 // a line on stderr (unless -q), and with jsonl the final state on `out`. Throws for fatal
-// problems (TLS verification, rejected credentials) with their exit code.
+// problems (TLS verification, rejected credentials, an exec plugin that failed or hung) with
+// their exit code. On timeout the message names the culprit: the API server that never
+// answered (and how far each try got), one that answered only with errors, or what is missing.
 int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FILE* out);
 
-// kind-wait --list nodes: the node lines, retrying while the API server does not answer.
-int list_nodes(const kube::RestConfig& config, std::chrono::milliseconds timeout, std::FILE* out);
+// kind-wait --list nodes: the node lines, retrying under the same policy as the wait
+// (kube::judge_failure) until `options.deadline`. Targets are ignored.
+int list_nodes(const kube::RestConfig& config, const WaitOptions& options, std::FILE* out);
 
 // "850ms", "12.3s", "5m0s", "1h30m0s" (Go's style, tenths below a minute).
 std::string format_duration(std::chrono::milliseconds d);
