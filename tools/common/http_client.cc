@@ -59,6 +59,23 @@ struct TransferState {
   char error_buffer[CURL_ERROR_SIZE] = {0};
 };
 
+// Appends while keeping the buffer's capacity on the ladder cap/2^k: the memory a capped
+// answer costs must not depend on how the network cut it into chunks (left to libstdc++'s own
+// doubling, a string just under the cap jumps to twice the cap). The peak is then always
+// cap/2 + cap, at the last step.
+void append_within_cap(std::string& body, std::string_view data, size_t cap) {
+  const size_t need = body.size() + data.size();
+  if (need > body.capacity()) {
+    size_t target = cap;
+    while (target / 2 >= need && target / 2 >= 4096) target /= 2;
+    std::string bigger;
+    bigger.reserve(target);  // from an empty string: exactly `target`, no growth policy applied
+    bigger.append(body);
+    body.swap(bigger);
+  }
+  body.append(data);
+}
+
 // Every callback below catches whatever is thrown inside it (the chunk handler's errors, an
 // allocation failure), stores it and aborts the transfer: an exception must never unwind
 // through libcurl's C frames. The caller rethrows it once curl_easy_perform has returned.
@@ -76,7 +93,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     if (state->on_chunk != nullptr && *state->on_chunk && status >= 200 && status < 300) {
       (*state->on_chunk)(std::string_view(data, n));
     } else {
-      state->response->body.append(data, n);
+      append_within_cap(state->response->body, std::string_view(data, n), state->options->max_body_bytes);
     }
     return n;
   } catch (...) {
