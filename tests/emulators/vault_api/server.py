@@ -98,6 +98,10 @@ class Handler(BaseHTTPRequestHandler):
         head = ("HTTP/1.1 %d %s\r\n" % (status, phrase) + "".join("%s: %s\r\n" % h for h in hs) + "\r\n").encode("latin-1")
         if self.entry is not None:
             self.entry["status"] = status
+            # recorded before the answer leaves: a client reading the log right after its
+            # response must see this request's changes (the finally below runs too late)
+            if self.req is not None:
+                self.entry["changes"] = self.req.changes
         rule = self.reset_rule
         if rule is not None:
             data = head + framed
