@@ -138,3 +138,14 @@ def run(args, input=None, timeout=120, env=None):
 def json_lines(text):
     import json
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def in_mount_namespace(script, *args, timeout=120):
+    """Runs `script` (sh -e, with `args` as $1...) in a private mount namespace: a tmpfs or a bind
+    mount made there vanishes with it, so a test can fill a disk or bind a device without
+    touching the machine's. Returns CompletedProcess with text stdout/stderr."""
+    unshare = require_program("unshare", "util-linux")
+    cmd = [unshare, "--mount", "--propagation", "private"]
+    if os.geteuid() != 0:
+        cmd.insert(1, "--map-root-user")
+    return subprocess.run([*cmd, "sh", "-ec", script, "sh", *args], capture_output=True, text=True, timeout=timeout)

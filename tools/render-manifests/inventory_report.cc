@@ -1,12 +1,12 @@
 #include "render-manifests/inventory_report.h"
 
-#include <rapidjson/document.h>
-
 #include <algorithm>
 #include <map>
 #include <tuple>
 
 #include "common/error.h"
+#include "common/json_lines.h"
+#include "common/json_writer.h"
 #include "common/redact.h"
 #include "common/strings.h"
 
@@ -141,28 +141,34 @@ ReportFormat parse_report_format(const std::string& t) {
 }
 
 void write_rows(Output& out, const std::vector<ReportRow>& rows, ReportFormat format) {
+  JsonLineWriter lines(out);
+  std::string line;
   for (const auto& row : rows) {
     if (format == ReportFormat::kList) {
       if (!row.error) out.write(row.list_line + "\n");
       continue;
     }
-    rapidjson::Document doc(rapidjson::kObjectType);
-    auto& a = doc.GetAllocator();
-    doc.AddMember("kind", rapidjson::Value(row.kind.c_str(), a), a);
+    line.clear();
+    json::ObjectWriter o(line);
+    json::append_string(o.key("kind"), row.kind, "kind");
     for (const auto& f : row.fields) {
-      rapidjson::Value name(f.name.c_str(), a);
+      std::string& value = o.escaped_key(f.name);
       switch (f.type) {
-        case ReportField::Type::kString: doc.AddMember(name, rapidjson::Value(f.text.c_str(), a), a); break;
-        case ReportField::Type::kBool: doc.AddMember(name, rapidjson::Value(f.flag), a); break;
+        case ReportField::Type::kString: json::append_string(value, f.text, f.name); break;
+        case ReportField::Type::kBool: value += f.flag ? "true" : "false"; break;
         case ReportField::Type::kList: {
-          rapidjson::Value items(rapidjson::kArrayType);
-          for (const auto& i : f.items) items.PushBack(rapidjson::Value(i.c_str(), a), a);
-          doc.AddMember(name, items, a);
+          value += '[';
+          for (size_t i = 0; i < f.items.size(); ++i) {
+            if (i > 0) value += ',';
+            json::append_string(value, f.items[i], f.name);
+          }
+          value += ']';
           break;
         }
       }
     }
-    out.json_line(doc);
+    o.close();
+    lines.write_line(line);  // built whole first: a value JSON cannot carry is refused before a byte
   }
 }
 

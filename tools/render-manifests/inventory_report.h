@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/output.h"
 #include "render-manifests/inventory.h"
-#include "render-manifests/output.h"
 
 namespace sf::rm {
 
