@@ -134,6 +134,39 @@ class RenderManifestsIo(unittest.TestCase):
         self.assertEqual(r.returncode, 2, r.stderr[:300])
         self.assertIn("stdin: more than the 16 MiB a docker network inspect output may have", r.stderr)
 
+    def test_hostile_bytes_spoil_their_own_row_and_are_never_printed_raw(self):
+        # An image and a chart version holding a byte that is not UTF-8, beside good ones.
+        tree = self.path("tree")
+        os.mkdir(tree)
+        with open(os.path.join(tree, "pod.yaml"), "wb") as f:
+            f.write(b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+                    b"  - {name: a, image: \"busy\xffbox:1.0\"}\n  - {name: b, image: \"busybox:1.37.0\"}\n")
+        with open(os.path.join(tree, "app.yaml"), "wb") as f:
+            f.write(b"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: x, namespace: argocd}\n"
+                    b"spec:\n  sources:\n  - {repoURL: https://charts.example.com, chart: odd, targetRevision: \"1.0.\xff\"}\n"
+                    b"  - {repoURL: https://charts.example.com, chart: fine, targetRevision: 2.0.0}\n")
+        # Where the bad one is shown (its error row, or the message that it was left out), it is
+        # escaped; a list has no error rows (the message says to see them in jsonl).
+        for args, good, shown in ((["images", tree], "docker.io/library/busybox:1.37.0", True),
+                                  (["images", "--format", "list", tree], "docker.io/library/busybox:1.37.0", False),
+                                  (["charts", tree], '"chart":"fine"', True),
+                                  (["charts", "--format", "list", tree], "https://charts.example.com fine 2.0.0", True)):
+            with self.subTest(args=args):
+                r = subprocess.run([RM, *args], capture_output=True, timeout=60)
+                self.assertEqual(r.returncode, 3, r.stderr)
+                out = r.stdout.decode("utf-8")  # raises on a raw byte
+                self.assertIn(good, out)
+                if "--format" not in args:
+                    for line in out.splitlines():
+                        json.loads(line)
+                err = r.stderr.decode("utf-8")
+                if shown:
+                    self.assertIn("\\xFF", out + err)
+        lint = subprocess.run([RM, "lint", tree], capture_output=True, timeout=60)
+        self.assertEqual(lint.returncode, 1, lint.stderr)
+        findings = lint.stdout.decode("utf-8")
+        self.assertIn("invalid-image: image 'busy\\xFFbox:1.0'", findings)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -111,14 +111,14 @@ int run_inventory(int argc, char** argv, bool images) {
     unpinned += r.unpinned ? 1 : 0;
   }
   OutputFile out(output);
-  write_rows(out.out(), rows, fmt);
+  const size_t refused = write_rows(out.out(), rows, fmt);
   out.commit();
   const char* what = images ? "image" : "chart";
   if (unpinned > 0)
     log::warn(cat(unpinned, ' ', what, unpinned == 1 ? " is" : "s are", " not pinned (see \"problem\"); "
                   "render-manifests lint fails on them"));
   if (errors > 0) log::error(cat(errors, ' ', what, errors == 1 ? "" : "s", " could not be read (see \"error\")"));
-  return errors + broken > 0 ? kExitPartial : kExitOk;
+  return errors + broken + refused > 0 ? kExitPartial : kExitOk;
 }
 
 }  // namespace
