@@ -1,6 +1,5 @@
 // render-manifests render: the repository's own templates, rendered strictly and deterministically.
 #include <filesystem>
-#include <iostream>
 #include <string>
 #include <vector>
 
