@@ -38,6 +38,22 @@ def reset_on_close(sock):
         pass
 
 
+def apply_request_faults(entry, delay, rule):
+    """Acts on what FaultRules.on_request found for the request logged as `entry`: sleeps the
+    delays, drops the connection for a close rule (AbortConnection), and returns a status or
+    reset rule for the handler to answer with (None when there is none)."""
+    if delay:
+        entry["fault"] = "delay"
+        time.sleep(delay)
+    if rule is None:
+        return None
+    entry["fault"] = rule["type"]
+    if rule["type"] == "close":
+        entry["end_reason"] = "fault-close"
+        raise AbortConnection(rst=bool(rule.get("rst")))
+    return rule
+
+
 def read_body(rfile, headers, max_bytes):
     """A request's body, chunked or by Content-Length; ValueError past `max_bytes`."""
     if "chunked" in (headers.get("Transfer-Encoding") or "").lower():

@@ -10,7 +10,7 @@ import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler
 
-from emulator_common.listener import read_body
+from emulator_common.listener import apply_request_faults, read_body
 
 from .authz import ReqInfo, authorize, request_info
 from .errors import AbortConnection, AdminError, ApiError, bad_request, fault_error, not_found_generic, \
@@ -171,19 +171,12 @@ class Handler(WatchMixin, WritesMixin, DiscoveryMixin, ProxyMixin, BaseHTTPReque
             user_agent=self.headers.get("User-Agent"), accept=self.headers.get("Accept"),
             accept_encoding=self.headers.get("Accept-Encoding"))
         try:
-            delay, rule = self.app.faults.on_request(self.command, path, info.verb == "watch")
-            if delay:
-                self.entry["fault"] = "delay"
-                time.sleep(delay)
-            if rule is not None:
-                self.entry["fault"] = rule["type"]
-                if rule["type"] == "status":
-                    raise fault_error(rule)
-                if rule["type"] == "close":
-                    self.entry["end_reason"] = "fault-close"
-                    raise AbortConnection(rst=bool(rule.get("rst")))
-                if rule["type"] == "reset":
-                    self.reset_rule = rule
+            rule = apply_request_faults(self.entry, *self.app.faults.on_request(self.command, path,
+                                                                                info.verb == "watch"))
+            if rule is not None and rule["type"] == "status":
+                raise fault_error(rule)
+            if rule is not None and rule["type"] == "reset":
+                self.reset_rule = rule
             if not auth.ok:
                 log('"Unable to authenticate the request" err="%s"' % auth.error)   # kube-apiserver's log line
                 raise ApiError(401, "Unauthorized", "Unauthorized")

@@ -13,7 +13,8 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from emulator_common.listener import AbortConnection as Abort, OutageServer, make_log, read_body, reset_on_close
+from emulator_common.listener import (AbortConnection as Abort, OutageServer, apply_request_faults, make_log, read_body,
+                                     reset_on_close)
 
 from . import control, gojson, router, sys_http, system
 from .errors import VaultError
@@ -137,19 +138,11 @@ class Handler(BaseHTTPRequestHandler):
         t0 = time.monotonic()
         self.req = None
         try:
-            delay, rule = app.faults.on_request(self.command, path)
-            if delay:
-                self.entry["fault"] = "delay"
-                time.sleep(delay)
-            if rule is not None:
-                self.entry["fault"] = rule["type"]
-                if rule["type"] == "status":
-                    return self.fault_status(rule)
-                if rule["type"] == "close":
-                    self.entry["end_reason"] = "fault-close"
-                    raise Abort(rst=bool(rule.get("rst")))
-                if rule["type"] == "reset":
-                    self.reset_rule = rule
+            rule = apply_request_faults(self.entry, *app.faults.on_request(self.command, path))
+            if rule is not None and rule["type"] == "status":
+                return self.fault_status(rule)
+            if rule is not None and rule["type"] == "reset":
+                self.reset_rule = rule
             self.route(path, query, body, tok)
         except (Abort, OSError):
             raise
