@@ -8,16 +8,10 @@
 #include <cstring>
 
 #include "common/strings.h"
+#include "common/unique_fd.h"
 
 namespace sf {
 namespace {
-
-struct Fd {
-  int fd;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 const char* file_type(mode_t mode) {
   if (S_ISDIR(mode)) return "a directory";
@@ -59,7 +53,7 @@ std::string describe_size(size_t bytes) {
 std::string read_small_file(const std::string& path, size_t max_bytes, std::string_view role) {
   const std::string name = cat(role, " ", path);
   // O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore the flag.
-  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
+  const UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (file.fd < 0) {
     const int e = errno;
     if (e == ENOENT || e == ENOTDIR)
