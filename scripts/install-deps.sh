@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_packages=(
   build-essential cmake pkg-config
-  libboost-program-options-dev rapidjson-dev libcurl4-openssl-dev libyaml-cpp-dev catch2
+  libboost-program-options-dev rapidjson-dev libcurl4-openssl-dev libssl-dev libyaml-cpp-dev catch2
   prometheus-node-exporter curl python3   # the embedded demo: start, probe and scrape node-exporter
 )
 test_packages=(

@@ -121,22 +121,6 @@ LoadOptions env_options(const std::string& kubeconfig_env, const std::string& ho
 
 }  // namespace
 
-TEST_CASE("base64 as Go's encoding/json reads []byte", "[kubeconfig]") {
-  std::string out;
-  REQUIRE(base64_decode("aGVsbG8=", out));
-  CHECK(out == "hello");
-  REQUIRE(base64_decode("aGVs\nbG8h\r\n", out));
-  CHECK(out == "hello!");
-  CHECK_FALSE(base64_decode("aGVsbG8", out));     // unpadded
-  CHECK_FALSE(base64_decode("aGV*bG8=", out));    // bad alphabet
-  CHECK_FALSE(base64_decode("aG=sbG8=", out));    // padding in the middle
-  CHECK_FALSE(base64_decode("a===", out));
-  for (const std::string s : {"", "a", "ab", "abc", "abcd", kKeyPem.c_str()}) {
-    REQUIRE(base64_decode(base64_encode(s), out));
-    CHECK(out == s);
-  }
-}
-
 TEST_CASE("kubeconfig: kind's file resolves to inline PEM blobs", "[kubeconfig]") {
   TempDir dir;
   const std::string path = dir.write("config", kind_config());
