@@ -26,11 +26,18 @@ struct Doc {
 
 std::string scalar(const YAML::Node& node) { return node && node.IsScalar() ? node.Scalar() : std::string(); }
 
+// Walks a path of mapping keys. Nodes are rebound with reset(): yaml-cpp's operator= would
+// write into the document instead.
 YAML::Node at(const YAML::Node& node, std::initializer_list<const char*> path) {
-  YAML::Node current = node;
+  if (!node) return YAML::Node(YAML::NodeType::Undefined);
+  YAML::Node current;
+  current.reset(node);
   for (const char* key : path) {
-    if (!current || !current.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-    current = current[key];
+    if (!current.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    const YAML::Node& map = current;
+    const YAML::Node next = map[key];
+    if (!next) return YAML::Node(YAML::NodeType::Undefined);  // reset() refuses missing nodes
+    current.reset(next);
   }
   return current;
 }
@@ -313,7 +320,9 @@ class Checker {
                  const std::string& property, std::vector<std::string>& problems, std::set<std::string>& secrets) {
     const auto problem = [&](const std::string& text) { problems.push_back(cat(where(d, node), ": ", text)); };
     if (!store.usable) {
-      problem(cat("its store ", store.kind, " ", store.name, " does not agree with the spec (see its line)"));
+      const std::string text = cat(where(d, d.node), ": its store ", store.kind, " ", store.name,
+                                   " does not agree with the spec (see its line)");
+      if (std::find(problems.begin(), problems.end(), text) == problems.end()) problems.push_back(text);
       return;
     }
     const std::string path = secret_path(key, store.mount);

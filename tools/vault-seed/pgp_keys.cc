@@ -8,8 +8,6 @@
 #include "common/strings.h"
 
 namespace sf::vs {
-namespace {
-
 // RFC 4880 section 6.1.
 uint32_t crc24(const std::string& data) {
   uint32_t crc = 0xB704CEu;
@@ -22,6 +20,8 @@ uint32_t crc24(const std::string& data) {
   }
   return crc & 0xFFFFFFu;
 }
+
+namespace {
 
 // The packet tag of the first packet (old or new format), or -1.
 int first_tag(const std::string& binary) {

@@ -4,9 +4,13 @@
 // binary export, or that base64 text already; its first packet must be a public key.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace sf::vs {
+
+// RFC 4880's CRC-24 of the armour checksum line.
+uint32_t crc24(const std::string& data);
 
 // Reads the file and returns what Vault wants; UsageError naming the file otherwise.
 std::string pgp_key_for_vault(const std::string& path);

@@ -80,14 +80,15 @@ void Report::finish() {
       text += cat(pad(i.step, step_w), "  ", pad(i.path, path_w), "  ", pad(action_name(i.action), action_w), "  ",
                   pad(i.version ? std::to_string(*i.version) : "-", 7), "  ", i.detail, "\n");
     }
-    text += cat(plan_ ? "Plan: " : "Done: ", count(Action::kCreate), " to create, ", count(Action::kUpdate),
-                " to update, ", count(Action::kUnchanged), " unchanged, ", count(Action::kError), " errors\n");
-    if (!plan_) {
-      text = text.substr(0, text.rfind("Done: "));
+    if (count(Action::kAgrees) > 0)
+      text += cat("Checked: ", count(Action::kAgrees), " agree, ", count(Action::kError), " errors\n");
+    else if (plan_)
+      text += cat("Plan: ", count(Action::kCreate), " to create, ", count(Action::kUpdate), " to update, ",
+                  count(Action::kUnchanged), " unchanged, ", count(Action::kError), " errors\n");
+    else
       text += cat("Done: ", count(Action::kCreate), " created, ", count(Action::kUpdate), " updated, ",
                   count(Action::kRevoke), " revoked, ", count(Action::kUnchanged), " unchanged, ",
                   count(Action::kError), " errors\n");
-    }
     put(text);
   }
   if (std::fflush(out_) != 0)

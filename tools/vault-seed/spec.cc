@@ -407,10 +407,11 @@ void parse_init(Walker& w, const YAML::Node& node, InitSpec& init) {
   if (node["shares"]) init.shares = static_cast<int>(w.integer(node["shares"], "init.shares", 1, 255).value_or(init.shares));
   if (node["threshold"])
     init.threshold = static_cast<int>(w.integer(node["threshold"], "init.threshold", 1, 255).value_or(init.threshold));
+  const YAML::Node threshold_node = node["threshold"] ? node["threshold"] : node;
   if (init.threshold > init.shares)
-    w.fail(node, "init.threshold", cat("threshold ", init.threshold, " cannot be larger than shares ", init.shares));
+    w.fail(threshold_node, "init.threshold", cat("threshold ", init.threshold, " cannot be larger than shares ", init.shares));
   else if (init.shares > 1 && init.threshold < 2)
-    w.fail(node, "init.threshold", "must be at least 2 when there is more than one share (Vault refuses 1-of-N)");
+    w.fail(threshold_node, "init.threshold", "must be at least 2 when there is more than one share (Vault refuses 1-of-N)");
   if (node["file"]) {
     if (auto p = w.file_path(node["file"], "init.file")) init.file = *p;
   }
@@ -515,13 +516,10 @@ void parse_policies(Walker& w, const YAML::Node& node, std::vector<PolicySpec>& 
     if (w.context().read_policy_files) {
       try {
         policy.text = read_small_file(policy.file, kMaxPolicyBytes, cat("policy file of ", policy.name));
+        if (trim(policy.text).empty() || !valid_utf8(policy.text))
+          w.fail(p["file"], field + ".file", cat(policy.file, " is empty or not UTF-8 text"));
       } catch (const FileReadError& e) {
-        w.fail(p["file"], field + ".file", e.what());
-        continue;
-      }
-      if (trim(policy.text).empty() || !valid_utf8(policy.text)) {
-        w.fail(p["file"], field + ".file", cat(policy.file, " is empty or not UTF-8 text"));
-        continue;
+        w.fail(p["file"], field + ".file", e.what());  // still declared: roles naming it need no second error
       }
     }
     if (std::any_of(policies.begin(), policies.end(), [&](const PolicySpec& o) { return o.name == policy.name; }))
