@@ -402,6 +402,7 @@ void Lifecycle::choose_token(bool spec_run) {
     renew_if_needed();
     if (spec_run && !seed_policy_current()) {
       if (options_.plan) {
+        seed_policy_stale_ = true;
         note("token", "root (generated)", Action::kCreate,
              "the spec changed since vault-seed's policy was written: the run would generate a root token from the "
              "unseal keys, update the policy and revoke the root token");
@@ -414,6 +415,7 @@ void Lifecycle::choose_token(bool spec_run) {
     }
     return;
   }
+  if (material_ && !material_->seed_token.empty()) invalid_seed_token_ = material_->seed_token;
   if (material_ && try_token(material_->root_token, "the root token in the init file", false)) return;
   if (material_ && !material_->pgp_encrypted && !options_.plan) {
     // Vault 2.0 authenticates sys/generate-root: this works without a token only where the
@@ -518,7 +520,7 @@ void Lifecycle::create_seed_token() {
   InitFileLock lock(spec_.init.file);
   auto current = read_init_file(spec_.init.file);
   if (!current) throw Error(cat("the init file ", spec_.init.file, " disappeared during the run"));
-  if (!current->seed_token.empty()) {
+  if (!current->seed_token.empty() && current->seed_token != invalid_seed_token_) {
     // Another run at the same moment saved one first: keep theirs, drop ours.
     const std::string saved = vault_.token();
     vault_.set_token(token);
@@ -560,14 +562,16 @@ void Lifecycle::revoke_root_from_file() {
 
 void Lifecycle::finish(bool seed_policy_written) {
   if (options_.plan || !material_) return;
-  if (material_->seed_token.empty() && token_is_root_) {
+  const bool seed_missing = material_->seed_token.empty() || material_->seed_token == invalid_seed_token_;
+  if (seed_missing && token_is_root_) {
     if (!seed_policy_written) {
       log::warn("vault-seed's own policy could not be written: no seed token made, the root token kept for the next run");
       return;
     }
     create_seed_token();
   }
-  if (!material_->root_token.empty() && !options_.keep_root_token && !material_->seed_token.empty())
+  if (!material_->root_token.empty() && !options_.keep_root_token && !material_->seed_token.empty() &&
+      material_->seed_token != invalid_seed_token_)
     revoke_root_from_file();
   revoke_generated_root();
 }

@@ -74,6 +74,9 @@ class Lifecycle {
   void revoke_generated_root();
 
   const std::string& token_source() const { return token_source_; }
+  // The token is the seed token and its policy no longer matches the spec (a plan only:
+  // a run generates a root token instead).
+  bool seed_policy_stale() const { return seed_policy_stale_; }
   bool has_init_file() const { return material_.has_value(); }
 
  private:
@@ -100,6 +103,8 @@ class Lifecycle {
   std::string token_source_;
   bool token_is_root_ = false;
   bool token_is_seed_ = false;
+  bool seed_policy_stale_ = false;
+  std::string invalid_seed_token_;  // the init file's seed token, found expired or revoked
   long token_ttl_ = 0;
   long token_period_ = 0;
   std::string generated_root_;   // secret; revoked at the end

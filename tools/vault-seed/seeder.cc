@@ -32,6 +32,7 @@ int run_seed(const Spec& spec, VaultClient& vault, Report& report, const SeedOpt
   if (!life.ensure_unsealed(health) || options.unseal_only) return exit_code(report);
   life.choose_token();
   context.token_source = life.token_source();
+  context.seed_policy_stale = life.seed_policy_stale();
   try {
     reconcile_all(context);
   } catch (...) {

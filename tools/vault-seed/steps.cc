@@ -25,6 +25,13 @@ class ItemError : public Error {
   using Error::Error;
 };
 
+// A plan cannot read an item: the seed token's policy predates the spec (the run itself
+// generates a root token first).
+class UnreadableInPlan : public Error {
+ public:
+  using Error::Error;
+};
+
 const rapidjson::Value* member(const rapidjson::Value* object, const char* name) {
   if (object == nullptr || !object->IsObject()) return nullptr;
   const auto it = object->FindMember(name);
@@ -81,6 +88,7 @@ class Steps {
 
   Reply read(const std::string& path, const std::string& what) {
     Reply r = c_.vault.get(path, CallOptions{true, true, what});
+    if (c_.plan && c_.seed_policy_stale && r.status == 403 && !r.from_api_server) throw UnreadableInPlan(what);
     if (r.status != 404) require_ok(r, what);
     require_no_warnings(r, what);
     return r;
@@ -100,6 +108,10 @@ class Steps {
     try {
       body();
       return true;
+    } catch (const UnreadableInPlan&) {
+      item(step, path, Action::kCreate,
+           "new in the spec, it seems: the seed token may read it only once the run has updated vault-seed's "
+           "policy (the run creates it, or updates it if it differs)");
     } catch (const ItemError& e) {
       error(step, path, where, e.what());
     } catch (const SourceError& e) {

@@ -26,6 +26,7 @@ struct StepContext {
   Getenv getenv;
   std::string token_source;              // "the seed token in the init file", for 403 hints
   std::string seed_policy_text;          // what policy vault-seed must say
+  bool seed_policy_stale = false;        // a plan with a seed token whose policy predates the spec
   // Filled by the steps:
   std::set<std::string> unusable_mounts; // secrets under them are skipped
   std::set<std::string> new_mounts;      // created (or, in a plan, to be created)
