@@ -408,7 +408,15 @@ void Lifecycle::choose_token(bool spec_run) {
              "unseal keys, update the policy and revoke the root token");
         return;
       }
-      generated_root_ = generate_root(material_->seed_token);
+      const std::string seed = material_->seed_token;
+      generated_root_ = generate_root(seed, [&] {
+        vault_.set_token(seed);
+        return !seed_policy_current();
+      });
+      if (generated_root_.empty()) {
+        vault_.set_token(seed);  // another run brought vault-seed's policy up to date meanwhile
+        return;
+      }
       vault_.set_token(generated_root_);
       token_source_ = "a root token generated from the unseal keys for this run";
       token_is_root_ = true;
@@ -421,7 +429,7 @@ void Lifecycle::choose_token(bool spec_run) {
     // Vault 2.0 authenticates sys/generate-root: this works without a token only where the
     // server allows it (enable_unauthenticated_access = ["generate-root"]).
     try {
-      generated_root_ = generate_root("");
+      generated_root_ = generate_root("", [] { return true; });
       vault_.set_token(generated_root_);
       token_source_ = "a root token generated from the unseal keys for this run";
       token_is_root_ = true;
@@ -452,26 +460,44 @@ bool Lifecycle::seed_policy_current() {
   return string_member(r.data(), "policy") == seed_policy(spec_);
 }
 
-std::string Lifecycle::generate_root(const std::string& auth_token) {
+std::string Lifecycle::generate_root(const std::string& auth_token, const std::function<bool()>& still_needed) {
   const auto keys = unseal_keys();
   if (keys.empty()) throw Error("a root token is needed and vault-seed has no unseal keys to generate one");
   const std::string saved = vault_.token();
-  vault_.set_token(auth_token);
   const CallOptions once{false, !auth_token.empty(), "generating a root token (sys/generate-root)"};
   const auto fail = [&](const Reply& r) {
     vault_.set_token(saved);
     return VaultError(vault_.explain(r, "generating a root token"), r.status);
   };
-  Reply status = vault_.get("sys/generate-root/attempt", CallOptions{true, !auth_token.empty(), once.what});
-  if (!status.ok()) throw fail(status);
-  if (bool_member(&status.json, "started", false)) {
-    vault_.set_token(saved);
-    throw Error(cat("a root token generation is already in progress on ", vault_.describe(),
-                    " (someone else's, or a run that was killed): check with `vault operator generate-root -status`, "
-                    "cancel it with `vault operator generate-root -cancel` if nobody needs it, and run again"));
+  // Vault runs one root generation at a time: wait (boundedly) for one in progress, which is
+  // another vault-seed run most of the time.
+  const auto give_up = Steady::now() + std::min(vault_.remaining(), milliseconds(30'000));
+  Reply start;
+  bool told = false;
+  while (true) {
+    vault_.set_token(auth_token);
+    Reply status = vault_.get("sys/generate-root/attempt", CallOptions{true, !auth_token.empty(), once.what});
+    if (!status.ok()) throw fail(status);
+    if (!bool_member(&status.json, "started", false)) {
+      start = vault_.call("PUT", "sys/generate-root/attempt", "{}", once);
+      if (start.ok()) break;
+      if (!(start.status == 400 && start.has_error("already in progress"))) throw fail(start);
+    }
+    if (Steady::now() > give_up) {
+      vault_.set_token(saved);
+      throw Error(cat("a root token generation has been in progress on ", vault_.describe(),
+                      " for 30 s (someone else's, or a run that was killed): check with `vault operator "
+                      "generate-root -status`, cancel it with `vault operator generate-root -cancel` if nobody needs "
+                      "it, and run again"));
+    }
+    if (!told) log::info("another root token generation is in progress (a concurrent vault-seed run?): waiting for it");
+    told = true;
+    vault_.pause(milliseconds(250), "waiting for another root token generation to end");
+    if (!still_needed()) {
+      vault_.set_token(saved);
+      return "";
+    }
   }
-  Reply start = vault_.call("PUT", "sys/generate-root/attempt", "{}", once);
-  if (!start.ok()) throw fail(start);
   const std::string nonce = string_member(&start.json, "nonce");
   std::string otp = string_member(&start.json, "otp");
   std::string encoded;

@@ -10,6 +10,7 @@
 // (unless --keep-root-token).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -88,7 +89,10 @@ class Lifecycle {
   bool try_token(const std::string& token, const std::string& source, bool explicit_choice);
   void renew_if_needed();
   bool seed_policy_current();
-  std::string generate_root(const std::string& auth_token);
+  // A root token from the unseal keys. Another generation in progress (a concurrent run) is
+  // waited for, boundedly; then, if `still_needed` says no more (the other run updated the
+  // policy), "" is returned.
+  std::string generate_root(const std::string& auth_token, const std::function<bool()>& still_needed);
   void create_seed_token();
   void revoke_root_from_file();
   void record_cluster(const Health& health);
