@@ -116,6 +116,7 @@ Health Lifecycle::wait_for_vault() {
         reason = cat("Vault answers as a standby (health ", r.status, "): waiting for it to become active");
       } else if (r.from_api_server) {
         reason = vault_.explain(r, "sys/health");
+        if (r.status == 401 || r.status == 403) throw Error(reason, kExitUsage);  // waiting will not fix credentials
       } else {
         reason = cat(vault_.describe(), " answered sys/health with HTTP ", r.status, " and a body that is not "
                      "Vault's: is this Vault?");

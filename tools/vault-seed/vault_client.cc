@@ -328,7 +328,10 @@ Reply VaultClient::call(const std::string& method, const std::string& path, cons
       ++requests_;
       wipe(request.body);
       for (auto& h : request.headers) wipe(h);
-      if (!options.retry || failures >= max_retries_ || !is_transport_retryable(e)) throw;
+      if (e.failure() == http::Failure::kTimeout && timeout < client_timeout_)
+        throw DeadlineError(cat("the time given (--timeout) ran out while ", what, ": ", e.what()));
+      if (!options.retry || failures >= max_retries_ || !is_transport_retryable(e))
+        throw http::HttpError(cat(e.what(), " (", what, ")"), e.status(), e.retryable(), e.failure());
       ++failures;
       const milliseconds delay = backoff(failures);
       log::debug(cat(what, ": ", e.what(), "; retrying in ", delay.count(), " ms"));
