@@ -3,6 +3,7 @@ Vault, a second run that writes nothing, a restart (sealed again) that only unse
 --unseal-only, an old init file next to a fresh Vault, an init file from another Vault, a sealed
 Vault without its init file, no token, the seed token and root revocation, a root token
 generated on demand when the spec changes, and PGP-encrypted shares with a real gpg key."""
+import base64
 import json
 import os
 import shutil
@@ -275,41 +276,46 @@ class LifecycleTests(unittest.TestCase):
         with vstest.Workspace() as ws, VaultEmulator() as vault:
             gnupg = tempfile.mkdtemp(prefix="gnupg-", dir=ws.tmp)
             env = dict(os.environ, GNUPGHOME=gnupg)
-            # gpg starts an agent for this GNUPGHOME: end it however the test ends.
-            self.addCleanup(subprocess.run, ["gpgconf", "--kill", "gpg-agent"], env=env, capture_output=True,
-                            timeout=30)
-            subprocess.run([gpg, "--batch", "--passphrase", "", "--quick-gen-key", "holder@example.org", "ed25519",
-                            "cert", "1d"], env=env, check=True, capture_output=True, timeout=60)
-            binary = subprocess.run([gpg, "--export", "holder@example.org"], env=env, check=True,
-                                    capture_output=True, timeout=30).stdout
-            armored = subprocess.run([gpg, "--export", "--armor", "holder@example.org"], env=env, check=True,
-                                     capture_output=True, timeout=30).stdout
-            keys = []
-            for i, data in enumerate([binary, armored, binary]):
-                path = os.path.join(ws.tmp, "holder%d.%s" % (i, "asc" if data is armored else "gpg"))
-                with open(path, "wb") as f:
-                    f.write(data)
-                keys.append(path)
-            text = ws.spec_text().replace("  shares: 5\n  threshold: 3\n",
-                                          "  shares: 3\n  threshold: 2\n  pgp_keys: [%s]\n" % ", ".join(keys))
-            ws.write_spec(text)
-            r = ws.run(vault=vault)
-            self.assertEqual(r.returncode, 1, r)
-            self.assertIn("encrypted to the spec's PGP keys", r.stderr)
-            m = ws.init_material()
-            self.assertTrue(m["vault_seed"]["pgp_encrypted"])
-            # What vault-seed sent is exactly base64 of the binary export: only that key decrypts.
-            import base64
-            want = base64.b64encode(binary).decode()
-            shares = [pgp_decrypt(want, k) for k in m["unseal_keys_b64"]]
-            self.assertEqual(len(shares), 3)
-            # The holders decrypt and pipe the shares in; then the seeding goes on.
-            r = ws.run("--unseal-keys-stdin", vault=vault, input="".join(s.hex() + "\n" for s in shares[:2]))
-            self.assertEqual(r.returncode, 0, r)
-            self.assertFalse(vault.state()["sealed"])
-            self.assertIn("apps/demo/db", vault.kv("secret"))
-            ws.scan_leaks(self, vault, extra_secrets=[s.hex() for s in shares])
+            try:
+                self.check_pgp_shares(ws, vault, gpg, env)
+            finally:
+                # gpg started an agent for this GNUPGHOME: end it before the folder goes.
+                subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=env, capture_output=True, timeout=30)
 
+    def check_pgp_shares(self, ws, vault, gpg, env):
+        subprocess.run([gpg, "--batch", "--passphrase", "", "--quick-gen-key", "holder@example.org", "ed25519",
+                        "cert", "1d"], env=env, check=True, capture_output=True, timeout=60)
+        binary = subprocess.run([gpg, "--export", "holder@example.org"], env=env, check=True,
+                                capture_output=True, timeout=30).stdout
+        armored = subprocess.run([gpg, "--export", "--armor", "holder@example.org"], env=env, check=True,
+                                 capture_output=True, timeout=30).stdout
+        self.assertTrue(armored.startswith(b"-----BEGIN PGP PUBLIC KEY BLOCK-----"))
+        keys = []
+        for i, data in enumerate([binary, armored, binary]):
+            path = os.path.join(ws.tmp, "holder%d.%s" % (i, "asc" if data is armored else "gpg"))
+            with open(path, "wb") as f:
+                f.write(data)
+            keys.append(path)
+        text = ws.spec_text().replace("  shares: 5\n  threshold: 3\n",
+                                      "  shares: 3\n  threshold: 2\n  pgp_keys: [%s]\n" % ", ".join(keys))
+        ws.write_spec(text)
+        r = ws.run(vault=vault)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("encrypted to the spec's PGP keys", r.stderr)
+        m = ws.init_material()
+        self.assertTrue(m["vault_seed"]["pgp_encrypted"])
+        # What vault-seed sent is exactly base64 of the binary export, for the armoured file too:
+        # the stand-in encryption is keyed on those bytes, so only that key decrypts every share.
+        want = base64.b64encode(binary).decode()
+        shares = [pgp_decrypt(want, k) for k in m["unseal_keys_b64"]]
+        self.assertEqual(len(shares), 3)
+        self.assertEqual(len(set(shares)), 3)
+        # The holders decrypt and pipe their shares in; then the seeding goes on.
+        r = ws.run("--unseal-keys-stdin", vault=vault, input="".join(s.hex() + "\n" for s in shares[:2]))
+        self.assertEqual(r.returncode, 0, r)
+        self.assertFalse(vault.state()["sealed"])
+        self.assertIn("apps/demo/db", vault.kv("secret"))
+        ws.scan_leaks(self, vault, extra_secrets=[s.hex() for s in shares])
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
