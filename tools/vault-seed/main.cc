@@ -122,6 +122,7 @@ int run(int argc, char** argv) {
     ("unseal-only", "unseal from the init file and change nothing else")
     ("unseal-keys-stdin", "read unseal shares from stdin, one per line (PGP-encrypted inits)")
     ("keep-root-token", "keep the root token in the init file (default: revoked after the first run)")
+    ("exact", "check-manifests: also fail when the spec holds a secret or key no ExternalSecret reads")
     ("via-kube-service", cli::po::value(&via), "reach Vault through the API server's service proxy: NS/NAME:PORT")
     ("kubeconfig", cli::po::value(&kubeconfig), "kubeconfig file, with --via-kube-service (default: KUBECONFIG rules)")
     ("context", cli::po::value(&context), "kubeconfig context, with --via-kube-service")
@@ -148,6 +149,7 @@ int run(int argc, char** argv) {
     throw UsageError("check-manifests takes the rendered manifests: FILE... or - for stdin");
   const bool plan = vm.count("plan") > 0;
   if (vm.count("detailed-exitcode") && !plan) throw UsageError("--detailed-exitcode goes with --plan");
+  if (vm.count("exact") && sub != "check-manifests") throw UsageError("--exact goes with check-manifests");
   if (!sub.empty() && (plan || !rotate.empty() || vm.count("unseal-only")))
     throw UsageError(cat(sub, " does not take --plan, --rotate or --unseal-only"));
   if (vm.count("unseal-only") && (plan || !rotate.empty()))
@@ -170,7 +172,7 @@ int run(int argc, char** argv) {
       }
     }
     Report report(format, false);
-    const int code = check_manifests(spec, inputs, report);
+    const int code = check_manifests(spec, inputs, report, vm.count("exact") > 0);
     report.finish();
     if (code != kExitOk)
       log::error(cat(report.errors(), " problems: the manifests and ", spec.source, " do not agree (see the error items)"));

@@ -178,6 +178,7 @@ class Checker {
       ++external_secrets;
       check_external_secret(d);
     }
+    if (exact_) check_everything_read();
     if (external_secrets == 0 || stores_.empty()) {
       std::string inputs;
       for (const auto& i : input_names_) inputs += cat(inputs.empty() ? "" : ", ", i);
@@ -191,6 +192,7 @@ class Checker {
   }
 
   void note_input(const std::string& name) { input_names_.push_back(name); }
+  void set_exact(bool exact) { exact_ = exact; }
 
  private:
   static std::string where(const Doc& d, const YAML::Node& node) {
@@ -333,6 +335,7 @@ class Checker {
       return;
     }
     secrets.insert(secret->full_path());
+    read_[secret->full_path()].insert(property);  // "" = the whole secret
     if (!property.empty() &&
         std::none_of(secret->keys.begin(), secret->keys.end(), [&](const auto& k) { return k.first == property; })) {
       std::vector<std::string> names;
@@ -410,6 +413,25 @@ class Checker {
     finish(name, problems, detail);
   }
 
+  // --exact: the spec holds nothing the platform does not read.
+  void check_everything_read() {
+    for (const auto& s : spec_.secrets) {
+      const auto it = read_.find(s.full_path());
+      std::vector<std::string> problems;
+      if (it == read_.end()) {
+        problems.push_back(cat(spec_.at(s.where), ": secret ", s.full_path(), " is read by no ExternalSecret"));
+      } else if (!it->second.count("")) {
+        std::vector<std::string> unread;
+        for (const auto& [key, source] : s.keys)
+          if (!it->second.count(key)) unread.push_back(key);
+        if (!unread.empty())
+          problems.push_back(cat(spec_.at(s.where), ": keys ", join_names(unread), " of ", s.full_path(),
+                                 " are read by no ExternalSecret"));
+      }
+      if (!problems.empty()) finish("secret " + s.full_path(), problems, "");
+    }
+  }
+
   void finish(const std::string& object, const std::vector<std::string>& problems, const std::string& detail) {
     if (problems.empty()) {
       report_.add(Item{"check", object, Action::kAgrees, std::nullopt, detail});
@@ -424,6 +446,8 @@ class Checker {
   std::vector<Doc> docs_;
   std::vector<Store> stores_;
   std::vector<std::string> input_names_;
+  std::map<std::string, std::set<std::string>> read_;  // secret -> properties read ("" = all)
+  bool exact_ = false;
   size_t errors_ = 0;
 };
 
@@ -434,8 +458,9 @@ std::optional<bool> policy_grants(const std::string& policy_text, const std::str
   return grants(policy_rules(policy_text), path, capability);
 }
 
-int check_manifests(const Spec& spec, const std::vector<ManifestInput>& inputs, Report& report) {
+int check_manifests(const Spec& spec, const std::vector<ManifestInput>& inputs, Report& report, bool exact) {
   Checker checker(spec, report);
+  checker.set_exact(exact);
   for (const auto& input : inputs) {
     checker.note_input(input.name);
     checker.add_docs(load(input));

@@ -8,7 +8,9 @@
 //   - every ExternalSecret (external-secrets.io/v1): its store is among the inputs, every
 //     remoteRef key is a secret of the spec and every property one of that secret's keys, and
 //     the role's policies grant read on it;
-//   - there is at least one of each: finding none means the inputs are wrong, and says so.
+//   - there is at least one of each: finding none means the inputs are wrong, and says so;
+//   - with `exact`, also the other way round: every secret and key of the spec is read by some
+//     ExternalSecret (a spec that holds more than the platform reads is then an error).
 // Each object is one item (agrees / error) naming file:line; exit 0 when all agree, 1 when not.
 #pragma once
 
@@ -27,7 +29,7 @@ struct ManifestInput {
 
 // Checks the inputs against the spec, adding one item per object to `report`. Returns the
 // exit code. Throws ParseError (exit 2) for input that is not YAML.
-int check_manifests(const Spec& spec, const std::vector<ManifestInput>& inputs, Report& report);
+int check_manifests(const Spec& spec, const std::vector<ManifestInput>& inputs, Report& report, bool exact = false);
 
 // Whether the policy text grants `capability` on `path` (Vault's path rules: exact, a
 // trailing '*' glob, '+' for one segment); only `path "..." { capabilities = [...] }` blocks

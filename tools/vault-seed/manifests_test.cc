@@ -79,10 +79,10 @@ struct Fixture {
     LoadContext c;
     spec = parse_spec(kSpec, "seed.yaml", dir.path.string(), c);
   }
-  std::pair<int, std::string> check(const std::string& text) {
+  std::pair<int, std::string> check(const std::string& text, bool exact = false) {
     std::FILE* f = std::tmpfile();
     Report report(Format::kJsonl, false, f);
-    const int code = check_manifests(spec, {{"rendered.yaml", text}}, report);
+    const int code = check_manifests(spec, {{"rendered.yaml", text}}, report, exact);
     std::rewind(f);
     std::string out;
     char buffer[4096];
@@ -161,6 +161,17 @@ TEST_CASE("manifests: the role's policies must grant read on every key ESO reads
   const auto [code, out] = f.check(std::string(kStore) + kExternalSecret);
   CHECK(code == 1);
   CHECK_THAT(out, Catch::Contains("do not grant read on secret/data/platform/ingress-tls"));
+}
+
+TEST_CASE("manifests: --exact also wants every declared secret and key read") {
+  Fixture f;
+  auto [code, out] = f.check(std::string(kStore) + kExternalSecret, true);
+  CHECK(code == 0);
+  std::tie(code, out) = f.check(std::string(kStore) + replace(kExternalSecret, "    - secretKey: tls.crt\n      remoteRef: {key: /platform/ingress-tls, property: tls.crt}\n", ""), true);
+  CHECK(code == 1);
+  CHECK_THAT(out, Catch::Contains("seed.yaml:18: secrets[1]: secret secret/platform/ingress-tls is read by no ExternalSecret"));
+  std::tie(code, out) = f.check(std::string(kStore) + replace(kExternalSecret, "    - secretKey: username\n      remoteRef: {key: apps/demo/db, property: username}\n", ""), true);
+  CHECK_THAT(out, Catch::Contains("keys {username} of secret/apps/demo/db are read by no ExternalSecret"));
 }
 
 TEST_CASE("manifests: policy_grants follows Vault's path rules") {
