@@ -130,18 +130,19 @@ InitMaterial parse_init_file(const std::string& text, const std::string& path) {
   InitMaterial m;
   m.keys_b64 = strings_of(doc, "unseal_keys_b64", path);
   m.keys_hex = strings_of(doc, "unseal_keys_hex", path);
-  const auto shares = doc.FindMember("unseal_shares");
-  const auto threshold = doc.FindMember("unseal_threshold");
-  if (shares != doc.MemberEnd() && shares->value.IsInt()) m.shares = shares->value.GetInt();
-  if (threshold != doc.MemberEnd() && threshold->value.IsInt()) m.threshold = threshold->value.GetInt();
+  const rapidjson::Value& root = doc;  // const iterators: clang reads != on rapidjson's as ambiguous in C++20
+  const auto shares = root.FindMember("unseal_shares");
+  const auto threshold = root.FindMember("unseal_threshold");
+  if (shares != root.MemberEnd() && shares->value.IsInt()) m.shares = shares->value.GetInt();
+  if (threshold != root.MemberEnd() && threshold->value.IsInt()) m.threshold = threshold->value.GetInt();
   m.root_token = string_of(doc, "root_token");
   if (m.keys_b64.empty() && m.keys_hex.empty())
     throw UsageError(cat("init file ", path, " holds no unseal keys (unseal_keys_b64)"));
   if (m.threshold <= 0 || m.threshold > static_cast<int>(std::max(m.keys_b64.size(), m.keys_hex.size())))
     throw UsageError(cat("init file ", path, ": unseal_threshold ", m.threshold, " does not fit its ",
                          std::max(m.keys_b64.size(), m.keys_hex.size()), " keys"));
-  const auto record = doc.FindMember("vault_seed");
-  if (record != doc.MemberEnd() && record->value.IsObject()) {
+  const auto record = root.FindMember("vault_seed");
+  if (record != root.MemberEnd() && record->value.IsObject()) {
     const rapidjson::Value& r = record->value;
     m.created = string_of(r, "created");
     m.vault = string_of(r, "vault");

@@ -222,12 +222,13 @@ void parse_reply(Reply& reply) {
   rapidjson::Document doc;
   doc.Parse(reply.body.data(), reply.body.size());
   if (doc.HasParseError() || !doc.IsObject()) return;
-  const auto kind = doc.FindMember("kind");
-  if (kind != doc.MemberEnd() && kind->value.IsString() && std::string(kind->value.GetString()) == "Status" &&
-      doc.HasMember("apiVersion")) {
+  const rapidjson::Value& root = doc;  // const iterators: clang reads != on rapidjson's as ambiguous in C++20
+  const auto kind = root.FindMember("kind");
+  if (kind != root.MemberEnd() && kind->value.IsString() && std::string(kind->value.GetString()) == "Status" &&
+      root.HasMember("apiVersion")) {
     reply.from_api_server = true;
-    const auto m = doc.FindMember("message");
-    if (m != doc.MemberEnd() && m->value.IsString()) reply.api_server_message = m->value.GetString();
+    const auto m = root.FindMember("message");
+    if (m != root.MemberEnd() && m->value.IsString()) reply.api_server_message = m->value.GetString();
   }
   reply.errors = string_list(doc, "errors");
   reply.warnings = string_list(doc, "warnings");
