@@ -158,8 +158,8 @@ int run(int argc, char** argv) {
   LoadContext load;
   load.cluster = cluster;
   load.state_dir = state_dir.empty() ? default_state_dir(cluster) : state_dir;
-  Spec spec = load_spec(spec_path, load);
-  if (!init_file.empty()) spec.init.file = init_file;
+  load.init_file = init_file;
+  const Spec spec = load_spec(spec_path, load);
 
   if (sub == "check-manifests") {
     std::vector<ManifestInput> inputs;

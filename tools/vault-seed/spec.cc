@@ -824,11 +824,11 @@ void cross_check(Walker& w, const Spec& spec) {
   if (spec.init.file.empty()) {
     w.fail(spec.init.where, "init.file", "no state folder is known: give --state-dir or init.file");
   } else if (!spec.dir.empty()) {
-    // The repository is the nearest folder above the spec that holds .git; without one, the
-    // spec's own folder stands for it.
+    // The repository is the nearest folder above the spec that holds .git; a spec outside any
+    // Git working tree has nothing to keep the init file out of.
     std::error_code ec;
     const fs::path dir = fs::weakly_canonical(fs::absolute(spec.dir), ec);
-    fs::path repo = dir;
+    fs::path repo;
     for (fs::path p = dir; !p.empty(); p = p.parent_path()) {
       if (fs::exists(p / ".git", ec)) {
         repo = p;
@@ -836,6 +836,7 @@ void cross_check(Walker& w, const Spec& spec) {
       }
       if (p == p.parent_path()) break;
     }
+    if (repo.empty()) return;
     const fs::path file = fs::weakly_canonical(fs::absolute(spec.init.file), ec);
     const auto rel = file.lexically_relative(repo);
     if (!rel.empty() && rel.native().rfind("..", 0) != 0)
@@ -918,6 +919,7 @@ Spec parse_spec(std::string_view yaml, const std::string& source, const std::str
   } else if (w.mapping(root, "", {"init", "mounts", "policies", "auth", "audit", "secrets"})) {
     try {
       parse_init(w, root["init"], spec.init);
+      if (!context.init_file.empty()) spec.init.file = fs::absolute(context.init_file).lexically_normal().string();
       parse_mounts(w, root["mounts"], spec.mounts);
       parse_policies(w, root["policies"], spec.policies);
       parse_auth(w, root["auth"], spec.auth);

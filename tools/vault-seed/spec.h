@@ -137,6 +137,7 @@ struct Spec {
 struct LoadContext {
   std::string state_dir;        // ${state_dir}: the cluster's state folder
   std::string cluster;          // ${cluster}
+  std::string init_file;         // --init-file: replaces init.file (and is checked like it)
   bool read_policy_files = true;  // false: leave PolicySpec::text empty (fuzzing)
 };
 
