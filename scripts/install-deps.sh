@@ -16,6 +16,7 @@ test_packages=(
   clang libclang-rt-14-dev   # libFuzzer and sanitizers
   chromium                   # renders price-calc's HTML report in tests
   time procps
+  gnupg                      # vault-seed's PGP-encrypted unseal shares: a real OpenPGP key at test time
 )
 
 want=("${build_packages[@]}")

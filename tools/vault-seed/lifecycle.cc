@@ -21,6 +21,9 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr const char* kSeedPeriod = "768h";   // periodic: lives while runs renew it
+// The Vault the platform pins (vault/values.yaml, chart hashicorp/vault 0.34.1) and the one the
+// emulator models; other versions work as far as their API is the same, with a warning.
+constexpr const char* kTestedVersion = "2.0.";
 
 const rapidjson::Value* member(const rapidjson::Value* object, const char* name) {
   if (object == nullptr || !object->IsObject()) return nullptr;
@@ -112,7 +115,13 @@ Health Lifecycle::wait_for_vault() {
         if (r.status == 472 || r.status == 473)
           throw Error(cat(vault_.describe(), " is a ", r.status == 472 ? "DR secondary" : "performance standby",
                           " (health ", r.status, "): point vault-seed at the active node"));
-        if (r.status != 429 && r.status != 474) return *h;
+        if (r.status != 429 && r.status != 474) {
+          if (!version_noted_ && !h->version.empty() && h->version.rfind(kTestedVersion, 0) != 0)
+            log::warn(cat(vault_.describe(), " is Vault ", h->version, "; vault-seed was checked against Vault 2.0.x "
+                          "(the platform pins hashicorp/vault:2.0.4)"));
+          version_noted_ = true;
+          return *h;
+        }
         reason = cat("Vault answers as a standby (health ", r.status, "): waiting for it to become active");
       } else if (r.from_api_server) {
         reason = vault_.explain(r, "sys/health");
@@ -589,6 +598,15 @@ void Lifecycle::revoke_root_from_file() {
 
 void Lifecycle::finish(bool seed_policy_written) {
   if (options_.plan || !material_) return;
+  if (token_is_root_ && !initialized_now_ && invalid_seed_token_.empty() && !material_->seed_token.empty()) {
+    // A run with a root token of its own (VAULT_TOKEN) never tried the saved seed token: check
+    // it now, so that an expired or revoked one is replaced.
+    const std::string saved = vault_.token();
+    vault_.set_token(material_->seed_token);
+    const Reply r = vault_.get("auth/token/lookup-self", CallOptions{true, true, "checking the seed token"});
+    vault_.set_token(saved);
+    if (r.status == 403) invalid_seed_token_ = material_->seed_token;
+  }
   const bool seed_missing = material_->seed_token.empty() || material_->seed_token == invalid_seed_token_;
   if (seed_missing && token_is_root_) {
     if (!seed_policy_written) {

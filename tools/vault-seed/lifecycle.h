@@ -112,6 +112,7 @@ class Lifecycle {
   long token_ttl_ = 0;
   long token_period_ = 0;
   std::string generated_root_;   // secret; revoked at the end
+  bool version_noted_ = false;
 };
 
 }  // namespace sf::vs
