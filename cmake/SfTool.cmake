@@ -23,3 +23,26 @@ function(sf_add_tool name lib)
   target_compile_options(${name}_tests PRIVATE $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
   catch_discover_tests(${name}_tests TEST_PREFIX "${name}." PROPERTIES LABELS unit)
 endfunction()
+
+# sf_add_tool_fuzzers(LIB SHORT [OPTIONS flag...]): libFuzzer targets for a tool's parsers (only
+# with -DSF_FUZZ=ON, clang): every tests/fuzz/SHORT/fuzz_<name>.cc, linked with LIB, becomes
+# fuzz_<name>_SHORT in the `fuzzers` target; scripts/run-fuzzers.sh seeds it from
+# tests/fuzz/corpus/<name>_SHORT/. OPTIONS are extra compile flags (e.g. a sanitizer ignore list).
+function(sf_add_tool_fuzzers lib short)
+  cmake_parse_arguments(ARG "" "" "OPTIONS" ${ARGN})
+  if(NOT SF_FUZZ)
+    return()
+  endif()
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/${short}/fuzz_*.cc)
+  foreach(src ${sources})
+    get_filename_component(base ${src} NAME_WE)
+    set(name ${base}_${short})
+    add_executable(${name} ${src})
+    target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined ${ARG_OPTIONS})
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(${name} PRIVATE ${lib})
+    if(TARGET fuzzers)
+      add_dependencies(fuzzers ${name})
+    endif()
+  endforeach()
+endfunction()

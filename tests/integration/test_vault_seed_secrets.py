@@ -101,16 +101,21 @@ class SecretTests(unittest.TestCase):
             self.assertEqual(r.item("secret", "secret/apps/demo/db")["version"], 2)
             ws.scan_leaks(self, vault)
 
+    def run_with_writer_in_between(self, ws, vault, path, theirs):
+        """A vault-seed run whose create of `path` is held for a second, in which someone else
+        writes `theirs` there."""
+        vault.fault("delay", path_prefix="/v1/secret/data/" + path, method="POST", seconds=1.0, times=1)
+        proc = ws.start("--keep-root-token", vault=vault)
+        vault.wait_for(lambda: any(e["path"] == "/v1/secret/data/" + path and e["method"] == "POST"
+                                   for e in vault.requests_log()), timeout=20, what="vault-seed's write")
+        vault.put_kv("secret", path, theirs)
+        return ws.finish(proc)
+
     def test_a_writer_in_between_keeps_its_secret(self):
         with vstest.Workspace() as ws, VaultEmulator() as vault:
             self.seeded(ws, vault)
             ws.write_spec(ws.spec_text() + NEW_SECRET)
-            vault.fault("delay", path_prefix="/v1/secret/data/apps/race", method="POST", seconds=1.0, times=1)
-            proc = ws.start("--keep-root-token", vault=vault)
-            vault.wait_for(lambda: any(e["path"] == "/v1/secret/data/apps/race" and e["method"] == "POST"
-                                       for e in vault.requests_log()), timeout=20, what="vault-seed's write")
-            vault.put_kv("secret", "apps/race", {"password": "theirs-theirs-theirs"})
-            r = ws.finish(proc)
+            r = self.run_with_writer_in_between(ws, vault, "apps/race", {"password": "theirs-theirs-theirs"})
             self.assertEqual(r.returncode, 0, r)
             item = r.item("secret", "secret/apps/race")
             self.assertEqual(item["action"], "unchanged")
@@ -120,12 +125,7 @@ class SecretTests(unittest.TestCase):
             self.assertEqual(race["versions"]["1"]["data"], {"password": "theirs-theirs-theirs"})
             # Someone else's secret without a declared key is an error, still not an overwrite.
             ws.write_spec(ws.spec_text() + "  - path: apps/race2\n    keys:\n      a: {generate: uuid}\n      b: {generate: uuid}\n")
-            vault.fault("delay", path_prefix="/v1/secret/data/apps/race2", method="POST", seconds=1.0, times=1)
-            proc = ws.start("--keep-root-token", vault=vault)
-            vault.wait_for(lambda: any(e["path"] == "/v1/secret/data/apps/race2" and e["method"] == "POST"
-                                       for e in vault.requests_log()), timeout=20, what="vault-seed's write")
-            vault.put_kv("secret", "apps/race2", {"a": "only-a-only-a"})
-            r = ws.finish(proc)
+            r = self.run_with_writer_in_between(ws, vault, "apps/race2", {"a": "only-a-only-a"})
             self.assertEqual(r.returncode, 3, r)
             self.assertIn("created by someone else while this run was writing, without {b}",
                           r.item("secret", "secret/apps/race2")["detail"])
@@ -146,6 +146,11 @@ class SecretTests(unittest.TestCase):
             self.assertEqual(sorted(creates), sorted(set(creates)), creates)
             self.assertEqual(len(creates), 4)
             self.assertEqual(sum(1 for r in runs for i in r.items if i["step"] == "init" and i["action"] == "create"), 1)
+            # One seed token survives, valid; no root token does (each run revokes only its own or
+            # the file's, never the other's seed token).
+            seed = ws.init_material()["vault_seed"]["seed_token"]
+            self.assertEqual(vault.api("GET", "auth/token/lookup-self", token=seed).status, 200)
+            self.assertEqual([t for t in vault.state()["tokens"] if "root" in t["policies"]], [])
             # Then new secrets, two runs at once again, through the seed token and root generation.
             ws.write_spec(ws.spec_text() + "".join(
                 "  - path: apps/c%d\n    keys:\n      k: {generate: password}\n" % i for i in range(20)))

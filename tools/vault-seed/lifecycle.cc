@@ -172,6 +172,10 @@ void Lifecycle::record_cluster(const Health& health) {
 
 bool Lifecycle::ensure_initialized(Health& health) {
   if (health.initialized) {
+    // A run initialising Vault at this moment saves its init file a few milliseconds after its
+    // sys/init: give it that long before calling the file missing.
+    if (!material_ && options_.unseal_keys.empty() && health.sealed && !options_.plan)
+      init_file_appears(milliseconds(3'000));
     if (!material_ && options_.unseal_keys.empty() && health.sealed)
       throw Error(cat(vault_.describe(), " is sealed and there is no init file at ", spec_.init.file,
                       ": give the right one (--init-file, --cluster or --state-dir), or unseal it by hand "
@@ -281,18 +285,22 @@ void Lifecycle::initialize() {
 }
 
 void Lifecycle::wait_for_init_file_from_another_run() {
-  // Another run initialised Vault at the same moment; its init file appears right after.
   log::info(cat(vault_.describe(), " was initialised by another run at the same moment: waiting for its init file ",
                 spec_.init.file));
-  const auto give_up = Steady::now() + std::min(vault_.remaining(), milliseconds(20'000));
-  while (Steady::now() < give_up) {
-    load_init_file();
-    if (material_) return;
-    std::this_thread::sleep_for(milliseconds(100));
-  }
+  if (init_file_appears(milliseconds(20'000))) return;
   throw Error(cat(vault_.describe(), " was initialised by someone else while this run tried to (\"",
                   texts::kAlreadyInitialized, "\"), and no init file appeared at ", spec_.init.file,
                   ": whoever initialised it holds the unseal keys"));
+}
+
+bool Lifecycle::init_file_appears(milliseconds within) {
+  const auto give_up = Steady::now() + std::min(vault_.remaining(), within);
+  while (true) {
+    load_init_file();
+    if (material_) return true;
+    if (Steady::now() >= give_up) return false;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
 }
 
 // ---------------------------------------------------------------- unseal
@@ -379,7 +387,7 @@ void Lifecycle::unseal(const std::vector<std::string>& keys) {
 bool Lifecycle::try_token(const std::string& token, const std::string& source, bool explicit_choice) {
   if (token.empty()) return false;
   vault_.set_token(token);
-  const Reply r = vault_.get("auth/token/lookup-self", CallOptions{true, true, "looking up the token"});
+  const Reply r = vault_.get("auth/token/lookup-self", CallOptions{true, true, "looking up the token", false});
   if (r.status == 403) {
     if (explicit_choice)
       throw Error(cat(source, " is not a valid token for ", vault_.describe(), " (", r.error_text(),
@@ -397,11 +405,30 @@ bool Lifecycle::try_token(const std::string& token, const std::string& source, b
   token_ttl_ = long_member(data, "ttl");
   token_period_ = long_member(data, "period");
   token_source_ = source;
+  vault_.set_token_refresher({});
+  if (material_ && (token == material_->root_token || token == material_->seed_token)) {
+    // A concurrent run may revoke the init file's root token once it has saved a seed token.
+    vault_.set_token_refresher([this] { return token_from_init_file(); });
+  }
   return true;
+}
+
+std::string Lifecycle::token_from_init_file() {
+  InitFileLock lock(spec_.init.file);
+  auto current = read_init_file(spec_.init.file);
+  if (!current || current->seed_token.empty()) return "";
+  material_ = current;
+  token_source_ = "the seed token in the init file";
+  token_is_root_ = false;
+  token_is_seed_ = true;
+  return current->seed_token;
 }
 
 void Lifecycle::choose_token(bool spec_run) {
   token_is_seed_ = false;
+  // Read again: a concurrent run may have saved a seed token (and revoked the root token) since.
+  if (material_ && !initialized_now_)
+    if (auto current = read_init_file(spec_.init.file)) material_ = current;
   // A Vault initialised by this run knows no token but the root token it just returned.
   if (material_ && initialized_now_ && try_token(material_->root_token, "the root token of this run's init", false))
     return;
@@ -459,7 +486,7 @@ void Lifecycle::renew_if_needed() {
   // A periodic token lives while it is renewed; renewing only past half its period keeps a
   // second run free of writes.
   if (token_period_ <= 0 || token_ttl_ * 2 > token_period_ || options_.plan) return;
-  const Reply r = vault_.call("PUT", "auth/token/renew-self", "{}", CallOptions{true, true, "renewing the seed token"});
+  const Reply r = vault_.call("PUT", "auth/token/renew-self", "{}", CallOptions{true, true, "renewing the seed token", false});
   if (!r.ok()) log::warn(vault_.explain(r, "renewing the seed token"));
   else note("token", "vault-seed", Action::kUpdate, "seed token renewed");
 }
@@ -547,7 +574,7 @@ std::string Lifecycle::generate_root(const std::string& auth_token, const std::f
 void Lifecycle::create_seed_token() {
   std::string body = R"({"policies":["vault-seed"],"no_parent":true,"renewable":true,"display_name":"vault-seed","period":")" +
                      std::string(kSeedPeriod) + R"("})";
-  Reply r = vault_.call("POST", "auth/token/create", body, CallOptions{false, true, "creating vault-seed's token"});
+  Reply r = vault_.call("POST", "auth/token/create", body, CallOptions{false, true, "creating vault-seed's token", false});
   if (!r.ok()) throw VaultError(vault_.explain(r, "creating vault-seed's token"), r.status);
   const auto* auth = member(&r.json, "auth");
   std::string token = string_member(auth, "client_token");
@@ -560,7 +587,7 @@ void Lifecycle::create_seed_token() {
     // Another run at the same moment saved one first: keep theirs, drop ours.
     const std::string saved = vault_.token();
     vault_.set_token(token);
-    vault_.call("PUT", "auth/token/revoke-self", "{}", CallOptions{false, true, "revoking a duplicate seed token"});
+    vault_.call("PUT", "auth/token/revoke-self", "{}", CallOptions{false, true, "revoking a duplicate seed token", false});
     vault_.set_token(saved);
     wipe(token);
     material_ = current;
@@ -579,7 +606,7 @@ void Lifecycle::revoke_root_from_file() {
   const std::string root = material_->root_token;
   const std::string saved = vault_.token();
   vault_.set_token(root);
-  const Reply r = vault_.call("PUT", "auth/token/revoke-self", "{}", CallOptions{false, true, "revoking the root token"});
+  const Reply r = vault_.call("PUT", "auth/token/revoke-self", "{}", CallOptions{false, true, "revoking the root token", false});
   vault_.set_token(saved == root ? std::string() : saved);
   if (!r.ok() && !(r.status == 403 && r.has_error(texts::kInvalidToken)))
     throw VaultError(vault_.explain(r, "revoking the root token"), r.status);
@@ -598,12 +625,13 @@ void Lifecycle::revoke_root_from_file() {
 
 void Lifecycle::finish(bool seed_policy_written) {
   if (options_.plan || !material_) return;
+  if (auto current = read_init_file(spec_.init.file)) material_ = current;  // a concurrent run may have updated it
   if (token_is_root_ && !initialized_now_ && invalid_seed_token_.empty() && !material_->seed_token.empty()) {
     // A run with a root token of its own (VAULT_TOKEN) never tried the saved seed token: check
     // it now, so that an expired or revoked one is replaced.
     const std::string saved = vault_.token();
     vault_.set_token(material_->seed_token);
-    const Reply r = vault_.get("auth/token/lookup-self", CallOptions{true, true, "checking the seed token"});
+    const Reply r = vault_.get("auth/token/lookup-self", CallOptions{true, true, "checking the seed token", false});
     vault_.set_token(saved);
     if (r.status == 403) invalid_seed_token_ = material_->seed_token;
   }
@@ -624,7 +652,7 @@ void Lifecycle::finish(bool seed_policy_written) {
 void Lifecycle::revoke_generated_root() {
   if (generated_root_.empty()) return;
   vault_.set_token(generated_root_);
-  const Reply r = vault_.call("PUT", "auth/token/revoke-self", "{}", CallOptions{false, true, "revoking the generated root token"});
+  const Reply r = vault_.call("PUT", "auth/token/revoke-self", "{}", CallOptions{false, true, "revoking the generated root token", false});
   vault_.set_token("");
   wipe(generated_root_);
   if (!r.ok()) {

@@ -84,9 +84,11 @@ class Lifecycle {
   void load_init_file();
   void initialize();
   void wait_for_init_file_from_another_run();
+  bool init_file_appears(std::chrono::milliseconds within);
   void unseal(const std::vector<std::string>& keys);
   std::vector<std::string> unseal_keys() const;
   bool try_token(const std::string& token, const std::string& source, bool explicit_choice);
+  std::string token_from_init_file();
   void renew_if_needed();
   bool seed_policy_current();
   // A root token from the unseal keys. Another generation in progress (a concurrent run) is

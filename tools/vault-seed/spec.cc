@@ -41,6 +41,19 @@ class Walker {
   const std::string& source() const { return source_; }
   const LoadContext& context() const { return context_; }
   bool ok() const { return issues_.empty(); }
+
+  // Calls `each(item, "name[i]")` for every item of a list section; an absent section is
+  // empty, anything else than a list is an error.
+  template <typename F>
+  void list(const YAML::Node& node, const std::string& name, const char* what, F&& each) {
+    if (!node) return;
+    if (!node.IsSequence()) {
+      fail(node, name, cat("must be a list of ", what));
+      return;
+    }
+    size_t i = 0;
+    for (const auto& item : node) each(item, cat(name, "[", i++, "]"));
+  }
   const std::vector<std::string>& issues() const { return issues_; }
 
   Where where(const YAML::Node& node, const std::string& field) const {
@@ -432,28 +445,21 @@ void parse_init(Walker& w, const YAML::Node& node, InitSpec& init) {
 }
 
 void parse_mounts(Walker& w, const YAML::Node& node, std::vector<MountSpec>& mounts) {
-  if (!node) return;
-  if (!node.IsSequence()) {
-    w.fail(node, "mounts", "must be a list of mounts");
-    return;
-  }
-  size_t i = 0;
-  for (const auto& m : node) {
-    const std::string field = index_field("mounts", i++);
-    if (!w.mapping(m, field, {"path", "type", "version", "cas_required", "max_versions", "description"})) continue;
+  w.list(node, "mounts", "mounts", [&](const YAML::Node& m, const std::string& field) {
+    if (!w.mapping(m, field, {"path", "type", "version", "cas_required", "max_versions", "description"})) return;
     MountSpec mount;
     mount.where = w.where(m, field);
     if (!m["path"]) {
       w.fail(m, field, "needs a path (e.g. secret)");
-      continue;
+      return;
     }
     auto path = w.string(m["path"], field + ".path");
-    if (!path) continue;
+    if (!path) return;
     std::string p = *path;
     if (!p.empty() && p.back() == '/') p.pop_back();
     if (const std::string problem = path_problem(p); !problem.empty()) {
       w.fail(m["path"], field + ".path", problem);
-      continue;
+      return;
     }
     mount.path = p;
     if (m["type"]) {
@@ -473,43 +479,36 @@ void parse_mounts(Walker& w, const YAML::Node& node, std::vector<MountSpec>& mou
       w.fail(m["path"], field + ".path", cat("mount ", mount.path, " is declared twice"));
     else
       mounts.push_back(mount);
-  }
+  });
 }
 
 void parse_policies(Walker& w, const YAML::Node& node, std::vector<PolicySpec>& policies) {
-  if (!node) return;
-  if (!node.IsSequence()) {
-    w.fail(node, "policies", "must be a list of {name, file}");
-    return;
-  }
-  size_t i = 0;
-  for (const auto& p : node) {
-    const std::string field = index_field("policies", i++);
+  w.list(node, "policies", "{name, file}", [&](const YAML::Node& p, const std::string& field) {
     if (!w.mapping(p, field, {"name", "file"}, {{"policy", "write the HCL into a file under vault/policies/ and "
                                                            "name it with file:"}}))
-      continue;
+      return;
     if (!p["name"] || !p["file"]) {
       w.fail(p, field, "needs name and file");
-      continue;
+      return;
     }
     PolicySpec policy;
     policy.where = w.where(p, field);
     auto name = w.string(p["name"], field + ".name");
     auto file = w.file_path(p["file"], field + ".file");
-    if (!name || !file) continue;
+    if (!name || !file) return;
     if (const std::string problem = name_problem(*name); !problem.empty()) {
       w.fail(p["name"], field + ".name", problem);
-      continue;
+      return;
     }
     if (to_lower(*name) != *name) {
       w.fail(p["name"], field + ".name", "Vault stores policy names in lower case: write it in lower case");
-      continue;
+      return;
     }
     if (*name == "root" || *name == "default" || *name == "vault-seed") {
       w.fail(p["name"], field + ".name",
              cat("\"", *name, "\" is ", *name == "vault-seed" ? "vault-seed's own policy (made from this spec)"
                                                              : "a built-in Vault policy", ": choose another name"));
-      continue;
+      return;
     }
     policy.name = *name;
     policy.file = *file;
@@ -526,7 +525,7 @@ void parse_policies(Walker& w, const YAML::Node& node, std::vector<PolicySpec>& 
       w.fail(p["name"], field + ".name", cat("policy ", policy.name, " is declared twice"));
     else
       policies.push_back(policy);
-  }
+  });
 }
 
 void parse_role(Walker& w, const YAML::Node& r, const std::string& field, AuthSpec& auth) {
@@ -596,25 +595,18 @@ void parse_role(Walker& w, const YAML::Node& r, const std::string& field, AuthSp
 }
 
 void parse_auth(Walker& w, const YAML::Node& node, std::vector<AuthSpec>& auths) {
-  if (!node) return;
-  if (!node.IsSequence()) {
-    w.fail(node, "auth", "must be a list of auth mounts");
-    return;
-  }
-  size_t i = 0;
-  for (const auto& a : node) {
-    const std::string field = index_field("auth", i++);
-    if (!w.mapping(a, field, {"path", "type", "description", "config", "roles"})) continue;
+  w.list(node, "auth", "auth mounts", [&](const YAML::Node& a, const std::string& field) {
+    if (!w.mapping(a, field, {"path", "type", "description", "config", "roles"})) return;
     AuthSpec auth;
     auth.where = w.where(a, field);
     if (a["path"]) {
       auto p = w.string(a["path"], field + ".path");
-      if (!p) continue;
+      if (!p) return;
       std::string path = *p;
       if (!path.empty() && path.back() == '/') path.pop_back();
       if (const std::string problem = path_problem(path); !problem.empty()) {
         w.fail(a["path"], field + ".path", problem);
-        continue;
+        return;
       }
       auth.path = path;
     }
@@ -657,35 +649,28 @@ void parse_auth(Walker& w, const YAML::Node& node, std::vector<AuthSpec>& auths)
       w.fail(a, field + ".path", cat("auth mount ", auth.path, " is declared twice"));
     else
       auths.push_back(auth);
-  }
+  });
 }
 
 void parse_audit(Walker& w, const YAML::Node& node, std::vector<AuditSpec>& devices) {
-  if (!node) return;
-  if (!node.IsSequence()) {
-    w.fail(node, "audit", "must be a list of audit devices");
-    return;
-  }
-  size_t i = 0;
-  for (const auto& d : node) {
-    const std::string field = index_field("audit", i++);
-    if (!w.mapping(d, field, {"path", "type", "description", "options"})) continue;
+  w.list(node, "audit", "audit devices", [&](const YAML::Node& d, const std::string& field) {
+    if (!w.mapping(d, field, {"path", "type", "description", "options"})) return;
     if (!d["path"] || !d["type"]) {
       w.fail(d, field, "needs path and type");
-      continue;
+      return;
     }
     AuditSpec device;
     device.where = w.where(d, field);
     auto path = w.string(d["path"], field + ".path");
     auto type = w.string(d["type"], field + ".type");
-    if (!path || !type) continue;
+    if (!path || !type) return;
     if (const std::string problem = name_problem(*path); !problem.empty()) {
       w.fail(d["path"], field + ".path", problem);
-      continue;
+      return;
     }
     if (*type != "file" && *type != "socket" && *type != "syslog") {
       w.fail(d["type"], field + ".type", "is file, socket or syslog");
-      continue;
+      return;
     }
     device.path = *path;
     device.type = *type;
@@ -710,46 +695,39 @@ void parse_audit(Walker& w, const YAML::Node& node, std::vector<AuditSpec>& devi
       w.fail(d["path"], field + ".path", cat("audit device ", device.path, " is declared twice"));
     else
       devices.push_back(device);
-  }
+  });
 }
 
 void parse_secrets(Walker& w, const YAML::Node& node, const std::vector<MountSpec>& mounts,
                    std::vector<SecretSpec>& secrets) {
-  if (!node) return;
-  if (!node.IsSequence()) {
-    w.fail(node, "secrets", "must be a list of {path, keys}");
-    return;
-  }
-  if (node.size() > kMaxSecrets) {
+  if (node && node.IsSequence() && node.size() > kMaxSecrets) {
     w.fail(node, "secrets", cat("more than ", kMaxSecrets, " secrets"));
     return;
   }
   std::set<std::string> seen;
-  size_t i = 0;
-  for (const auto& s : node) {
-    const std::string field = index_field("secrets", i++);
-    if (!w.mapping(s, field, {"path", "mount", "keys"}, {{"data", "write the keys under keys:"}})) continue;
+  w.list(node, "secrets", "{path, keys}", [&](const YAML::Node& s, const std::string& field) {
+    if (!w.mapping(s, field, {"path", "mount", "keys"}, {{"data", "write the keys under keys:"}})) return;
     if (!s["path"] || !s["keys"]) {
       w.fail(s, field, "needs path and keys");
-      continue;
+      return;
     }
     SecretSpec secret;
     secret.where = w.where(s, field);
     auto path = w.string(s["path"], field + ".path");
-    if (!path) continue;
+    if (!path) return;
     if (const std::string problem = path_problem(*path); !problem.empty()) {
       w.fail(s["path"], field + ".path", problem);
-      continue;
+      return;
     }
     secret.path = *path;
     if (s["mount"]) {
       auto m = w.string(s["mount"], field + ".mount");
-      if (!m) continue;
+      if (!m) return;
       std::string mp = *m;
       if (!mp.empty() && mp.back() == '/') mp.pop_back();
       if (std::none_of(mounts.begin(), mounts.end(), [&](const MountSpec& x) { return x.path == mp; })) {
         w.fail(s["mount"], field + ".mount", cat("mount ", printable(mp, 64), " is not declared under mounts"));
-        continue;
+        return;
       }
       secret.mount = mp;
     } else if (mounts.size() == 1) {
@@ -757,21 +735,21 @@ void parse_secrets(Walker& w, const YAML::Node& node, const std::vector<MountSpe
     } else {
       w.fail(s, field, mounts.empty() ? "no KV mount is declared under mounts"
                                       : "several mounts are declared: say which with mount:");
-      continue;
+      return;
     }
     if (secret.path.rfind("data/", 0) == 0 || secret.path.rfind("metadata/", 0) == 0) {
       w.fail(s["path"], field + ".path",
              "is the path inside the mount, without data/ (as ESO's remoteRef.key and `vault kv put` take it)");
-      continue;
+      return;
     }
     const YAML::Node keys = s["keys"];
     if (!keys.IsMap() || keys.size() == 0) {
       w.fail(keys, field + ".keys", "must be a mapping of key name: {generate|file|env}");
-      continue;
+      return;
     }
     if (keys.size() > kMaxKeys) {
       w.fail(keys, field + ".keys", cat("more than ", kMaxKeys, " keys"));
-      continue;
+      return;
     }
     std::set<std::string> key_names;
     bool good = true;
@@ -799,13 +777,13 @@ void parse_secrets(Walker& w, const YAML::Node& node, const std::vector<MountSpe
       }
       secret.keys.emplace_back(*name, *source);
     }
-    if (!good) continue;
+    if (!good) return;
     if (!seen.insert(secret.full_path()).second) {
       w.fail(s["path"], field + ".path", cat("secret ", secret.full_path(), " is declared twice"));
-      continue;
+      return;
     }
     secrets.push_back(std::move(secret));
-  }
+  });
 }
 
 // Checks that need every section: policies a role names, the init file outside the spec's tree.

@@ -7,6 +7,7 @@
 
 using namespace sf::vs;
 using sf::vs::testing::TempDir;
+using sf::vs::testing::replace;
 
 namespace {
 
@@ -77,11 +78,6 @@ struct Fixture {
   }
 };
 
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-  const size_t at = text.find(from);
-  REQUIRE(at != std::string::npos);
-  return text.replace(at, from.size(), to);
-}
 
 }  // namespace
 

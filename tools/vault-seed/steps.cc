@@ -122,6 +122,39 @@ class Steps {
     return false;
   }
 
+  // An engine-like thing (audit device, secrets engine, auth method) found under `key` in a
+  // listing: unchanged when `problem` finds nothing wrong with it, enabled when absent.
+  // Returns whether it was (or, in a plan, would be) enabled.
+  template <typename Problem>
+  bool ensure(const std::string& step, const std::string& shown, const std::string& listing_path,
+              const rapidjson::Value* listing, const std::string& key, Problem&& problem, const std::string& method,
+              const std::string& path, const std::string& body, const std::string& detail) {
+    if (const auto* existing = member(listing, key.c_str()); existing != nullptr) {
+      const std::string p = problem(*existing);
+      if (!p.empty()) throw ItemError(p);
+      item(step, shown, Action::kUnchanged, detail);
+      return false;
+    }
+    if (!c_.plan) {
+      const std::string what = "enabling " + shown;
+      Reply r = c_.vault.call(method, path, body, CallOptions{true, true, what});
+      if (r.status == 400 && (r.has_error(texts::kPathInUse) || r.has_error("path already in use"))) {
+        // Enabled by someone else (a concurrent run) between the listing and this write.
+        const Reply again = read(listing_path, "listing " + listing_path + " again");
+        if (const auto* existing = member(again.data(), key.c_str()); existing != nullptr) {
+          const std::string p = problem(*existing);
+          if (!p.empty()) throw ItemError(p);
+          item(step, shown, Action::kUnchanged, detail + " (enabled by someone else meanwhile)");
+          return false;
+        }
+      }
+      require_ok(r, what);
+      require_no_warnings(r, what);
+    }
+    item(step, shown, Action::kCreate, detail);
+    return true;
+  }
+
   // ---- audit devices
 
   void audit() {
@@ -132,15 +165,8 @@ class Steps {
     for (const auto& device : c_.spec.audit) {
       const std::string shown = device.path + "/";
       attempt("audit", shown, device.where, [&] {
-        const auto* existing = member(list->data(), shown.c_str());
-        if (existing != nullptr) {
-          const std::string problem = audit_problem(device, *existing);
-          if (!problem.empty()) throw ItemError(problem);
-          item("audit", shown, Action::kUnchanged, device.type);
-          return;
-        }
-        if (!c_.plan) write("PUT", join_path("sys/audit", device.path), audit_body(device), "enabling audit device " + shown);
-        item("audit", shown, Action::kCreate, device.type);
+        ensure("audit", shown, "sys/audit", list->data(), shown, [&](const rapidjson::Value& e) { return audit_problem(device, e); },
+               "PUT", join_path("sys/audit", device.path), audit_body(device), device.type);
       });
     }
   }
@@ -158,16 +184,9 @@ class Steps {
     for (const auto& mount : c_.spec.mounts) {
       const std::string shown = mount.path + "/";
       const bool ok = attempt("mount", shown, mount.where, [&] {
-        const auto* existing = member(list->data(), shown.c_str());
-        if (existing != nullptr) {
-          const std::string problem = mount_problem(mount, *existing);
-          if (!problem.empty()) throw ItemError(problem);
-          item("mount", shown, Action::kUnchanged, "kv version 2");
-          return;
-        }
-        if (!c_.plan) write("POST", join_path("sys/mounts", mount.path), mount_body(mount), "mounting " + shown);
-        c_.new_mounts.insert(mount.path);
-        item("mount", shown, Action::kCreate, "kv version 2");
+        if (ensure("mount", shown, "sys/mounts", list->data(), shown, [&](const rapidjson::Value& e) { return mount_problem(mount, e); },
+                   "POST", join_path("sys/mounts", mount.path), mount_body(mount), "kv version 2"))
+          c_.new_mounts.insert(mount.path);
       });
       if (!ok) {
         c_.unusable_mounts.insert(mount.path);
@@ -248,16 +267,9 @@ class Steps {
       const std::string shown = cat("auth/", a.path, "/");
       bool created = false;
       const bool ok = attempt("auth", shown, a.where, [&] {
-        const auto* existing = member(list->data(), (a.path + "/").c_str());
-        if (existing != nullptr) {
-          const std::string problem = auth_problem(a, *existing);
-          if (!problem.empty()) throw ItemError(problem);
-          item("auth", shown, Action::kUnchanged, a.type);
-          return;
-        }
-        if (!c_.plan) write("POST", join_path("sys/auth", a.path), auth_body(a), "enabling auth method " + shown);
-        created = true;
-        item("auth", shown, Action::kCreate, a.type);
+        created = ensure("auth", shown, "sys/auth", list->data(), a.path + "/",
+                         [&](const rapidjson::Value& e) { return auth_problem(a, e); }, "POST",
+                         join_path("sys/auth", a.path), auth_body(a), a.type);
       });
       if (!ok) {
         for (const auto& role : a.roles)

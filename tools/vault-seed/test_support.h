@@ -41,6 +41,14 @@ inline rapidjson::Document json(const std::string& text) {
   return doc;
 }
 
+// `text` with its one occurrence of `from` replaced (a test that edits a fixture fails when the
+// fixture no longer has what it edits).
+inline std::string replace(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
 // A getenv over a map, for sources and VAULT_* variables.
 struct FakeEnv {
   std::map<std::string, std::string> values;

@@ -289,6 +289,7 @@ Reply VaultClient::call(const std::string& method, const std::string& path, cons
                         const CallOptions& options) {
   const std::string what = options.what.empty() ? cat(method, " ", path) : options.what;
   int failures = 0;
+  bool refreshed = false;
   for (int attempt = 1;; ++attempt) {
     const milliseconds timeout = attempt_timeout(what);
     http::Request request = make_request(method, path, body, options);
@@ -318,6 +319,16 @@ Reply VaultClient::call(const std::string& method, const std::string& path, cons
                        ", retrying in ", delay.count(), " ms"));
         pause(delay, what);
         continue;
+      }
+      if (options.authenticated && options.refresh_token && reply.status == 403 &&
+          reply.has_error(texts::kInvalidToken) && refresher_ && !refreshed) {
+        refreshed = true;
+        std::string fresh = refresher_();
+        if (!fresh.empty() && fresh != token_) {
+          log::debug(cat(what, ": the token was revoked meanwhile; sending again with the init file's current token"));
+          token_ = std::move(fresh);
+          continue;
+        }
       }
       if (options.retry && reply.status == 400 && reply.has_error(texts::kKvUpgrading)) {
         // A KV v2 mount upgrades its storage right after it is made: a moment, not an error.

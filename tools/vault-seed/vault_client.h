@@ -15,6 +15,7 @@
 #include <rapidjson/document.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -100,6 +101,7 @@ struct CallOptions {
   bool retry = true;                 // false: sent once (init, unseal, generate-root update)
   bool authenticated = true;         // send X-Vault-Token
   std::string what;                  // "reading secret/data/x", for messages
+  bool refresh_token = true;         // false: never resend with another token (revoke-self, lookups)
 };
 
 // Texts Vault answers with that vault-seed acts on (exact, from Vault's source).
@@ -119,6 +121,9 @@ class VaultClient {
   VaultClient(std::unique_ptr<Transport> transport, const VaultEnv& env, Steady::time_point deadline);
 
   void set_token(std::string token) { token_ = std::move(token); }  // secret
+  // Called once per request when Vault calls the token invalid (revoked meanwhile, e.g. by a
+  // concurrent run); a different token it returns is used to send the request again.
+  void set_token_refresher(std::function<std::string()> refresher) { refresher_ = std::move(refresher); }
   const std::string& token() const { return token_; }
   Steady::time_point deadline() const { return deadline_; }
   const Transport& transport() const { return *transport_; }
@@ -156,6 +161,7 @@ class VaultClient {
   int max_retries_;
   Steady::time_point deadline_;
   std::string token_;
+  std::function<std::string()> refresher_;
   size_t requests_ = 0;
 };
 
