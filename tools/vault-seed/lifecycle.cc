@@ -564,8 +564,25 @@ std::string Lifecycle::generate_root(const std::string& auth_token, const std::f
   std::string token = decode_generated_root(encoded, otp);
   wipe(otp);
   wipe(encoded);
+  // Exchange it for an orphan root-policy token that expires with the run (plus a minute): a
+  // run killed midway, or out of time before its last request, leaves no root token behind.
+  vault_.set_token(token);
+  const long ttl = static_cast<long>(vault_.remaining().count() / 1000) + 60;
+  std::string body = cat(R"({"policies":["root"],"no_parent":true,"renewable":false,"display_name":"vault-seed-run","ttl":")",
+                         ttl, R"(s"})");
+  const Reply r = vault_.call("POST", "auth/token/create", body, CallOptions{false, true, "making the run's root token", false});
+  std::string short_lived = string_member(member(&r.json, "auth"), "client_token");
+  if (r.ok() && !short_lived.empty()) {
+    vault_.call("PUT", "auth/token/revoke-self", "{}", CallOptions{false, true, "revoking the generated root token", false});
+    wipe(token);
+    token = std::move(short_lived);
+  } else {
+    log::warn(cat("could not exchange the generated root token for one that expires (", vault_.explain(r, "auth/token/create"),
+                  "); it is revoked at the end of the run"));
+  }
   vault_.set_token(saved);
-  note("token", "root (generated)", Action::kCreate, "from the unseal keys, for this run only; revoked at its end");
+  note("token", "root (generated)", Action::kCreate,
+       cat("from the unseal keys, for this run only (expires in ", ttl, " s); revoked at its end"));
   return token;
 }
 

@@ -12,6 +12,7 @@
 #include "common/redact.h"
 #include "common/strings.h"
 #include "vault-seed/vault_objects.h"
+#include "vault-seed/yaml_text.h"
 
 namespace sf::vs {
 namespace {
@@ -64,6 +65,8 @@ std::vector<std::pair<int, std::string>> source_comments(const std::string& text
 
 std::vector<Doc> load(const ManifestInput& input) {
   std::vector<Doc> docs;
+  if (const std::string problem = yaml_text_problem(input.text); !problem.empty())
+    throw ParseError(input.name, cat(problem, ": not the YAML of rendered manifests"));
   std::vector<YAML::Node> nodes;
   try {
     nodes = YAML::LoadAll(input.text);
@@ -73,7 +76,7 @@ std::vector<Doc> load(const ManifestInput& input) {
   }
   const auto comments = source_comments(input.text);
   for (auto& n : nodes) {
-    if (!n || n.IsNull()) continue;
+    if (!n || !n.IsMap()) continue;  // not an object: nothing of ours
     Doc d;
     d.node = n;
     d.input = input.name;
@@ -168,13 +171,13 @@ class Checker {
 
   int run() {
     for (const auto& d : docs_) {
-      const std::string kind = scalar(d.node["kind"]);
+      const std::string kind = scalar(at(d.node, {"kind"}));
       if (kind == "ClusterSecretStore" || kind == "SecretStore") stores_.push_back(read_store(d, kind));
     }
     for (auto& s : stores_) check_store(s);
     size_t external_secrets = 0;
     for (const auto& d : docs_) {
-      if (scalar(d.node["kind"]) != "ExternalSecret") continue;
+      if (scalar(at(d.node, {"kind"})) != "ExternalSecret") continue;
       ++external_secrets;
       check_external_secret(d);
     }
@@ -222,9 +225,9 @@ class Checker {
     const auto problem = [&](const YAML::Node& node, const std::string& text) {
       problems.push_back(cat(where(d, node), ": ", text));
     };
-    const std::string api = scalar(d.node["apiVersion"]);
+    const std::string api = scalar(at(d.node, {"apiVersion"}));
     if (api != "external-secrets.io/v1")
-      problem(d.node["apiVersion"], cat("apiVersion ", printable(api, 60),
+      problem(at(d.node, {"apiVersion"}), cat("apiVersion ", printable(api, 60),
                                         ": ESO serves external-secrets.io/v1 only (v1beta1 is unserved since 0.17)"));
     const YAML::Node vault = at(d.node, {"spec", "provider", "vault"});
     if (!vault) {
@@ -232,24 +235,24 @@ class Checker {
                        "not a Vault store: nothing of the spec to check"});
       return;
     }
-    std::string path = scalar(vault["path"]);
+    std::string path = scalar(at(vault, {"path"}));
     while (!path.empty() && path.back() == '/') path.pop_back();
     const MountSpec* mount = spec_.mount(path);
     if (path.empty()) problem(vault, "spec.provider.vault.path is not set: name the KV mount (secret)");
-    else if (mount == nullptr) problem(vault["path"], cat("path ", printable(path, 60), " is not a KV mount of ", spec_.source));
-    const std::string version = vault["version"] ? scalar(vault["version"]) : "v2";
-    if (version != "v2") problem(vault["version"], cat("version ", printable(version, 10), ": the spec's mounts are KV version 2 (v2)"));
+    else if (mount == nullptr) problem(at(vault, {"path"}), cat("path ", printable(path, 60), " is not a KV mount of ", spec_.source));
+    const std::string version = at(vault, {"version"}) ? scalar(at(vault, {"version"})) : "v2";
+    if (version != "v2") problem(at(vault, {"version"}), cat("version ", printable(version, 10), ": the spec's mounts are KV version 2 (v2)"));
     const YAML::Node k8s = at(vault, {"auth", "kubernetes"});
     const AuthSpec* auth = nullptr;
     const RoleSpec* role = nullptr;
     if (!k8s) {
-      problem(vault["auth"], cat("auth is not kubernetes: ", spec_.source, " sets up Kubernetes auth for ESO"));
+      problem(at(vault, {"auth"}), cat("auth is not kubernetes: ", spec_.source, " sets up Kubernetes auth for ESO"));
     } else {
-      const std::string mount_path = k8s["mountPath"] ? scalar(k8s["mountPath"]) : "kubernetes";
+      const std::string mount_path = at(k8s, {"mountPath"}) ? scalar(at(k8s, {"mountPath"})) : "kubernetes";
       auth = spec_.auth_mount(mount_path);
-      if (auth == nullptr) problem(k8s["mountPath"] ? k8s["mountPath"] : k8s,
+      if (auth == nullptr) problem(at(k8s, {"mountPath"}) ? at(k8s, {"mountPath"}) : k8s,
                                    cat("auth.kubernetes.mountPath ", printable(mount_path, 60), " is not an auth mount of ", spec_.source));
-      const std::string role_name = scalar(k8s["role"]);
+      const std::string role_name = scalar(at(k8s, {"role"}));
       if (role_name.empty()) {
         problem(k8s, "auth.kubernetes.role is not set");
       } else if (auth != nullptr) {
@@ -258,23 +261,23 @@ class Checker {
         if (role == nullptr) {
           std::vector<std::string> names;
           for (const auto& r : auth->roles) names.push_back(r.name);
-          problem(k8s["role"], cat("role ", printable(role_name, 60), " is not a role of auth/", auth->path, " in ",
+          problem(at(k8s, {"role"}), cat("role ", printable(role_name, 60), " is not a role of auth/", auth->path, " in ",
                                    spec_.source, " (roles: ", join_names(names), ")"));
         }
       }
-      const YAML::Node sa = k8s["serviceAccountRef"];
+      const YAML::Node sa = at(k8s, {"serviceAccountRef"});
       if (!sa) {
         problem(k8s, "no serviceAccountRef: ESO would log in with its own mounted token, whose audience is the API "
                      "server's, not the role's audience");
       } else if (role != nullptr) {
-        const std::string name = scalar(sa["name"]);
-        const std::string ns = scalar(sa["namespace"]);
+        const std::string name = scalar(at(sa, {"name"}));
+        const std::string ns = scalar(at(sa, {"namespace"}));
         const auto bound = [](const std::vector<std::string>& list, const std::string& v) {
           return std::find(list.begin(), list.end(), "*") != list.end() ||
                  std::find(list.begin(), list.end(), v) != list.end();
         };
         if (!bound(role->bound_service_account_names, name))
-          problem(sa["name"] ? sa["name"] : sa, cat("serviceAccountRef.name ", printable(name, 60), " is not bound by role ",
+          problem(at(sa, {"name"}) ? at(sa, {"name"}) : sa, cat("serviceAccountRef.name ", printable(name, 60), " is not bound by role ",
                                                     role->name, " (", join_names(role->bound_service_account_names), ", ",
                                                     spec_.at(role->where), ")"));
         const std::string effective_ns = ns.empty() ? s.ns : ns;
@@ -282,14 +285,14 @@ class Checker {
           problem(sa, "serviceAccountRef.namespace is required in a ClusterSecretStore (else ESO uses each "
                       "ExternalSecret's namespace)");
         else if (!bound(role->bound_service_account_namespaces, effective_ns))
-          problem(sa["namespace"] ? sa["namespace"] : sa,
+          problem(at(sa, {"namespace"}) ? at(sa, {"namespace"}) : sa,
                   cat("serviceAccountRef.namespace ", printable(effective_ns, 60), " is not bound by role ", role->name,
                       " (", join_names(role->bound_service_account_namespaces), ", ", spec_.at(role->where), ")"));
         std::vector<std::string> audiences;
-        if (sa["audiences"] && sa["audiences"].IsSequence())
-          for (const auto& a : sa["audiences"]) audiences.push_back(scalar(a));
+        if (at(sa, {"audiences"}) && at(sa, {"audiences"}).IsSequence())
+          for (const auto& a : at(sa, {"audiences"})) audiences.push_back(scalar(a));
         if (std::find(audiences.begin(), audiences.end(), role->audience) == audiences.end())
-          problem(sa["audiences"] ? sa["audiences"] : sa,
+          problem(at(sa, {"audiences"}) ? at(sa, {"audiences"}) : sa,
                   cat("serviceAccountRef.audiences ", join_names(audiences), " lacks the role's audience \"",
                       role->audience, "\" (", spec_.at(role->where), "): Vault would refuse ESO's token with 403"));
       }
@@ -362,14 +365,14 @@ class Checker {
     std::vector<std::string> problems;
     std::set<std::string> secrets;
     size_t refs = 0;
-    const std::string api = scalar(d.node["apiVersion"]);
+    const std::string api = scalar(at(d.node, {"apiVersion"}));
     if (api != "external-secrets.io/v1")
-      problems.push_back(cat(where(d, d.node["apiVersion"]), ": apiVersion ", printable(api, 60),
+      problems.push_back(cat(where(d, at(d.node, {"apiVersion"})), ": apiVersion ", printable(api, 60),
                              ": ESO serves external-secrets.io/v1 only (v1beta1 is unserved since 0.17)"));
     const YAML::Node ref = at(d.node, {"spec", "secretStoreRef"});
     const auto resolve = [&](const YAML::Node& r, const YAML::Node& node) -> const Store* {
-      const std::string kind = r["kind"] ? scalar(r["kind"]) : "SecretStore";
-      const std::string store_name = scalar(r["name"]);
+      const std::string kind = at(r, {"kind"}) ? scalar(at(r, {"kind"})) : "SecretStore";
+      const std::string store_name = scalar(at(r, {"name"}));
       const Store* s = find_store(kind, store_name, ns);
       if (s == nullptr)
         problems.push_back(cat(where(d, node), ": refers to ", kind, " ", printable(store_name, 60),
@@ -381,26 +384,26 @@ class Checker {
     const YAML::Node data = at(d.node, {"spec", "data"});
     if (data && data.IsSequence()) {
       for (const auto& entry : data) {
-        const YAML::Node remote = entry["remoteRef"];
+        const YAML::Node remote = at(entry, {"remoteRef"});
         const Store* s = store;
         if (const YAML::Node override_ref = at(entry, {"sourceRef", "storeRef"})) s = resolve(override_ref, override_ref);
         if (!remote || s == nullptr) continue;
         ++refs;
-        check_ref(d, remote, *s, scalar(remote["key"]), scalar(remote["property"]), problems, secrets);
+        check_ref(d, remote, *s, scalar(at(remote, {"key"})), scalar(at(remote, {"property"})), problems, secrets);
       }
     }
     const YAML::Node data_from = at(d.node, {"spec", "dataFrom"});
     if (data_from && data_from.IsSequence()) {
       for (const auto& entry : data_from) {
-        if (entry["find"]) {
-          problems.push_back(cat(where(d, entry["find"]), ": dataFrom.find cannot be checked against the spec; "
+        if (at(entry, {"find"})) {
+          problems.push_back(cat(where(d, at(entry, {"find"})), ": dataFrom.find cannot be checked against the spec; "
                                                           "list the keys under data instead"));
           continue;
         }
-        const YAML::Node extract = entry["extract"];
+        const YAML::Node extract = at(entry, {"extract"});
         if (!extract || store == nullptr) continue;
         ++refs;
-        check_ref(d, extract, *store, scalar(extract["key"]), "", problems, secrets);
+        check_ref(d, extract, *store, scalar(at(extract, {"key"})), "", problems, secrets);
       }
     }
     if (refs == 0 && problems.empty())

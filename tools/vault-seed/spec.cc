@@ -15,6 +15,7 @@
 #include "common/strings.h"
 #include "common/yaml_json.h"
 #include "vault-seed/vault_path.h"
+#include "vault-seed/yaml_text.h"
 
 namespace sf::vs {
 namespace {
@@ -884,6 +885,8 @@ Spec parse_spec(std::string_view yaml, const std::string& source, const std::str
   Spec spec;
   spec.source = source;
   spec.dir = dir;
+  if (const std::string problem = yaml_text_problem(yaml); !problem.empty())
+    throw ParseError(source, cat(problem, ": the spec must be plain YAML text"));
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));

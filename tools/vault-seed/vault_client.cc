@@ -18,24 +18,27 @@ using std::chrono::milliseconds;
 constexpr size_t kMaxReplyBytes = 64u << 20;
 constexpr milliseconds kConnectTimeout{5'000};
 
-// A client is rebuilt when the timeout it was built with no longer fits the time left (near
-// the deadline), or is far below the one wanted; in between it is reused (keep-alive).
-bool needs_rebuild(milliseconds built, milliseconds wanted) {
-  return built.count() == 0 || wanted < built || wanted > built + milliseconds(5'000);
-}
-
 class DirectTransport : public Transport {
  public:
   explicit DirectTransport(const VaultEnv& env) : env_(env) {}
 
-  http::Response send(const http::Request& request, milliseconds timeout) override {
-    return client(timeout).send(request);
+  void configure(milliseconds request_timeout, std::shared_ptr<http::Canceller> canceller) override {
+    options_.connect_timeout = std::min(kConnectTimeout, request_timeout);
+    options_.total_timeout = request_timeout;
+    options_.max_attempts = 1;  // VaultClient retries with Vault's own policy
+    options_.max_body_bytes = kMaxReplyBytes;
+    options_.tls = env_.tls;
+    options_.canceller = std::move(canceller);
+    client_ = std::make_unique<http::Client>(options_);
   }
 
-  http::Response stream(const http::Request& request, milliseconds timeout,
-                        const http::ChunkHandler& on_chunk) override {
-    http::Options o = options(timeout);
-    o.max_body_bytes = size_t{1} << 40;  // a snapshot is as large as the data
+  http::Response send(const http::Request& request) override { return client_->send(request); }
+
+  http::Response stream(const http::Request& request, const http::ChunkHandler& on_chunk) override {
+    http::Options o = options_;
+    o.idle_timeout = o.total_timeout;       // a snapshot takes as long as it takes, while it flows
+    o.total_timeout = milliseconds(0);
+    o.max_body_bytes = size_t{1} << 40;     // as large as the data
     http::Client c(o);
     return c.stream(request, on_chunk);
   }
@@ -45,27 +48,9 @@ class DirectTransport : public Transport {
   bool proxied() const override { return false; }
 
  private:
-  http::Options options(milliseconds timeout) const {
-    http::Options o;
-    o.connect_timeout = std::min(kConnectTimeout, timeout);
-    o.total_timeout = timeout;
-    o.max_attempts = 1;  // VaultClient retries with Vault's own policy
-    o.max_body_bytes = kMaxReplyBytes;
-    o.tls = env_.tls;
-    return o;
-  }
-
-  http::Client& client(milliseconds timeout) {
-    if (!client_ || needs_rebuild(built_, timeout)) {
-      client_ = std::make_unique<http::Client>(options(timeout));
-      built_ = timeout;
-    }
-    return *client_;
-  }
-
   VaultEnv env_;
+  http::Options options_;
   std::unique_ptr<http::Client> client_;
-  milliseconds built_{0};
 };
 
 class KubeServiceTransport : public Transport {
@@ -73,16 +58,24 @@ class KubeServiceTransport : public Transport {
   KubeServiceTransport(kube::RestConfig config, KubeService service)
       : config_(std::move(config)), service_(std::move(service)) {}
 
-  http::Response send(const http::Request& request, milliseconds timeout) override {
-    return client(timeout).send(request);
+  void configure(milliseconds request_timeout, std::shared_ptr<http::Canceller> canceller) override {
+    kube::ClientOptions o;
+    o.connect_timeout = std::min(kConnectTimeout, request_timeout);
+    o.request_timeout = request_timeout;
+    o.max_attempts = 1;
+    o.canceller = std::move(canceller);
+    request_timeout_ = request_timeout;
+    client_ = std::make_unique<kube::KubeClient>(config_, o);
   }
 
-  http::Response stream(const http::Request& request, milliseconds timeout,
-                        const http::ChunkHandler& on_chunk) override {
+  http::Response send(const http::Request& request) override { return client_->send(request); }
+
+  http::Response stream(const http::Request& request, const http::ChunkHandler& on_chunk) override {
     // The Kubernetes client streams watches only; a download goes through a plain client with
     // the same credentials and TLS (KubeClient::http_options, meant for exactly this).
-    http::Options o = client(timeout).http_options();
-    o.total_timeout = timeout;
+    http::Options o = client_->http_options();
+    o.idle_timeout = request_timeout_;
+    o.total_timeout = milliseconds(0);
     o.max_attempts = 1;
     o.max_body_bytes = size_t{1} << 40;
     http::Client c(o);
@@ -99,22 +92,10 @@ class KubeServiceTransport : public Transport {
   bool proxied() const override { return true; }
 
  private:
-  kube::KubeClient& client(milliseconds timeout) {
-    if (!client_ || needs_rebuild(built_, timeout)) {
-      kube::ClientOptions o;
-      o.connect_timeout = std::min(kConnectTimeout, timeout);
-      o.request_timeout = timeout;
-      o.max_attempts = 1;
-      client_ = std::make_unique<kube::KubeClient>(config_, o);
-      built_ = timeout;
-    }
-    return *client_;
-  }
-
   kube::RestConfig config_;
   KubeService service_;
+  milliseconds request_timeout_{60'000};
   std::unique_ptr<kube::KubeClient> client_;
-  milliseconds built_{0};
 };
 
 std::vector<std::string> string_list(const rapidjson::Value& object, const char* name) {
@@ -250,7 +231,23 @@ VaultClient::VaultClient(std::unique_ptr<Transport> transport, const VaultEnv& e
       namespace_(env.namespace_),
       client_timeout_(env.client_timeout),
       max_retries_(env.max_retries),
-      deadline_(deadline) {}
+      deadline_(deadline) {
+  transport_->configure(client_timeout_, canceller_);
+  watchdog_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(watchdog_mutex_);
+    if (!watchdog_wake_.wait_until(lock, deadline_, [this] { return watchdog_stop_; })) canceller_->cancel();
+  });
+}
+
+VaultClient::~VaultClient() {
+  {
+    std::lock_guard<std::mutex> lock(watchdog_mutex_);
+    watchdog_stop_ = true;
+  }
+  watchdog_wake_.notify_all();
+  watchdog_.join();
+  wipe(token_);
+}
 
 milliseconds VaultClient::remaining() const {
   const auto left = std::chrono::duration_cast<milliseconds>(deadline_ - Steady::now());
@@ -263,11 +260,15 @@ void VaultClient::pause(milliseconds delay, const std::string& what) const {
   std::this_thread::sleep_for(delay);
 }
 
-milliseconds VaultClient::attempt_timeout(const std::string& what) const {
-  const milliseconds left = remaining();
-  if (left < milliseconds(50))
+void VaultClient::require_time_left(const std::string& what) const {
+  if (remaining() < milliseconds(50))
     throw DeadlineError(cat("the time given (--timeout) ran out before ", what, " (", describe(), ")"));
-  return std::min(client_timeout_, left);
+}
+
+void VaultClient::rethrow_transport(const http::HttpError& e, const std::string& what) const {
+  if (e.failure() == http::Failure::kCancelled)
+    throw DeadlineError(cat("the time given (--timeout) ran out while ", what, " (", describe(), ")"));
+  throw http::HttpError(cat(e.what(), " (", what, ")"), e.status(), e.retryable(), e.failure());
 }
 
 http::Request VaultClient::make_request(const std::string& method, const std::string& path, const std::string& body,
@@ -291,11 +292,11 @@ Reply VaultClient::call(const std::string& method, const std::string& path, cons
   int failures = 0;
   bool refreshed = false;
   for (int attempt = 1;; ++attempt) {
-    const milliseconds timeout = attempt_timeout(what);
+    require_time_left(what);
     http::Request request = make_request(method, path, body, options);
     Reply reply;
     try {
-      http::Response response = transport_->send(request, timeout);
+      http::Response response = transport_->send(request);
       ++requests_;
       wipe(request.body);
       for (auto& h : request.headers) wipe(h);
@@ -340,10 +341,9 @@ Reply VaultClient::call(const std::string& method, const std::string& path, cons
       ++requests_;
       wipe(request.body);
       for (auto& h : request.headers) wipe(h);
-      if (e.failure() == http::Failure::kTimeout && timeout < client_timeout_)
-        throw DeadlineError(cat("the time given (--timeout) ran out while ", what, ": ", e.what()));
-      if (!options.retry || failures >= max_retries_ || !is_transport_retryable(e))
-        throw http::HttpError(cat(e.what(), " (", what, ")"), e.status(), e.retryable(), e.failure());
+      if (!options.retry || failures >= max_retries_ || !is_transport_retryable(e) ||
+          e.failure() == http::Failure::kCancelled)
+        rethrow_transport(e, what);
       ++failures;
       const milliseconds delay = backoff(failures);
       log::debug(cat(what, ": ", e.what(), "; retrying in ", delay.count(), " ms"));
@@ -354,8 +354,15 @@ Reply VaultClient::call(const std::string& method, const std::string& path, cons
 
 Reply VaultClient::download(const std::string& path, const http::ChunkHandler& on_chunk, const CallOptions& options) {
   const std::string what = options.what.empty() ? cat("GET ", path) : options.what;
+  require_time_left(what);
   http::Request request = make_request("GET", path, "", options);
-  http::Response response = transport_->stream(request, remaining(), on_chunk);
+  http::Response response;
+  try {
+    response = transport_->stream(request, on_chunk);
+  } catch (const http::HttpError& e) {
+    for (auto& h : request.headers) wipe(h);
+    rethrow_transport(e, what);
+  }
   ++requests_;
   for (auto& h : request.headers) wipe(h);
   Reply reply;

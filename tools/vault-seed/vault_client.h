@@ -15,10 +15,13 @@
 #include <rapidjson/document.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/error.h"
@@ -34,9 +37,12 @@ using Steady = std::chrono::steady_clock;
 class Transport {
  public:
   virtual ~Transport() = default;
-  virtual http::Response send(const http::Request& request, std::chrono::milliseconds timeout) = 0;
-  virtual http::Response stream(const http::Request& request, std::chrono::milliseconds timeout,
-                                const http::ChunkHandler& on_chunk) = 0;
+  // Set once, before the first request: the limit of one request, and the canceller that ends
+  // every transfer at the run's deadline (so one keep-alive client serves the whole run).
+  virtual void configure(std::chrono::milliseconds request_timeout, std::shared_ptr<http::Canceller> canceller) = 0;
+  virtual http::Response send(const http::Request& request) = 0;
+  // A download with no total limit but the deadline; `idle` ends it when nothing arrives.
+  virtual http::Response stream(const http::Request& request, const http::ChunkHandler& on_chunk) = 0;
   // The URL for a Vault path, for messages and for Request::url.
   virtual std::string url(const std::string& path) const = 0;
   // "Vault at http://127.0.0.1:8200" or "Vault through the API server https://...: service vault/vault:8200"
@@ -119,6 +125,9 @@ inline constexpr const char* kPathInUse = "path is already in use at";
 class VaultClient {
  public:
   VaultClient(std::unique_ptr<Transport> transport, const VaultEnv& env, Steady::time_point deadline);
+  ~VaultClient();
+  VaultClient(const VaultClient&) = delete;
+  VaultClient& operator=(const VaultClient&) = delete;
 
   void set_token(std::string token) { token_ = std::move(token); }  // secret
   // Called once per request when Vault calls the token invalid (revoked meanwhile, e.g. by a
@@ -153,7 +162,8 @@ class VaultClient {
  private:
   http::Request make_request(const std::string& method, const std::string& path, const std::string& body,
                              const CallOptions& options) const;
-  std::chrono::milliseconds attempt_timeout(const std::string& what) const;
+  void require_time_left(const std::string& what) const;
+  [[noreturn]] void rethrow_transport(const http::HttpError& e, const std::string& what) const;
 
   std::unique_ptr<Transport> transport_;
   std::string namespace_;
@@ -163,6 +173,12 @@ class VaultClient {
   std::string token_;
   std::function<std::string()> refresher_;
   size_t requests_ = 0;
+  // Fires the canceller at the deadline: a transfer in flight then ends at once.
+  std::shared_ptr<http::Canceller> canceller_ = std::make_shared<http::Canceller>();
+  std::mutex watchdog_mutex_;
+  std::condition_variable watchdog_wake_;
+  bool watchdog_stop_ = false;
+  std::thread watchdog_;
 };
 
 // Parses a reply body into `reply` (envelope fields, Kubernetes Status detection).

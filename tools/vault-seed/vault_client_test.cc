@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <deque>
+#include <thread>
 
 using namespace sf::vs;
 using namespace std::chrono_literals;
@@ -21,7 +22,8 @@ class ScriptedTransport : public Transport {
   std::vector<sf::http::Request>* sent;
   ScriptedTransport(std::deque<Answer>* a, std::vector<sf::http::Request>* s) : answers(a), sent(s) {}
 
-  sf::http::Response send(const sf::http::Request& request, std::chrono::milliseconds) override {
+  void configure(std::chrono::milliseconds, std::shared_ptr<sf::http::Canceller> c) override { canceller = c; }
+  sf::http::Response send(const sf::http::Request& request) override {
     sent->push_back(request);
     REQUIRE_FALSE(answers->empty());
     Answer a = answers->front();
@@ -34,14 +36,14 @@ class ScriptedTransport : public Transport {
     if (!a.retry_after.empty()) r.headers["retry-after"] = a.retry_after;
     return r;
   }
-  sf::http::Response stream(const sf::http::Request& request, std::chrono::milliseconds timeout,
-                            const sf::http::ChunkHandler&) override {
-    return send(request, timeout);
+  sf::http::Response stream(const sf::http::Request& request, const sf::http::ChunkHandler&) override {
+    return send(request);
   }
   std::string url(const std::string& path) const override { return "http://vault" + path; }
   std::string describe() const override { return "Vault at http://vault"; }
   bool proxied() const override { return proxy; }
   bool proxy = false;
+  std::shared_ptr<sf::http::Canceller> canceller;
 };
 
 struct Fixture {
@@ -152,6 +154,33 @@ TEST_CASE("vault_client: the deadline ends waits, and no request starts after it
   Fixture g(0, false, 0ms);
   CHECK_THROWS_WITH(g.client->get("sys/mounts"), Catch::Contains("ran out before"));
   CHECK(g.sent.empty());
+}
+
+TEST_CASE("vault_client: the transport gets a canceller that fires at the deadline") {
+  std::deque<ScriptedTransport::Answer> answers;
+  std::vector<sf::http::Request> sent;
+  auto t = std::make_unique<ScriptedTransport>(&answers, &sent);
+  ScriptedTransport* raw = t.get();
+  VaultEnv env;
+  {
+    VaultClient client(std::move(t), env, Steady::now() + 200ms);
+    REQUIRE(raw->canceller != nullptr);
+    CHECK_FALSE(raw->canceller->cancelled());
+    std::this_thread::sleep_for(400ms);
+    CHECK(raw->canceller->cancelled());  // a transfer in flight would have ended here
+  }
+  {
+    auto t2 = std::make_unique<ScriptedTransport>(&answers, &sent);
+    ScriptedTransport* raw2 = t2.get();
+    std::shared_ptr<sf::http::Canceller> canceller;
+    const auto start = Steady::now();
+    {
+      VaultClient client(std::move(t2), env, Steady::now() + 1h);
+      canceller = raw2->canceller;
+    }  // ends without waiting for the hour
+    CHECK(Steady::now() - start < 1s);
+    CHECK_FALSE(canceller->cancelled());
+  }
 }
 
 TEST_CASE("vault_client: multierror texts read flat; retryable_reply follows the Go client") {
