@@ -175,7 +175,8 @@ int run(int argc, char** argv) {
     const int code = check_manifests(spec, inputs, report, vm.count("exact") > 0);
     report.finish();
     if (code != kExitOk)
-      log::error(cat(report.errors(), " problems: the manifests and ", spec.source, " do not agree (see the error items)"));
+      log::error(cat(report.errors(), report.errors() == 1 ? " problem" : " problems", ": the manifests and ", spec.source,
+                     " do not agree (see the error items)"));
     return code;
   }
 

@@ -22,7 +22,8 @@ struct Doc {
   YAML::Node node;
   std::string input;
   std::string template_source;  // the "# Source:" comment Helm writes above it
-  int line = 0;
+  int line = 0;                 // its first line in the input
+  int offset = 0;               // what to add to yaml-cpp's lines (each document is parsed alone)
 };
 
 std::string scalar(const YAML::Node& node) { return node && node.IsScalar() ? node.Scalar() : std::string(); }
@@ -63,24 +64,60 @@ std::vector<std::pair<int, std::string>> source_comments(const std::string& text
   return out;
 }
 
+// The documents of a stream, split where Kubernetes' and Helm's readers split it: at lines
+// that start with "---" (the marker stays with the document it opens) and after "..." lines.
+// Each is then parsed alone: yaml-cpp 0.7's LoadAll never returns on a stray "," at document
+// level (found by fuzzing), its Load stops after one document.
+struct Part {
+  std::string text;
+  int first_line = 1;
+};
+
+std::vector<Part> split_documents(const std::string& text) {
+  std::vector<Part> parts(1);
+  int line = 0;
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t nl = text.find('\n', start);
+    const size_t end = nl == std::string::npos ? text.size() : nl + 1;
+    const std::string_view l(text.data() + start, end - start);
+    ++line;
+    const auto marker = [&](std::string_view m) {
+      return l.rfind(m, 0) == 0 && (l.size() == m.size() || l[m.size()] == ' ' || l[m.size()] == '\t' ||
+                                    l[m.size()] == '\n' || l[m.size()] == '\r');
+    };
+    if (marker("---")) {
+      parts.push_back(Part{std::string(), line});
+      parts.back().text.append(l);
+    } else if (marker("...")) {
+      parts.push_back(Part{std::string(), line + 1});
+    } else {
+      parts.back().text.append(l);
+    }
+    start = end;
+  }
+  return parts;
+}
+
 std::vector<Doc> load(const ManifestInput& input) {
   std::vector<Doc> docs;
   if (const std::string problem = yaml_text_problem(input.text); !problem.empty())
     throw ParseError(input.name, cat(problem, ": not the YAML of rendered manifests"));
-  std::vector<YAML::Node> nodes;
-  try {
-    nodes = YAML::LoadAll(input.text);
-  } catch (const YAML::Exception& e) {
-    throw ParseError(e.mark.is_null() ? input.name : cat(input.name, ":", e.mark.line + 1),
-                     cat("not valid YAML: ", e.msg));
-  }
   const auto comments = source_comments(input.text);
-  for (auto& n : nodes) {
-    if (!n || !n.IsMap()) continue;  // not an object: nothing of ours
+  for (const Part& part : split_documents(input.text)) {
+    YAML::Node n;
+    try {
+      n = YAML::Load(part.text);
+    } catch (const YAML::Exception& e) {
+      throw ParseError(e.mark.is_null() ? input.name : cat(input.name, ":", e.mark.line + part.first_line),
+                       cat("not valid YAML: ", e.msg));
+    }
+    if (!n || !n.IsMap()) continue;  // empty, or not an object: nothing of ours
     Doc d;
     d.node = n;
     d.input = input.name;
-    d.line = line_of(n, 0);
+    d.offset = part.first_line - 1;
+    d.line = line_of(n, 1) + d.offset;
     for (const auto& [l, source] : comments)
       if (l <= d.line) d.template_source = source;
     docs.push_back(std::move(d));
@@ -199,7 +236,8 @@ class Checker {
 
  private:
   static std::string where(const Doc& d, const YAML::Node& node) {
-    std::string out = cat(d.input, ":", line_of(node, d.line));
+    const int relative = line_of(node, 0);
+    std::string out = cat(d.input, ":", relative > 0 ? relative + d.offset : d.line);
     if (!d.template_source.empty()) out += cat(" (", d.template_source, ")");
     return out;
   }
