@@ -13,6 +13,7 @@
 //   bool may_nest(int depth) const;      may the value at `depth` be an object (read here)?
 #pragma once
 
+#include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
 #include <algorithm>
@@ -23,6 +24,9 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/error.h"
+#include "common/strings.h"
 
 namespace sf::json_scan {
 
@@ -67,6 +71,46 @@ std::optional<std::string_view> first_duplicate(const Names& items, Get name) {
   if (it == sorted.end()) return std::nullopt;
   return *it;
 }
+
+// What a handler keeps of one contract field: its JSON type and value.
+enum class State { kAbsent, kNull, kString, kNumber, kObject, kOther };
+
+struct Slot {
+  State state = State::kAbsent;
+  double number = 0;
+  std::string_view text;  // kString: a view into the line (or its in-place parsed copy)
+};
+
+// The checks of one field on the slots (type, presence), with messages naming the field.
+template <typename Field>
+struct SlotFields {
+  const Slot* slots;
+  const char* const* names;  // by Field
+  const std::string& where;
+
+  // Assigns into `target` (reusing its buffer); false when absent or null.
+  bool string_into(Field f, std::string& target) const {
+    const Slot& s = slots[f];
+    if (s.state == State::kAbsent || s.state == State::kNull) return false;
+    if (s.state != State::kString) throw ParseError(where, cat("field \"", names[f], "\" must be a string"));
+    target.assign(s.text);
+    return true;
+  }
+  void require_string(Field f, std::string& target) const {
+    if (!string_into(f, target)) throw ParseError(where, cat("missing string field \"", names[f], "\""));
+  }
+  std::optional<double> optional_number(Field f) const {
+    const Slot& s = slots[f];
+    if (s.state == State::kAbsent || s.state == State::kNull) return std::nullopt;
+    if (s.state != State::kNumber) throw ParseError(where, cat("field \"", names[f], "\" must be a number"));
+    return s.number;
+  }
+  double require_number(Field f) const {
+    const auto v = optional_number(f);
+    if (!v) throw ParseError(where, cat("missing number field \"", names[f], "\""));
+    return *v;
+  }
+};
 
 // The scanner reads words little-endian; elsewhere RapidJSON reads every line.
 constexpr bool kScannerUsable = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
@@ -216,6 +260,54 @@ class FastScanner {
   const char* end_;
   Handler& h_;
 };
+
+// One line into a fresh handler: the fast scanner first (when asked and usable), RapidJSON from
+// scratch when it gives up. `text` is the line (a std::string: see FastScanner); `fresh()`
+// (re)builds the handler in `h`. Throws ParseError naming `where` for anything that is not one
+// complete JSON object ("... every line must be one complete <contract> JSON object"), nesting
+// beyond `max_depth` included. Counts the line in `fast` or `general` (tests check both paths
+// run). The Handler also has: LiveInsituStream* ss; bool used_rapidjson, too_deep, not_object.
+template <typename Handler, typename Fresh>
+void read_line(const std::string& text, std::optional<Handler>& h, Fresh fresh, bool use_fast_scanner,
+               bool truncated, const std::string& where, const char* contract, int max_depth, size_t& fast,
+               size_t& general) {
+  fresh();
+  if (kScannerUsable && use_fast_scanner && FastScanner<Handler>(text, *h).run()) {
+    ++fast;
+    return;
+  }
+  ++general;
+  // RapidJSON, with a fresh handler. Parsed in place on a copy (strings are unescaped where
+  // they lie, no per-string buffer); stream offsets are the same in both copies.
+  fresh();
+  thread_local std::string scratch;
+  scratch.assign(text);
+  LiveInsituStream stream(scratch.data());
+  h->ss = &stream;
+  h->used_rapidjson = true;
+  rapidjson::Reader reader;
+  const rapidjson::ParseResult ok =
+      reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag>(stream, *h);
+  h->ss = nullptr;
+  const size_t until_nul = std::strlen(text.c_str());
+  if (!ok) {
+    if (h->too_deep) throw ParseError(where, cat("JSON nested deeper than ", max_depth, " levels"));
+    if (h->not_object) throw ParseError(where, "expected a JSON object on this line");
+    // NUL bytes end the string stream early: report them as what they are.
+    const bool nul = until_nul < text.size() && ok.Offset() >= until_nul;
+    const char* what = nul ? "a NUL byte"
+                     : ok.Code() == rapidjson::kParseErrorStringInvalidEncoding ? "a string is not valid UTF-8"
+                                                                                 : rapidjson::GetParseError_En(ok.Code());
+    throw ParseError(where, cat("invalid JSON at column ", ok.Offset() + 1, ": ", what,
+                                truncated ? " (the input ends in the middle of this line: was its writer stopped?)" : "",
+                                "; every line must be one complete ", contract, " JSON object"));
+  }
+  // The fast scanner refuses NUL bytes; RapidJSON's string stream stops at one: a line that
+  // parsed up to a NUL is still not one complete object.
+  if (until_nul < text.size())
+    throw ParseError(where, cat("invalid JSON at column ", until_nul + 1, ": a NUL byte; every line must be one complete ",
+                                contract, " JSON object"));
+}
 
 }  // namespace sf::json_scan
 

@@ -100,13 +100,8 @@ Field lookup(const char* s, size_t n) {
   }
 }
 
-enum class State { kAbsent, kNull, kString, kNumber, kObject, kOther };
-
-struct Slot {
-  State state = State::kAbsent;
-  double number = 0;
-  std::string_view text;  // kString: a view into the line (or its in-place parsed copy)
-};
+using json_scan::Slot;
+using json_scan::State;
 
 // Fills slots for the contract's fields, labels, and raw spans of the other fields; notes a
 // contract field given twice. Nesting deeper than kMaxDepth stops the parse.
@@ -232,35 +227,6 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
   bool EndArray(rapidjson::SizeType) { return close(); }
 };
 
-// The checks of one field on the slots: type, presence, with messages naming the field.
-struct Fields {
-  const Slot* slots;
-  const std::string& where;
-
-  // Assigns into `target` (reusing its buffer); false when absent or null.
-  bool string_into(Field f, std::string& target) const {
-    const Slot& s = slots[f];
-    if (s.state == State::kAbsent || s.state == State::kNull) return false;
-    if (s.state != State::kString) throw ParseError(where, cat("field \"", kFieldNames[f], "\" must be a string"));
-    target.assign(s.text);
-    return true;
-  }
-  void require_string(Field f, std::string& target) const {
-    if (!string_into(f, target)) throw ParseError(where, cat("missing string field \"", kFieldNames[f], "\""));
-  }
-  std::optional<double> optional_number(Field f) const {
-    const Slot& s = slots[f];
-    if (s.state == State::kAbsent || s.state == State::kNull) return std::nullopt;
-    if (s.state != State::kNumber) throw ParseError(where, cat("field \"", kFieldNames[f], "\" must be a number"));
-    return s.number;
-  }
-  double require_number(Field f) const {
-    const auto v = optional_number(f);
-    if (!v) throw ParseError(where, cat("missing number field \"", kFieldNames[f], "\""));
-    return *v;
-  }
-};
-
 }  // namespace
 
 Clock::time_point parse_contract_time(std::string_view text, const std::string& where) {
@@ -303,44 +269,12 @@ bool parse_usage_line(std::string_view text, const std::string& where, UsageLine
   out.has_window = false;
 
   std::optional<Handler> h;
-  h.emplace(out);
-  rapidjson::ParseResult ok;
-  // The scanner reads words little-endian; elsewhere RapidJSON reads every line.
-  const bool fast = json_scan::kScannerUsable && use_fast_scanner && FastScanner<Handler>(out.text, *h).run();
-  ++(fast ? g_stats.fast : g_stats.general);
-  if (!fast) {
-    // RapidJSON, with a fresh handler. Parsed in place on a copy (strings are unescaped where
-    // they lie, no per-string buffer); stream offsets are the same in both copies.
+  json_scan::read_line(out.text, h, [&] {
     out.extra.clear();
     h.emplace(out);
-    thread_local std::string scratch;
-    scratch.assign(text.data(), text.size());
-    LiveInsituStream stream(scratch.data());
-    h->ss = &stream;
-    h->used_rapidjson = true;
-    rapidjson::Reader reader;
-    ok = reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag>(stream, *h);
-    h->ss = nullptr;
-  }
+  }, use_fast_scanner, truncated, where, "node_usage", kMaxDepth, g_stats.fast, g_stats.general);
   Handler& handler = *h;
   out.usage.labels.resize(handler.label_count);
-  if (!ok) {
-    if (handler.too_deep) throw ParseError(where, cat("JSON nested deeper than ", kMaxDepth, " levels"));
-    if (handler.not_object) throw ParseError(where, "expected a JSON object on this line");
-    // NUL bytes end the string stream early: report them as what they are.
-    const bool nul = std::memchr(text.data(), '\0', text.size()) != nullptr && ok.Offset() >= std::strlen(out.text.c_str());
-    const char* what = nul ? "a NUL byte"
-                     : ok.Code() == rapidjson::kParseErrorStringInvalidEncoding ? "a string is not valid UTF-8"
-                                                                                 : rapidjson::GetParseError_En(ok.Code());
-    throw ParseError(where, cat("invalid JSON at column ", ok.Offset() + 1, ": ", what,
-                                truncated ? " (the input ends in the middle of this line: was its writer stopped?)" : "",
-                                "; every line must be one complete node_usage JSON object"));
-  }
-  // The fast scanner refuses NUL bytes; RapidJSON's string stream stops at one: a line that
-  // parsed up to a NUL is still not one complete object.
-  if (h->used_rapidjson && std::memchr(out.text.data(), '\0', out.text.size()) != nullptr)
-    throw ParseError(where, cat("invalid JSON at column ", std::strlen(out.text.c_str()) + 1,
-                                ": a NUL byte; every line must be one complete node_usage JSON object"));
   const Slot* s = handler.slots;
   if (handler.duplicate == kKind) throw ParseError(where, "field \"kind\" is given twice; give each field once");
   if (s[kKind].state == State::kAbsent || s[kKind].state == State::kNull)
@@ -358,7 +292,7 @@ bool parse_usage_line(std::string_view text, const std::string& where, UsageLine
     throw ParseError(where, cat("field \"", printable(*twice, 80), "\" is given twice; give each field once"));
 
   // The contract's fields, with its defaults.
-  const Fields f{s, where};
+  const json_scan::SlotFields<Field> f{s, kFieldNames, where};
   NodeUsage& u = out.usage;
   f.require_string(kNode, u.node);
   if (!f.string_into(kSource, u.source)) u.source.clear();
