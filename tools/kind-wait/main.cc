@@ -9,6 +9,7 @@
 #include "common/kubeconfig.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "kind-wait/pod_inventory.h"
 #include "kind-wait/targets.h"
 #include "kind-wait/waiter.h"
 
@@ -19,11 +20,11 @@ using namespace sf;
 cli::ToolInfo tool_info() {
   return {
       "kind-wait",
-      "kind-wait [options] --for CONDITION [--for CONDITION...]\n       kind-wait [options] --list nodes",
+      "kind-wait [options] --for CONDITION [--for CONDITION...]\n       kind-wait [options] --list nodes|pods|nodes,pods",
       "Waits until every --for condition holds at the same moment, watching the Kubernetes API\n"
       "(no polling, no kubectl). Objects that do not exist yet, and resource types whose CRD is not\n"
       "installed yet, are waited for. One --timeout covers everything; on timeout it exits 1 and\n"
-      "says what is missing and why. With --list nodes it prints the node inventory instead.",
+      "says what is missing and why. With --list nodes (or pods) it prints the inventory instead.",
       "Conditions:\n"
       "  nodes=N                      at least N nodes, every one Ready (condition Ready=True, no\n"
       "                               not-ready/unreachable taint, not cordoned)\n"
@@ -40,12 +41,15 @@ cli::ToolInfo tool_info() {
       "\n"
       "Output: progress on stderr when it is a terminal; otherwise only the final result. With\n"
       "--output jsonl the final state is printed on stdout as wait_condition and wait_result lines.\n"
-      "--list nodes prints one {\"kind\":\"node\",...} line per node (input for scrape-nodes).\n",
+      "--list nodes prints one {\"kind\":\"node\",...} line per node (input for scrape-nodes); --list pods one\n"
+      "{\"kind\":\"pod\",...} line per pod: requests, limits, owner and workload (input for price-calc);\n"
+      "--list nodes,pods both, nodes first.\n",
       "  kind-wait --for nodes=3 --timeout 5m\n"
       "  kind-wait --for nodes=3 --for deployment/argocd/argocd-server --for crd/applications.argoproj.io\n"
       "  kind-wait --for applications/argocd=root,vault,opencost --timeout 15m --output jsonl\n"
       "  kind-wait --kubeconfig ./kind-config --context kind-finops --for pod/vault/vault-0=Running\n"
-      "  kind-wait --list nodes | scrape-nodes --port 9100 | price-calc --format table\n"};
+      "  kind-wait --list nodes | scrape-nodes --port 9100 | price-calc --format table\n"
+      "  kind-wait --list nodes,pods | scrape-nodes --pods --via-apiserver | price-calc --by namespace\n"};
 }
 
 int run(int argc, char** argv) {
@@ -62,14 +66,14 @@ int run(int argc, char** argv) {
     ("kubeconfig", cli::po::value(&kubeconfig), "kubeconfig file (exactly this one; default: $KUBECONFIG, ~/.kube/config)")
     ("context", cli::po::value(&context), "kubeconfig context (default: current-context)")
     ("output,o", cli::po::value(&output)->default_value("text"), "text, or jsonl for the final state on stdout")
-    ("list", cli::po::value(&list), "print an inventory instead of waiting: 'nodes'");
+    ("list", cli::po::value(&list), "print an inventory instead of waiting: 'nodes', 'pods' or 'nodes,pods'");
   cli::po::variables_map vm;
   if (!app.parse(argc, argv, vm)) return kExitOk;
 
   const auto timeout = cli::parse_duration(timeout_text, "--timeout");
   if (output != "text" && output != "jsonl")
     throw UsageError(cat("--output '", output, "': use text or jsonl"));
-  if (!list.empty() && list != "nodes") throw UsageError(cat("--list '", list, "': only 'nodes' can be listed"));
+  const std::vector<std::string> kinds = kw::list_kinds(list);
   if (!list.empty() && !conditions.empty()) throw UsageError("--list and --for do not go together; run kind-wait twice");
   if (list.empty() && conditions.empty())
     throw UsageError("nothing to wait for: give at least one --for CONDITION, or --list nodes (see kind-wait --help)");
@@ -86,7 +90,10 @@ int run(int argc, char** argv) {
   const kube::RestConfig config = kube::load_rest_config(load);
   log::debug(cat("API server ", config.server, " from ", config.origin, "; CA: ", config.ca_source));
 
-  if (!list.empty()) return kw::list_nodes(config, timeout, stdout);
+  for (const std::string& kind : kinds)
+    if (const int code = kind == "nodes" ? kw::list_nodes(config, timeout, stdout) : kw::list_pods(config, timeout, stdout))
+      return code;
+  if (!kinds.empty()) return kExitOk;
   return kw::wait_for(config, options, stdout);
 }
 
