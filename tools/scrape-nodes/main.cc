@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <thread>
 
 #include "common/cli.h"
 #include "common/contracts.h"
@@ -19,6 +18,7 @@
 #include "common/output.h"
 #include "common/redact.h"
 #include "common/strings.h"
+#include "scrape-nodes/sampling.h"
 #include "scrape-nodes/scraper.h"
 #include "scrape-nodes/targets.h"
 #include "scrape-nodes/usage.h"
@@ -245,45 +245,34 @@ int run(int argc, char** argv) {
   const LineMaker make{rules, once};
   std::vector<Outcome> outcomes(targets.size());  // one per target, in target order
   std::vector<FirstSample> firsts(once ? 0 : targets.size());
-  // When each target's second scrape is due: its own first sample plus the interval.
-  std::vector<std::pair<std::chrono::steady_clock::time_point, size_t>> due;
   options.http.headers.emplace_back(kAcceptHeader);
   http::MultiFetcher fetcher(options.http, options.concurrency);
 
   log::Progress progress;
   progress.update(cat("scraping ", targets.size(), " target(s)..."));
   const auto sweep_start = Clock::now();
-  std::vector<size_t> all(targets.size());
-  for (size_t i = 0; i < targets.size(); ++i) all[i] = i;
-  scrape_sweep(targets, all, options, fetcher, [&](size_t i, ScrapeResult&& r) {
-    if (!r.sample) {
-      outcomes[i] = make.failure(targets[i], sweep_start, Clock::now(), r.error);
-    } else if (once) {
-      outcomes[i] = make.figures(targets[i], nullptr, *r.sample);
-    } else {
-      firsts[i] = digest(*r.sample, rules);
-      due.emplace_back(std::chrono::steady_clock::now() + interval, i);
-    }
-  });
-
-  if (!once) {
-    progress.update(cat("first sample: ", due.size(), "/", targets.size(), " ok; waiting ", interval_text, "..."));
-    // Second samples in waves: every target whose interval has passed, then the next ones due.
-    std::sort(due.begin(), due.end());
-    size_t next = 0;
-    std::vector<size_t> wave;
-    while (next < due.size()) {
-      std::this_thread::sleep_until(due[next].first);
-      const auto now = std::chrono::steady_clock::now();
-      wave.clear();
-      while (next < due.size() && due[next].first <= now) wave.push_back(due[next++].second);
-      scrape_sweep(targets, wave, options, fetcher, [&](size_t i, ScrapeResult&& r) {
+  sample_twice<NodeSample, SampleCollector>(
+      targets, options, fetcher, interval,
+      [&](size_t i, ScrapeResult&& r) {
+        if (!r.sample) {
+          outcomes[i] = make.failure(targets[i], sweep_start, Clock::now(), r.error);
+          return false;
+        }
+        if (once) {
+          outcomes[i] = make.figures(targets[i], nullptr, *r.sample);
+          return false;
+        }
+        firsts[i] = digest(*r.sample, rules);
+        return true;
+      },
+      [&](size_t i, ScrapeResult&& r) {
         outcomes[i] = r.sample ? make.figures(targets[i], &firsts[i], *r.sample)
                                : make.failure(targets[i], firsts[i].scraped_at, Clock::now(), r.error);
         firsts[i] = FirstSample{};  // done with it
+      },
+      [&](size_t wanted, size_t total) {
+        if (!once) progress.update(cat("first sample: ", wanted, "/", total, " ok; waiting ", interval_text, "..."));
       });
-    }
-  }
   progress.clear();
 
   JsonLineWriter out(Output::standard());
