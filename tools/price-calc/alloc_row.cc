@@ -45,7 +45,9 @@ const AllocField kFields[] = {
     {"total_cost", &R::total_cost, true, true, Merge::kSum, Unit::kMoney},
     {"cpu_list_cost", &R::cpu_list_cost, true, true, Merge::kSum, Unit::kMoney},
     {"ram_list_cost", &R::ram_list_cost, true, true, Merge::kSum, Unit::kMoney},
-    {"used_cost", &R::used_cost, true, true, Merge::kSum, Unit::kMoney},
+    {"cpu_used_cost", &R::cpu_used_cost, true, true, Merge::kSum, Unit::kMoney},
+    {"ram_used_cost", &R::ram_used_cost, true, true, Merge::kSum, Unit::kMoney},
+    {"used_cost", &R::used_cost, true, true, Merge::kRecomputed, Unit::kMoney},
     {"cpu_idle_cost", &R::cpu_idle_cost, true, true, Merge::kSum, Unit::kMoney},
     {"ram_idle_cost", &R::ram_idle_cost, true, true, Merge::kSum, Unit::kMoney},
     {"gpu_idle_cost", &R::gpu_idle_cost, true, true, Merge::kSum, Unit::kMoney},
@@ -105,6 +107,7 @@ void finish_alloc_row(AllocRow& r) {
   r.ram_bytes = per_hour(r.ram_byte_hours, r.hours);
   r.gpus = per_hour(r.gpu_hours, r.hours);
   r.total_cost = r.cpu_cost + r.ram_cost + r.gpu_cost + r.storage_cost;
+  r.used_cost = r.cpu_used_cost + r.ram_used_cost;
   r.idle_cost = r.cpu_idle_cost + r.ram_idle_cost + r.gpu_idle_cost + (r.idle ? r.storage_cost : 0);
   if (r.idle) {
     r.cpu_efficiency.reset();

@@ -36,7 +36,8 @@ struct AllocRow {
   double hours = 0;      // the window's (summed over the windows of a report)
   size_t windows = 1;
 
-  // Sums over the row's containers: resource-hours requested, used and allocated (= charged).
+  // Sums over the row's containers: resource-hours requested, used and allocated (= charged);
+  // for an idle row, what its node(s) had beyond what was charged (negative when overcommitted).
   double pod_hours = 0;
   double cpu_request_core_hours = 0, cpu_usage_core_hours = 0, cpu_core_hours = 0;
   double ram_request_byte_hours = 0, ram_usage_byte_hours = 0, ram_byte_hours = 0;
@@ -46,7 +47,7 @@ struct AllocRow {
   // with --share-idle (the *_idle_cost fields say how much); used_cost prices the usage alone.
   double cpu_cost = 0, ram_cost = 0, gpu_cost = 0, storage_cost = 0, total_cost = 0;
   double cpu_list_cost = 0, ram_list_cost = 0;
-  double used_cost = 0;
+  double cpu_used_cost = 0, ram_used_cost = 0, used_cost = 0;
   double cpu_idle_cost = 0, ram_idle_cost = 0, gpu_idle_cost = 0, idle_cost = 0;
 
   // Derived (finish_alloc_row): averages over the hours, OpenCost's efficiencies.

@@ -59,9 +59,9 @@ struct NodeWindow {
   double seconds = 0;    // the sampled window, which running_seconds is part of
   double cpu_price = 0, ram_price = 0, gpu_price = 0, keep = 1;
   double cpu_cost = 0, ram_cost = 0, gpu_cost = 0, cpu_list_cost = 0, ram_list_cost = 0;
-  double cpu_cores = 0, memory_bytes = 0;
+  double cpu_cores = 0, memory_bytes = 0, gpu_count = 0;
   double charged_cpu = 0, charged_ram = 0, charged_gpu = 0, charged_cpu_list = 0, charged_ram_list = 0;
-  double charged_cores = 0, charged_bytes = 0;  // resource-hours, for the overcommit warning
+  double charged_cores = 0, charged_bytes = 0, charged_gpus = 0;  // resource-hours charged
 };
 
 // What one container line adds to a row.
@@ -70,8 +70,8 @@ struct Charge {
   double cpu_request = 0, cpu_usage = 0, cpu_alloc = 0;
   double ram_request = 0, ram_usage = 0, ram_alloc = 0;
   double gpus = 0;
-  double cpu_cost = 0, ram_cost = 0, gpu_cost = 0, cpu_list = 0, ram_list = 0, used = 0;
-  double pod_hours = 0;
+  double cpu_cost = 0, ram_cost = 0, gpu_cost = 0, cpu_list = 0, ram_list = 0, cpu_used = 0, ram_used = 0;
+  double pods = 0;  // this container's pod, counted once per window: the fraction it ran
 };
 
 struct View {
@@ -82,6 +82,8 @@ struct View {
   std::vector<std::string> row_node;     // the node of a row keyed by node
   std::vector<size_t> row_last_pod;      // the last pod added to each row (labels)
   std::vector<std::string> row_group;    // the group part of each row's key
+  std::vector<uint32_t> row_window;      // the node window each row was keyed by
+  std::vector<double> row_pods;          // pods x the fraction of the window they ran
 };
 
 double fraction_run(double running, double window_seconds, bool period) {
@@ -90,7 +92,6 @@ double fraction_run(double running, double window_seconds, bool period) {
 }
 
 void add_charge(AllocRow& r, const Charge& c) {
-  r.pod_hours += c.pod_hours;
   r.cpu_request_core_hours += c.cpu_request * c.hours;
   r.cpu_usage_core_hours += c.cpu_usage * c.hours;
   r.cpu_core_hours += c.cpu_alloc * c.hours;
@@ -103,7 +104,8 @@ void add_charge(AllocRow& r, const Charge& c) {
   r.gpu_cost += c.gpu_cost;
   r.cpu_list_cost += c.cpu_list;
   r.ram_list_cost += c.ram_list;
-  r.used_cost += c.used;
+  r.cpu_used_cost += c.cpu_used;
+  r.ram_used_cost += c.ram_used;
 }
 
 }  // namespace
@@ -245,6 +247,8 @@ struct Allocator::Impl {
       v.row_node.push_back(v.by_node_too ? nw.node : std::string());
       v.row_last_pod.push_back(pod_i);
       v.row_group.push_back(std::move(group));
+      v.row_window.push_back(nw.window);
+      v.row_pods.push_back(0);
     } else if (v.row_last_pod[it->second] != pod_i) {
       v.row_last_pod[it->second] = pod_i;
       if (v.by.by != GroupBy::kLabel) {
@@ -274,7 +278,8 @@ struct Allocator::Impl {
     c.cpu_cost = c.cpu_list * nw.keep;
     c.ram_cost = c.ram_list * nw.keep;
     c.gpu_cost = gpus * hours * nw.gpu_price;
-    c.used = (cpu_usage * hours * nw.cpu_price + ram_usage / kGiB * hours * nw.ram_price) * nw.keep;
+    c.cpu_used = cpu_usage * hours * nw.cpu_price * nw.keep;
+    c.ram_used = ram_usage / kGiB * hours * nw.ram_price * nw.keep;
     return c;
   }
 
@@ -286,7 +291,12 @@ struct Allocator::Impl {
     nw.charged_ram_list += c.ram_list;
     nw.charged_cores += c.cpu_alloc * c.hours;
     nw.charged_bytes += c.ram_alloc * c.hours;
-    for (size_t vi = 0; vi < view_count; ++vi) add_charge(row_for(vi, pod_i, nw), c);
+    nw.charged_gpus += c.gpus * c.hours;
+    for (size_t vi = 0; vi < view_count; ++vi) {
+      AllocRow& r = row_for(vi, pod_i, nw);
+      add_charge(r, c);
+      views[vi].row_pods[static_cast<size_t>(&r - views[vi].rows.data())] += c.pods;
+    }
   }
 
   void allocate(NodeWindow& nw, const PodUsage& u) {
@@ -318,7 +328,7 @@ struct Allocator::Impl {
                      u.memory_working_set_bytes, r ? r->gpus : 0);
     if (p.counted_window != nw.window) {  // the pod's first container in this window
       p.counted_window = nw.window;
-      c.pod_hours = hours;
+      c.pods = hours / nw.hours;
       if (options.requests == RequestScope::kScheduling &&
           (p.extra.cpu_cores > 0 || p.extra.memory_bytes > 0 || p.extra.gpus > 0)) {
         Charge extra = price(nw, hours, p.extra.cpu_cores, 0, p.extra.memory_bytes, 0, p.extra.gpus);
@@ -331,11 +341,47 @@ struct Allocator::Impl {
 
   // ------------------------------------------------------------------ finish
 
+  // Node windows that overlap form one run (one scrape of the cluster: each node's window
+  // starts and ends a few milliseconds from the others'), the window of its rows: from its first
+  // start to its last end, for the mean hours of its node windows (they run side by side, so
+  // averages such as pods = pod-hours / hours count each pod about once; the costs use each
+  // node's own hours). With --period every node of a period has the same window: the run.
+  std::vector<Window> runs;
+  std::vector<uint32_t> run_of;  // by window
+
+  void make_runs() {
+    std::vector<uint32_t> order(windows.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return windows[a].from < windows[b].from; });
+    run_of.assign(windows.size(), 0);
+    std::vector<size_t> members;
+    for (const uint32_t w : order) {
+      const Window& win = windows[w];
+      if (runs.empty() || !(win.from < runs.back().to)) {
+        runs.push_back(win);
+        members.push_back(1);
+      } else {
+        Window& run = runs.back();
+        if (win.to > run.to) {
+          run.to = win.to;
+          run.end = win.end;
+        }
+        run.hours += win.hours;
+        ++members.back();
+      }
+      run_of[w] = static_cast<uint32_t>(runs.size() - 1);
+    }
+    for (size_t i = 0; i < runs.size(); ++i) runs[i].hours /= static_cast<double>(members[i]);
+  }
+
   struct Idle {
     double cpu = 0, ram = 0, gpu = 0, cpu_list = 0, ram_list = 0;
+    double core_hours = 0, byte_hours = 0, gpu_hours = 0;  // capacity beyond what was charged
     std::string node;  // "" for the cluster
-    uint32_t window = 0;
+    uint32_t run = 0;
   };
+
+  static std::string scope_key(const std::string& node, uint32_t run) { return cat(node, kSep, run); }
 
   std::vector<Idle> idle_by(bool per_node) {
     std::unordered_map<std::string, size_t> at;
@@ -343,8 +389,9 @@ struct Allocator::Impl {
     for (const auto& [k, nw] : nodes) {
       if (!nw.priced) continue;
       const std::string scope = per_node ? nw.node : std::string();
-      const auto [it, inserted] = at.try_emplace(cat(scope, kSep, nw.window), out.size());
-      if (inserted) out.push_back({0, 0, 0, 0, 0, scope, nw.window});
+      const uint32_t run = run_of[nw.window];
+      const auto [it, inserted] = at.try_emplace(scope_key(scope, run), out.size());
+      if (inserted) out.push_back({0, 0, 0, 0, 0, 0, 0, 0, scope, run});
       Idle& i = out[it->second];
       // Never clamped (OpenCost computeIdleAllocations): the rows add up to the node cost.
       i.cpu += nw.cpu_cost - nw.charged_cpu;
@@ -352,8 +399,20 @@ struct Allocator::Impl {
       i.gpu += nw.gpu_cost - nw.charged_gpu;
       i.cpu_list += nw.cpu_list_cost - nw.charged_cpu_list;
       i.ram_list += nw.ram_list_cost - nw.charged_ram_list;
+      i.core_hours += nw.cpu_cores * nw.hours - nw.charged_cores;
+      i.byte_hours += nw.memory_bytes * nw.hours - nw.charged_bytes;
+      i.gpu_hours += nw.gpu_count * nw.hours - nw.charged_gpus;
     }
     return out;
+  }
+
+  void set_window(AllocRow& r, uint32_t run) const {
+    const Window& w = runs[run];
+    r.window_start = w.start;
+    r.window_end = w.end;
+    r.start = w.from;
+    r.end = w.to;
+    r.hours = w.hours;
   }
 
   AllocRow idle_row(const Idle& i) const {
@@ -361,18 +420,16 @@ struct Allocator::Impl {
     r.idle = true;
     r.name = i.node.empty() ? std::string(kIdleName) : cat(i.node, "/", kIdleName);
     r.node = i.node;
-    const Window& w = windows[i.window];
-    r.window_start = w.start;
-    r.window_end = w.end;
-    r.start = w.from;
-    r.end = w.to;
-    r.hours = w.hours;
+    set_window(r, i.run);
     r.currency = pricing.currency;
     r.cpu_cost = r.cpu_idle_cost = i.cpu;
     r.ram_cost = r.ram_idle_cost = i.ram;
     r.gpu_cost = r.gpu_idle_cost = i.gpu;
     r.cpu_list_cost = i.cpu_list;
     r.ram_list_cost = i.ram_list;
+    r.cpu_core_hours = i.core_hours;
+    r.ram_byte_hours = i.byte_hours;
+    r.gpu_hours = i.gpu_hours;
     return r;
   }
 
@@ -395,39 +452,42 @@ struct Allocator::Impl {
     }
   }
 
+  // The idle scope of a row: its node (idle per node) or the cluster, and its run.
+  std::string scope_of(const View& v, size_t i) const {
+    const bool per_node = options.idle_by == IdleBy::kNode;
+    const std::string& node = v.by.by == GroupBy::kNode ? v.rows[i].node : v.row_node[i];
+    return scope_key(per_node ? node : std::string(), run_of[v.row_window[i]]);
+  }
+
   // --share-idle: each scope's idle goes to its rows in proportion to their cost per resource
   // (OpenCost computeIdleCoeffs); what has nowhere to go (no row has that resource's cost)
   // stays an idle row, as OpenCost keeps it.
   void share(View& v, const std::vector<Idle>& idle, std::vector<AllocRow>& leftover) {
-    const bool per_node = options.idle_by == IdleBy::kNode;
     struct Totals {
       double cpu = 0, ram = 0, gpu = 0;
     };
     std::unordered_map<std::string, Totals> totals;
-    auto scope_of = [&](size_t i) {
-      const AllocRow& r = v.rows[i];
-      const std::string node = v.by.by == GroupBy::kNode ? r.node : v.row_node[i];
-      return cat(per_node ? node : std::string(), kSep, window_index_of(r));
-    };
+    std::vector<std::string> scopes(v.rows.size());
     for (size_t i = 0; i < v.rows.size(); ++i) {
-      Totals& t = totals[scope_of(i)];
+      scopes[i] = scope_of(v, i);
+      Totals& t = totals[scopes[i]];
       t.cpu += v.rows[i].cpu_cost;
       t.ram += v.rows[i].ram_cost;
       t.gpu += v.rows[i].gpu_cost;
     }
     std::unordered_map<std::string, const Idle*> idle_at;
-    for (const Idle& i : idle) idle_at[cat(i.node, kSep, i.window)] = &i;
+    for (const Idle& i : idle) idle_at[scope_key(i.node, i.run)] = &i;
+    auto give = [](double part, double whole, double amount) { return whole != 0 ? amount * part / whole : 0.0; };
     for (size_t i = 0; i < v.rows.size(); ++i) {
-      const auto it = idle_at.find(scope_of(i));
+      const auto it = idle_at.find(scopes[i]);
       if (it == idle_at.end()) continue;
-      const Idle& idle_here = *it->second;
-      const Totals& t = totals[it->first];
+      const Idle& here = *it->second;
+      const Totals& t = totals[scopes[i]];
       AllocRow& r = v.rows[i];
-      auto give = [](double part, double whole, double amount) { return whole != 0 ? amount * part / whole : 0.0; };
-      const double cpu = give(r.cpu_cost, t.cpu, idle_here.cpu), ram = give(r.ram_cost, t.ram, idle_here.ram),
-                   gpu = give(r.gpu_cost, t.gpu, idle_here.gpu);
-      r.cpu_list_cost += give(r.cpu_cost, t.cpu, idle_here.cpu_list);
-      r.ram_list_cost += give(r.ram_cost, t.ram, idle_here.ram_list);
+      const double cpu = give(r.cpu_cost, t.cpu, here.cpu), ram = give(r.ram_cost, t.ram, here.ram),
+                   gpu = give(r.gpu_cost, t.gpu, here.gpu);
+      r.cpu_list_cost += give(r.cpu_cost, t.cpu, here.cpu_list);
+      r.ram_list_cost += give(r.ram_cost, t.ram, here.ram_list);
       r.cpu_cost += cpu;
       r.ram_cost += ram;
       r.gpu_cost += gpu;
@@ -436,31 +496,35 @@ struct Allocator::Impl {
       r.gpu_idle_cost += gpu;
     }
     for (const Idle& i : idle) {
-      const auto it = totals.find(cat(i.node, kSep, i.window));
+      const auto it = totals.find(scope_key(i.node, i.run));
       const Totals t = it == totals.end() ? Totals{} : it->second;
       Idle rest = i;
-      if (t.cpu != 0) rest.cpu = rest.cpu_list = 0;
-      if (t.ram != 0) rest.ram = rest.ram_list = 0;
-      if (t.gpu != 0) rest.gpu = 0;
+      if (t.cpu != 0) rest.cpu = rest.cpu_list = rest.core_hours = 0;
+      if (t.ram != 0) rest.ram = rest.ram_list = rest.byte_hours = 0;
+      if (t.gpu != 0) rest.gpu = rest.gpu_hours = 0;
       if (rest.cpu != 0 || rest.ram != 0 || rest.gpu != 0) leftover.push_back(idle_row(rest));
     }
   }
 
-  uint32_t window_index_of(const AllocRow& r) const {
-    return window_index.at(cat(r.window_start, kSep, r.window_end));
-  }
-
-  // Rows keyed by node too (for sharing per node) become one row per group and window.
-  void fold(View& v) {
-    if (!v.by_node_too) return;
+  // One row per group and run: the rows of a run's node windows (and of its nodes, when they
+  // were kept apart to share idle per node) added up, with the run's window.
+  std::vector<AllocRow> fold(View& v) const {
     std::unordered_map<std::string, size_t> at;
     std::vector<AllocRow> folded;
     for (size_t i = 0; i < v.rows.size(); ++i) {
-      const auto [it, inserted] = at.try_emplace(cat(v.row_group[i], kSep, v.rows[i].window_start), folded.size());
-      if (inserted) folded.push_back(std::move(v.rows[i]));
-      else add_alloc_row(folded[it->second], v.rows[i]);
+      const uint32_t run = run_of[v.row_window[i]];
+      const auto [it, inserted] = at.try_emplace(cat(v.row_group[i], kSep, run), folded.size());
+      // Pods count the fraction of their node's window they ran, times the run's hours: a pod
+      // that ran throughout is one pod, whatever its node window's length.
+      v.rows[i].pod_hours = v.row_pods[i] * runs[run].hours;
+      if (inserted) {
+        folded.push_back(std::move(v.rows[i]));
+        set_window(folded.back(), run);
+      } else {
+        add_alloc_row(folded[it->second], v.rows[i]);
+      }
     }
-    v.rows = std::move(folded);
+    return folded;
   }
 };
 
@@ -546,6 +610,7 @@ void Allocator::add_node(const UsageLine& line) {
     nw.ram_list_cost = r.ram_list_cost;
     nw.cpu_cores = r.cpu_cores;
     nw.memory_bytes = r.memory_bytes;
+    nw.gpu_count = r.gpu_count;
   }
   NodeWindow& stored = m.nodes.emplace(k, std::move(nw)).first->second;
   if (const auto w = m.waiting.find(k); w != m.waiting.end()) {
@@ -602,6 +667,7 @@ void Allocator::finish(std::vector<AllocRow>& rows, std::vector<AllocRow>* ledge
     }
   }
   m.warn_overcommitted();
+  m.make_runs();
 
   using Idle = Impl::Idle;
   const std::vector<Idle> idle = m.idle_by(m.options.idle_by == IdleBy::kNode);
@@ -612,8 +678,7 @@ void Allocator::finish(std::vector<AllocRow>& rows, std::vector<AllocRow>* ledge
   } else {
     for (const Idle& i : idle) idle_rows.push_back(m.idle_row(i));
   }
-  m.fold(out);
-  rows = std::move(out.rows);
+  rows = m.fold(out);
   rows.insert(rows.end(), std::make_move_iterator(idle_rows.begin()), std::make_move_iterator(idle_rows.end()));
   auto order = [](std::vector<AllocRow>& list) {
     for (AllocRow& r : list) finish_alloc_row(r);
@@ -625,7 +690,7 @@ void Allocator::finish(std::vector<AllocRow>& rows, std::vector<AllocRow>* ledge
   };
   order(rows);
   if (ledger != nullptr && m.view_count > 1) {
-    *ledger = std::move(m.views[kLedger].rows);
+    *ledger = m.fold(m.views[kLedger]);
     for (const Idle& i : m.idle_by(true)) ledger->push_back(m.idle_row(i));
     order(*ledger);
   }

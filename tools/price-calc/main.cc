@@ -14,6 +14,9 @@
 #include "common/log.h"
 #include "common/redact.h"
 #include "common/strings.h"
+#include "price-calc/alloc_formats.h"
+#include "price-calc/alloc_input.h"
+#include "price-calc/allocation.h"
 #include "price-calc/ledger.h"
 #include "price-calc/pipeline.h"
 #include "price-calc/pricing.h"
@@ -89,6 +92,61 @@ SinkOptions sink_options(const po::variables_map& vm, const std::string& cluster
   return o;
 }
 
+// price-calc --by KEY: allocation. The whole input is read first (rows are known at its end),
+// then written in the format asked for, and to the allocation ledger.
+int run_allocation(const po::variables_map& vm, const Pricing& pricing, const std::string& pricing_path,
+                   const std::optional<std::string>& ledger_path, std::chrono::milliseconds wait) {
+  AllocationOptions o;
+  o.by = parse_grouping(vm["by"].as<std::string>());
+  const std::string idle_by = vm["idle-by"].as<std::string>();
+  if (idle_by != "node" && idle_by != "cluster")
+    throw UsageError(cat("--idle-by '", printable(idle_by, 40), "': use node or cluster"));
+  o.idle_by = idle_by == "node" ? IdleBy::kNode : IdleBy::kCluster;
+  o.share_idle = vm.count("share-idle") > 0;
+  const std::string requests = vm["requests"].as<std::string>();
+  if (requests != "containers" && requests != "scheduling")
+    throw UsageError(cat("--requests '", printable(requests, 40), "': use containers or scheduling"));
+  o.requests = requests == "scheduling" ? RequestScope::kScheduling : RequestScope::kContainers;
+  if (vm.count("period")) o.period = cli::parse_duration(vm["period"].as<std::string>(), "--period");
+  o.ledger_rows = ledger_path.has_value();
+  if (vm.count("no-storage")) log::debug("--no-storage: allocation never prices storage (CPU, RAM and GPU only)");
+
+  const auto output_path = opt_string(vm, "output");
+  const std::string format = choose_format(vm, output_path);
+  Allocator allocator(pricing, o);
+  std::vector<InvalidLine> invalid;
+  if (vm.count("pods"))
+    for (const std::string& file : vm["pods"].as<std::vector<std::string>>()) read_allocation_input(file, allocator, invalid);
+  read_allocation_input(vm["input"].as<std::string>(), allocator, invalid);
+  std::vector<AllocRow> rows, ledger_rows;
+  allocator.finish(rows, ledger_path ? &ledger_rows : nullptr);
+  const AllocationReport& report = allocator.report();
+  for (const std::string& note : allocation_notes(report)) log::warn(note);
+
+  OutputFile output(output_path);
+  SinkOptions options = sink_options(vm, pricing.cluster_name, "prices from " + pricing_path);
+  options.currency = pricing.currency;
+  write_allocation(format, output.out(), {rows, report, invalid, vm["by"].as<std::string>()}, options);
+  if (ledger_path) {
+    LedgerWriter ledger(*ledger_path, wait, alloc_ledger_schema());
+    for (const AllocRow& r : ledger_rows) ledger.add(r);
+    const LedgerResult r = ledger.commit();
+    log::info(cat(*ledger_path, ": ", r.appended, " row(s) appended", r.created ? " (new ledger)" : "",
+                  r.already_present > 0 ? cat(", ", r.already_present, " already there (same row and window)")
+                                        : std::string()));
+  }
+  const size_t allocated = report.charged;
+  if (allocated > 0 || !output.replaces_file()) output.commit();
+  if (allocated == 0) {
+    log::error(cat("nothing was allocated: ", report.usage_lines == 0 ? "no pod_usage lines (pipe scrape-nodes --pods in)"
+                                                                         : "no container line could be charged"));
+    return report.invalid > 0 ? kExitUsage : kExitFailed;
+  }
+  const bool partial = report.invalid > 0 || report.failed_nodes > 0 || report.unpriced_nodes > 0 ||
+                       report.without_node > 0;
+  return partial ? kExitPartial : kExitOk;
+}
+
 int run_price(int argc, char** argv) {
   cli::App app({
       "price-calc",
@@ -127,6 +185,16 @@ int run_price(int argc, char** argv) {
     ("period", po::value<std::string>()->value_name("DURATION"),
      "price each line for the aligned period (e.g. 1h) holding its window, instead of the window itself")
     ("no-storage", "leave node filesystems unpriced (OpenCost's node cost has no storage)")
+    ("by", po::value<std::string>()->value_name("KEY"),
+     "allocate to workloads (pod and pod_usage lines): rows by namespace, controller, pod, node or label:KEY")
+    ("idle-by", po::value<std::string>()->value_name("node|cluster")->default_value("cluster"),
+     "with --by: idle per node (a NODE/__idle__ row each) or for the cluster (one __idle__ row)")
+    ("share-idle", "with --by: share idle into the rows in proportion to their cost per resource (OpenCost's shareIdle)")
+    ("requests", po::value<std::string>()->value_name("containers|scheduling")->default_value("containers"),
+     "with --by: the requests charged: the containers' (as OpenCost), or what Kubernetes schedules by (sidecars, "
+     "init containers, pod overhead)")
+    ("pods", po::value<std::vector<std::string>>()->value_name("FILE"),
+     "with --by: pod lines (kind-wait --list pods) read before the input (repeatable)")
     ("input", po::value<std::string>()->value_name("FILE")->default_value("-"), "node_usage lines (- = stdin)");
   add_lock_option(app.options());
   add_output_options(app.options());
@@ -148,7 +216,15 @@ int run_price(int argc, char** argv) {
   }
   const auto ledger_path = opt_string(vm, "ledger");
   const auto wait = lock_timeout(vm);
-  if (ledger_path) preflight_ledger(*ledger_path, pricing.currency, wait);  // before anything is printed
+  // Before anything is printed: the ledger must be one this run can extend.
+  if (ledger_path)
+    preflight_ledger(*ledger_path, pricing.currency, wait, vm.count("by") ? alloc_ledger_schema() : node_ledger_schema());
+
+  if (vm.count("by")) return run_allocation(vm, pricing, pricing_path, ledger_path, wait);
+  for (const char* flag : {"share-idle", "pods"})
+    if (vm.count(flag)) throw UsageError(cat("--", flag, " goes with --by (cost allocation)"));
+  if (!vm["idle-by"].defaulted() || !vm["requests"].defaulted())
+    throw UsageError("--idle-by and --requests go with --by (cost allocation)");
 
   const auto output_path = opt_string(vm, "output");
   const std::string format = choose_format(vm, output_path);
