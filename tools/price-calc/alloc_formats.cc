@@ -316,6 +316,7 @@ void write_html(Output& out, const AllocationOutput& w, const SinkOptions& optio
   card("efficiency", "Efficiency", eff ? format_fixed(*eff * 100, 1) + " %" : "n/a");
   h += "</section>\n";
 
+  h += options.chart_html;
   std::vector<const AllocRow*> shown;
   for (const AllocRow& r : w.rows) shown.push_back(&r);
   std::stable_sort(shown.begin(), shown.end(),

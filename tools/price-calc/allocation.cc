@@ -17,6 +17,7 @@ namespace {
 constexpr char kSep = '\x1f';
 constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
 constexpr size_t kMaxExamples = 12;
+constexpr size_t kMaxWarnings = 20;  // per kind of warning; the rest are counted
 constexpr size_t kOutput = 0, kLedger = 1;  // the views
 
 struct Request {
@@ -439,7 +440,7 @@ struct Allocator::Impl {
       const double cores = nw.cpu_cores * nw.hours, bytes = nw.memory_bytes * nw.hours;
       const bool cpu = nw.charged_cores > cores * (1 + 1e-9), ram = nw.charged_bytes > bytes * (1 + 1e-9);
       if (!cpu && !ram) continue;
-      ++report.overcommitted;
+      if (++report.overcommitted > kMaxWarnings) continue;
       const Window& w = windows[nw.window];
       log::warn(cat("node ", nw.node, " (", w.start, " to ", w.end, "): its containers are charged ",
                     cpu ? cat(format_fixed(nw.charged_cores / nw.hours, 3), " cores of its ", format_number(nw.cpu_cores))
@@ -667,6 +668,8 @@ void Allocator::finish(std::vector<AllocRow>& rows, std::vector<AllocRow>* ledge
     }
   }
   m.warn_overcommitted();
+  if (report_.overcommitted > kMaxWarnings)
+    log::warn(cat("... and ", report_.overcommitted - kMaxWarnings, " more overcommitted node windows"));
   m.make_runs();
 
   using Idle = Impl::Idle;

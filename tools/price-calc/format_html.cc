@@ -28,6 +28,7 @@ class HtmlSink : public BufferedSink {
  public:
   HtmlSink(Output& out, SinkOptions options) : out_(out), options_(std::move(options)) {}
   void finish(const Totals& t) override;
+  void set_chart(std::string html) override { options_.chart_html = std::move(html); }
 
  private:
   std::string chart(const std::vector<NodeBar>& bars, bool by_resource, const std::string& unit, int decimals) const;
@@ -140,7 +141,9 @@ void HtmlSink::finish(const Totals& t) {
                              t.invalid > 0 ? cat(" (+", t.invalid, " invalid lines)") : std::string()));
   h += "</section>\n";
 
-  if (!bars.empty()) {
+  if (!options_.chart_html.empty()) {
+    h += options_.chart_html;  // over time: per-node bars of a report would all look alike
+  } else if (!bars.empty()) {
     const std::string basis = rates ? " (hourly rates: every window is zero-length)" : "";
     const std::string more = node_count > bars.size() ? cat(" &middot; the ", bars.size(), " costliest of ", node_count, " nodes") : "";
     h += cat("<h2>Cost per node by resource", basis, more, "</h2>\n");

@@ -16,6 +16,7 @@
 #include "common/strings.h"
 #include "price-calc/alloc_formats.h"
 #include "price-calc/alloc_input.h"
+#include "price-calc/alloc_report.h"
 #include "price-calc/allocation.h"
 #include "price-calc/ledger.h"
 #include "price-calc/pipeline.h"
@@ -255,18 +256,27 @@ int run_price(int argc, char** argv) {
 
 int run_report_command(int argc, char** argv) {
   cli::App app({"price-calc report",
-                "price-calc report --ledger FILE [--from T] [--to T] [--by node|window] [--format F] [-o FILE]",
-                "Reads a price-calc ledger and prints its costs in any output format: by default one row per node "
-                "with its windows summed (costs and hours added, usage averaged over the hours, capacity and "
-                "prices from the latest window), or one row per ledger window with --by window.",
+                "price-calc report --ledger FILE [--from T] [--to T] [--by KEY] [--step day|hour] [--format F] [-o FILE]",
+                "Reads a price-calc ledger and prints its costs in any output format. A node ledger: by default one row "
+                "per node with its windows summed (costs and hours added, usage averaged over the hours, capacity and "
+                "prices from the latest window), or one row per ledger window with --by window. An allocation ledger "
+                "(price-calc --by ... --ledger): one row per namespace (or controller) over the range, idle as __idle__ "
+                "(or per node, or shared with --share-idle), or one per ledger row with --by window. html draws the "
+                "cost per day (or hour, --step) stacked by node or namespace, idle on top.",
                 "Windows are selected by their start: --from <= window_start < --to (UTC; a date means midnight).",
                 "  price-calc report --ledger ledger.csv --from 2026-11-01 --to 2026-12-01\n"
-                "  price-calc report --ledger ledger.csv -f focus -o november.focus.csv\n"});
+                "  price-calc report --ledger ledger.csv -f focus -o november.focus.csv\n"
+                "  price-calc report --ledger allocation.csv --by namespace --from 2026-11-01 -f html -o november.html\n"});
   app.options().add_options()
     ("ledger", po::value<std::string>()->value_name("FILE")->required(), "the ledger to read")
     ("from", po::value<std::string>()->value_name("T"), "first window start to include (RFC 3339 or YYYY-MM-DD)")
     ("to", po::value<std::string>()->value_name("T"), "window starts before this time (RFC 3339 or YYYY-MM-DD)")
-    ("by", po::value<std::string>()->value_name("node|window")->default_value("node"), "one row per node or per window");
+    ("by", po::value<std::string>()->value_name("KEY"),
+     "node ledgers: node (default) or window; allocation ledgers: namespace (default), controller or window")
+    ("step", po::value<std::string>()->value_name("day|hour")->default_value("day"), "html: the time axis' step")
+    ("idle-by", po::value<std::string>()->value_name("node|cluster")->default_value("cluster"),
+     "allocation ledgers: one __idle__ row, or one per node")
+    ("share-idle", "allocation ledgers: share each window's idle into its rows by their cost per resource");
   add_lock_option(app.options());
   add_output_options(app.options());
   po::variables_map vm;
@@ -278,14 +288,36 @@ int run_report_command(int argc, char** argv) {
   if (vm.count("to")) o.range.to = parse_report_time(vm["to"].as<std::string>(), "--to");
   if (o.range.from && o.range.to && *o.range.to <= *o.range.from) throw UsageError("--to must be after --from");
   o.lock_wait = lock_timeout(vm);
-  const std::string by = vm["by"].as<std::string>();
-  if (by != "node" && by != "window") throw UsageError(cat("--by: '", printable(by, 40), "' is not node or window"));
-  o.by_window = by == "window";
+  o.step = parse_step(vm["step"].as<std::string>());
+  const bool allocation = ledger_kind(o.ledger, o.lock_wait) == LedgerKind::kAllocation;
+  const std::string by = vm.count("by") ? vm["by"].as<std::string>() : allocation ? "namespace" : "node";
 
   const auto output_path = opt_string(vm, "output");
   const std::string format = choose_format(vm, output_path);
+  o.chart = format == "html";
   OutputFile output(output_path);
-  auto sink = make_sink(format, output.out(), sink_options(vm, "", "from the ledger " + o.ledger));
+  SinkOptions sink_opts = sink_options(vm, "", "from the ledger " + o.ledger);
+  if (allocation) {
+    AllocReportOptions a;
+    a.report = o;
+    a.by = by;
+    const std::string idle_by = vm["idle-by"].as<std::string>();
+    if (idle_by != "node" && idle_by != "cluster")
+      throw UsageError(cat("--idle-by '", printable(idle_by, 40), "': use node or cluster"));
+    a.idle_by = idle_by == "node" ? IdleBy::kNode : IdleBy::kCluster;
+    a.share_idle = vm.count("share-idle") > 0;
+    const size_t rows = run_alloc_report(a, format, output.out(), sink_opts);
+    output.commit();
+    if (rows == 0) log::warn(cat(o.ledger, ": no ledger rows in the range asked for"));
+    return kExitOk;
+  }
+  if (by != "node" && by != "window")
+    throw UsageError(cat("--by: '", printable(by, 40), "': a node ledger is reported by node or window (namespaces are in ",
+                         "allocation ledgers: price-calc --by namespace --ledger FILE)"));
+  if (vm.count("share-idle") || !vm["idle-by"].defaulted())
+    throw UsageError("--share-idle and --idle-by go with allocation ledgers (price-calc --by ... --ledger)");
+  o.by_window = by == "window";
+  auto sink = make_sink(format, output.out(), sink_opts);
   Totals totals;
   const size_t rows = run_report(o, *sink, totals);
   output.commit();
