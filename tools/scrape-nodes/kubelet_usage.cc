@@ -58,13 +58,17 @@ KubeletUsage kubelet_usage(const Target& target, const KubeletSample* first, con
   }
 
   KubeletUsage out;
-  const Clock::time_point start = first != nullptr ? first->scraped_at : last.scraped_at;
-  const double window = std::max(0.0, seconds_between(start, last.scraped_at));
+  // The window as the lines write it (milliseconds), so that running_seconds and the window
+  // price-calc reads back agree exactly.
+  auto ms = [](Clock::time_point t) { return Clock::time_point(std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch())); };
+  const Clock::time_point start = ms(first != nullptr ? first->scraped_at : last.scraped_at);
+  const Clock::time_point end = ms(last.scraped_at);
+  const double window = std::max(0.0, seconds_between(start, end));
   NodeUsage& n = out.node;
   n.node = target.node_name;
   n.source = redact_url(target.url);
   n.window_start = format_rfc3339(start, true);
-  n.window_end = format_rfc3339(last.scraped_at, true);
+  n.window_end = format_rfc3339(end, true);
   n.cpu_cores = target.cpu_cores;
   n.memory_bytes = target.memory_bytes;
   n.gpus = target.gpus;
@@ -89,7 +93,7 @@ KubeletUsage kubelet_usage(const Target& target, const KubeletSample* first, con
     u.window_end = n.window_end;
     return u;
   };
-  const double t2_ours = epoch_seconds(last.scraped_at);
+  const double t2_ours = epoch_seconds(end);
   for (const auto& [key, c2] : last.containers) {
     PodUsage u = line(key);
     u.memory_working_set_bytes = c2.memory_bytes.value_or(0);
