@@ -286,8 +286,11 @@ void read_line(const std::string& text, std::optional<Handler>& h, Fresh fresh, 
   h->ss = &stream;
   h->used_rapidjson = true;
   rapidjson::Reader reader;
+  // Full precision: numbers read correctly rounded, as from_chars reads them on the fast path and
+  // as the writers' shortest round-trip text needs (17 significant digits go this way).
   const rapidjson::ParseResult ok =
-      reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag>(stream, *h);
+      reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |
+                   rapidjson::kParseFullPrecisionFlag>(stream, *h);
   h->ss = nullptr;
   const size_t until_nul = std::strlen(text.c_str());
   if (!ok) {

@@ -224,6 +224,9 @@ bool parse_pod_usage_line(std::string_view text, const std::string& where, PodUs
 
   if (u.error) {
     // A node whose kubelet was not read: its window when it parses; no container, no figures.
+    u.namespace_name.clear();
+    u.pod.clear();
+    u.container.clear();
     u.running_seconds = u.memory_working_set_bytes = 0;
     u.cpu_usage_cores.reset();
     try {

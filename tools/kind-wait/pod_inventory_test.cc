@@ -111,7 +111,7 @@ TEST_CASE("pod lines: a pod without owner or node, and a quantity that does not 
   }
 }
 
-TEST_CASE("--list: nodes, pods or both, nodes first", "[pod-inventory]") {
+TEST_CASE("list kinds: nodes, pods or both, nodes first", "[pod-inventory]") {
   CHECK(kw::list_kinds("nodes") == std::vector<std::string>{"nodes"});
   CHECK(kw::list_kinds("pods") == std::vector<std::string>{"pods"});
   CHECK(kw::list_kinds("pods,nodes") == std::vector<std::string>{"nodes", "pods"});
