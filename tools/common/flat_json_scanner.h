@@ -81,6 +81,24 @@ struct Slot {
   std::string_view text;  // kString: a view into the line (or its in-place parsed copy)
 };
 
+// A contract line's SAX handler: RapidJSON's scalar events become one call,
+// Derived::scalar(state, number, text); containers and keys are the handler's own.
+template <typename Derived>
+struct ScalarEvents : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Derived> {
+  Derived& self() { return static_cast<Derived&>(*this); }
+  bool Null() { return self().scalar(State::kNull, 0, {}); }
+  bool Bool(bool) { return self().scalar(State::kOther, 0, {}); }
+  bool Int(int v) { return self().scalar(State::kNumber, v, {}); }
+  bool Uint(unsigned v) { return self().scalar(State::kNumber, v, {}); }
+  bool Int64(int64_t v) { return self().scalar(State::kNumber, static_cast<double>(v), {}); }
+  bool Uint64(uint64_t v) { return self().scalar(State::kNumber, static_cast<double>(v), {}); }
+  bool Double(double v) { return self().scalar(State::kNumber, v, {}); }
+  // Both readers hand over views into a buffer that lives until the line is done.
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    return self().scalar(State::kString, 0, std::string_view(s, n));
+  }
+};
+
 // The checks of one field on the slots (type, presence), with messages naming the field.
 template <typename Field>
 struct SlotFields {

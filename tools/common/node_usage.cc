@@ -105,7 +105,7 @@ using json_scan::State;
 
 // Fills slots for the contract's fields, labels, and raw spans of the other fields; notes a
 // contract field given twice. Nesting deeper than kMaxDepth stops the parse.
-struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
+struct Handler : json_scan::ScalarEvents<Handler> {
   explicit Handler(UsageLine& out) : line(out) {}
 
   // The fast scanner reads one nested object: the labels.
@@ -168,17 +168,6 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
     return true;
   }
 
-  bool Null() { return scalar(State::kNull); }
-  bool Bool(bool) { return scalar(State::kOther); }
-  bool Int(int v) { return scalar(State::kNumber, v); }
-  bool Uint(unsigned v) { return scalar(State::kNumber, v); }
-  bool Int64(int64_t v) { return scalar(State::kNumber, static_cast<double>(v)); }
-  bool Uint64(uint64_t v) { return scalar(State::kNumber, static_cast<double>(v)); }
-  bool Double(double v) { return scalar(State::kNumber, v); }
-  bool String(const char* s, rapidjson::SizeType n, bool) {
-    // Both readers hand over views into a buffer that lives until the line is done.
-    return scalar(State::kString, 0, std::string_view(s, n));
-  }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     if (depth == 1) {
       field = lookup(s, n);

@@ -52,7 +52,7 @@ Field lookup(const char* s, size_t n) {
 
 // Fills slots for the contract's fields and notes the names of the others; a field given twice
 // is noted too. Nothing nests in the contract: nested values of other fields are only counted.
-struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
+struct Handler : json_scan::ScalarEvents<Handler> {
   explicit Handler(PodUsageLine& out) : line(out) {}
 
   bool may_nest(int) const { return false; }  // the scanner leaves nested values to RapidJSON
@@ -78,14 +78,6 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
     if (depth == 1 && field != kUnknown && first_occurrence) slots[field] = Slot{state, number, text};
     return true;
   }
-  bool Null() { return scalar(State::kNull); }
-  bool Bool(bool) { return scalar(State::kOther); }
-  bool Int(int v) { return scalar(State::kNumber, v); }
-  bool Uint(unsigned v) { return scalar(State::kNumber, v); }
-  bool Int64(int64_t v) { return scalar(State::kNumber, static_cast<double>(v)); }
-  bool Uint64(uint64_t v) { return scalar(State::kNumber, static_cast<double>(v)); }
-  bool Double(double v) { return scalar(State::kNumber, v); }
-  bool String(const char* s, rapidjson::SizeType n, bool) { return scalar(State::kString, 0, std::string_view(s, n)); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     if (depth != 1) return true;
     field = lookup(s, n);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/error.h"
+#include "common/line_mutations_test_support.h"
 #include "common/json_writer.h"
 #include "common/strings.h"
 
@@ -56,19 +57,6 @@ std::string outcome(const std::string& line, bool fast) {
   return out;
 }
 
-std::vector<std::string> mutations(const std::string& line) {
-  static const char specials[] = {'"', '\\', '{', '}', '[', ']', ':', ',', '0', '9', '-', '.', 'e', 'n', ' ', '\x01',
-                                  '\0'};
-  std::vector<std::string> out;
-  for (size_t i = 0; i < line.size(); ++i) {
-    out.push_back(line.substr(0, i) + line.substr(i + 1));
-    out.push_back(line.substr(0, i + 1) + line.substr(i));
-    for (const char c : specials) out.push_back(line.substr(0, i) + c + line.substr(i + 1));
-    out.push_back(line.substr(0, i) + "\xc3\xa9" + line.substr(i + 1));
-    out.push_back(line.substr(0, i) + "\xff" + line.substr(i + 1));
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -187,7 +175,7 @@ TEST_CASE("pod_usage: both paths agree on every field and every error, over ever
   const UsageReadStats before = pod_usage_read_stats();
   size_t compared = 0, errors = 0;
   for (const std::string& base : bases) {
-    for (const std::string& line : mutations(base)) {
+    for (const std::string& line : test::one_byte_mutations(base)) {
       const std::string fast = outcome(line, true), general = outcome(line, false);
       if (fast != general) {
         INFO(line);

@@ -20,43 +20,28 @@ std::string key_of(const AllocRow& r, const AllocReportOptions& o) {
 // Shares each window's idle into its other rows by their cost per resource (the cluster as the
 // scope: the ledger keeps no node per workload row); what has nowhere to go stays idle.
 void share_idle(std::vector<AllocRow>& rows) {
-  struct Sums {
-    double cpu = 0, ram = 0, gpu = 0, idle_cpu = 0, idle_ram = 0, idle_gpu = 0, idle_cpu_list = 0, idle_ram_list = 0;
+  struct Window {
+    ResourceCosts charged, idle;
   };
-  std::map<std::string, Sums> by_window;
+  std::map<std::string, Window> by_window;
   for (const AllocRow& r : rows) {
-    Sums& s = by_window[r.window_start];
-    if (r.idle) {
-      s.idle_cpu += r.cpu_cost;
-      s.idle_ram += r.ram_cost;
-      s.idle_gpu += r.gpu_cost;
-      s.idle_cpu_list += r.cpu_list_cost;
-      s.idle_ram_list += r.ram_list_cost;
-    } else {
-      s.cpu += r.cpu_cost;
-      s.ram += r.ram_cost;
-      s.gpu += r.gpu_cost;
-    }
+    ResourceCosts& c = r.idle ? by_window[r.window_start].idle : by_window[r.window_start].charged;
+    c.cpu += r.cpu_cost;
+    c.ram += r.ram_cost;
+    c.gpu += r.gpu_cost;
+    c.cpu_list += r.cpu_list_cost;
+    c.ram_list += r.ram_list_cost;
   }
-  auto give = [](double part, double whole, double amount) { return whole != 0 ? amount * part / whole : 0.0; };
   for (AllocRow& r : rows) {
-    const Sums& s = by_window[r.window_start];
-    if (r.idle) {  // what was shared leaves the idle row
-      if (s.cpu != 0) r.cpu_cost = r.cpu_idle_cost = r.cpu_list_cost = r.cpu_core_hours = 0;
-      if (s.ram != 0) r.ram_cost = r.ram_idle_cost = r.ram_list_cost = r.ram_byte_hours = 0;
-      if (s.gpu != 0) r.gpu_cost = r.gpu_idle_cost = r.gpu_hours = 0;
+    const Window& w = by_window[r.window_start];
+    if (!r.idle) {
+      take_idle_share(r, w.charged, w.idle);
       continue;
     }
-    const double cpu = give(r.cpu_cost, s.cpu, s.idle_cpu), ram = give(r.ram_cost, s.ram, s.idle_ram),
-                 gpu = give(r.gpu_cost, s.gpu, s.idle_gpu);
-    r.cpu_list_cost += give(r.cpu_cost, s.cpu, s.idle_cpu_list);
-    r.ram_list_cost += give(r.ram_cost, s.ram, s.idle_ram_list);
-    r.cpu_cost += cpu;
-    r.ram_cost += ram;
-    r.gpu_cost += gpu;
-    r.cpu_idle_cost += cpu;
-    r.ram_idle_cost += ram;
-    r.gpu_idle_cost += gpu;
+    // What was shared leaves the idle row.
+    if (w.charged.cpu != 0) r.cpu_cost = r.cpu_idle_cost = r.cpu_list_cost = r.cpu_core_hours = 0;
+    if (w.charged.ram != 0) r.ram_cost = r.ram_idle_cost = r.ram_list_cost = r.ram_byte_hours = 0;
+    if (w.charged.gpu != 0) r.gpu_cost = r.gpu_idle_cost = r.gpu_hours = 0;
   }
   rows.erase(std::remove_if(rows.begin(), rows.end(),
                             [](const AllocRow& r) { return r.idle && r.cpu_cost == 0 && r.ram_cost == 0 && r.gpu_cost == 0; }),

@@ -90,6 +90,20 @@ void add_sums(AllocRow& a, const AllocRow& b, bool with_hours) {
 std::span<const AllocField> alloc_fields() { return kFields; }
 const AllocField& alloc_field(std::string_view name) { return field_named<AllocRow>(kFields, name); }
 
+void take_idle_share(AllocRow& r, const ResourceCosts& charged, const ResourceCosts& idle) {
+  auto part = [](double mine, double all, double amount) { return all != 0 ? amount * mine / all : 0.0; };
+  const double cpu = part(r.cpu_cost, charged.cpu, idle.cpu), ram = part(r.ram_cost, charged.ram, idle.ram),
+               gpu = part(r.gpu_cost, charged.gpu, idle.gpu);
+  r.cpu_list_cost += part(r.cpu_cost, charged.cpu, idle.cpu_list);
+  r.ram_list_cost += part(r.ram_cost, charged.ram, idle.ram_list);
+  r.cpu_cost += cpu;
+  r.ram_cost += ram;
+  r.gpu_cost += gpu;
+  r.cpu_idle_cost += cpu;
+  r.ram_idle_cost += ram;
+  r.gpu_idle_cost += gpu;
+}
+
 LabelList common_labels(const LabelList& a, const LabelList& b) {
   LabelList out;
   for (const auto& label : a)

@@ -81,6 +81,16 @@ void add_alloc_row(AllocRow& a, const AllocRow& b);
 // start and the later end, then the derived figures again.
 void merge_alloc_windows(AllocRow& a, const AllocRow& b);
 
+// Costs per resource: what a scope's rows were charged, or its idle (list costs before discount).
+struct ResourceCosts {
+  double cpu = 0, ram = 0, gpu = 0, cpu_list = 0, ram_list = 0;
+};
+
+// --share-idle: adds to `r` its part of its scope's `idle`, each resource in proportion to r's cost
+// of it over `charged` (the scope's rows together), as OpenCost's computeIdleCoeffs shares it; a
+// resource no row was charged for gives nothing (it stays an idle row).
+void take_idle_share(AllocRow& r, const ResourceCosts& charged, const ResourceCosts& idle);
+
 // The labels both lists hold with the same value, in `a`'s order.
 LabelList common_labels(const LabelList& a, const LabelList& b);
 

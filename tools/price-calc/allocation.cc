@@ -464,41 +464,26 @@ struct Allocator::Impl {
   // (OpenCost computeIdleCoeffs); what has nowhere to go (no row has that resource's cost)
   // stays an idle row, as OpenCost keeps it.
   void share(View& v, const std::vector<Idle>& idle, std::vector<AllocRow>& leftover) {
-    struct Totals {
-      double cpu = 0, ram = 0, gpu = 0;
-    };
-    std::unordered_map<std::string, Totals> totals;
+    std::unordered_map<std::string, ResourceCosts> charged;
     std::vector<std::string> scopes(v.rows.size());
     for (size_t i = 0; i < v.rows.size(); ++i) {
       scopes[i] = scope_of(v, i);
-      Totals& t = totals[scopes[i]];
+      ResourceCosts& t = charged[scopes[i]];
       t.cpu += v.rows[i].cpu_cost;
       t.ram += v.rows[i].ram_cost;
       t.gpu += v.rows[i].gpu_cost;
     }
     std::unordered_map<std::string, const Idle*> idle_at;
     for (const Idle& i : idle) idle_at[scope_key(i.node, i.run)] = &i;
-    auto give = [](double part, double whole, double amount) { return whole != 0 ? amount * part / whole : 0.0; };
     for (size_t i = 0; i < v.rows.size(); ++i) {
       const auto it = idle_at.find(scopes[i]);
       if (it == idle_at.end()) continue;
       const Idle& here = *it->second;
-      const Totals& t = totals[scopes[i]];
-      AllocRow& r = v.rows[i];
-      const double cpu = give(r.cpu_cost, t.cpu, here.cpu), ram = give(r.ram_cost, t.ram, here.ram),
-                   gpu = give(r.gpu_cost, t.gpu, here.gpu);
-      r.cpu_list_cost += give(r.cpu_cost, t.cpu, here.cpu_list);
-      r.ram_list_cost += give(r.ram_cost, t.ram, here.ram_list);
-      r.cpu_cost += cpu;
-      r.ram_cost += ram;
-      r.gpu_cost += gpu;
-      r.cpu_idle_cost += cpu;
-      r.ram_idle_cost += ram;
-      r.gpu_idle_cost += gpu;
+      take_idle_share(v.rows[i], charged[scopes[i]], {here.cpu, here.ram, here.gpu, here.cpu_list, here.ram_list});
     }
     for (const Idle& i : idle) {
-      const auto it = totals.find(scope_key(i.node, i.run));
-      const Totals t = it == totals.end() ? Totals{} : it->second;
+      const auto it = charged.find(scope_key(i.node, i.run));
+      const ResourceCosts t = it == charged.end() ? ResourceCosts{} : it->second;
       Idle rest = i;
       if (t.cpu != 0) rest.cpu = rest.cpu_list = rest.core_hours = 0;
       if (t.ram != 0) rest.ram = rest.ram_list = rest.byte_hours = 0;
