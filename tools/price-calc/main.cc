@@ -157,7 +157,9 @@ int run_price(int argc, char** argv) {
       "opencost/pricing.json (OpenCost's custom pricing format: CPU per core-hour, RAM per GiB-hour, GPU per "
       "GPU-hour, storage per GiB-hour). Writes per-node costs (CPU, RAM, GPU, storage; used and idle; "
       "efficiency; hourly/daily/monthly projections) as a table, JSON Lines, CSV, FOCUS 1.0 or HTML, and can "
-      "append them to a CSV ledger for cron.",
+      "append them to a CSV ledger for cron. With --by it allocates the costs to namespaces, workloads, pods, "
+      "nodes or label values as OpenCost does: each container max(request, usage) at its node's prices, the "
+      "rest of each node idle (pod and pod_usage lines from kind-wait --list pods and scrape-nodes --pods).",
       "Input: node_usage JSON Lines from FILE or stdin; other kinds are skipped. A line with \"error\" is a\n"
       "failed node: reported as unpriced (stderr and output), never priced as zero. A line that breaks the\n"
       "contract is reported with file:line and skipped; the others are priced (exit 3). No node_usage line\n"
@@ -168,13 +170,15 @@ int run_price(int argc, char** argv) {
       "GPU = gpus x GPU x h; storage = filesystem bytes/1024^3 x storage x h; D = 1-(1-discount)(1-negotiated).\n"
       "Price list: --pricing, else ./opencost/pricing.json, else ../share/sovereign-finops/pricing.json beside\n"
       "the binary, else " + installed_pricing_path() + ".\n"
-      "See docs/price-calc.md.",
+      "See docs/price-calc.md and, for --by, docs/allocation.md.",
       "  scrape-nodes --interval 10s http://127.0.0.1:9100/metrics | price-calc\n"
       "  price-calc --format html -o costs.html usage.jsonl\n"
       "  price-calc --format focus usage.jsonl > focus.csv\n"
       "  scrape-nodes --interval 10s $TARGETS | price-calc --period 1h --ledger /var/lib/sf/ledger.csv -f summary\n"
       "  price-calc report --ledger /var/lib/sf/ledger.csv --from 2026-11-01 --to 2026-12-01 -f html -o nov.html\n"
-      "  price-calc pricing --emit helm > opencost-values.yaml\n"});
+      "  price-calc pricing --emit helm > opencost-values.yaml\n"
+      "  kind-wait --list nodes,pods | scrape-nodes --pods --via-apiserver | price-calc --by namespace\n"
+      "  price-calc --by controller --share-idle -f focus -o workloads.focus.csv usage.jsonl\n"});
   app.options().add_options()
     ("pricing", po::value<std::string>()->value_name("FILE"),
      "price list: OpenCost's pricing JSON, its ConfigMap or Helm values (default opencost/pricing.json)")
