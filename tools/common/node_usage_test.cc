@@ -281,7 +281,7 @@ TEST_CASE("node_usage: a key given twice is an error, wherever it is") {
   CHECK_FALSE(parse(R"({"kind":"node","name":"x","name":"y"})", u));  // other kinds are not ours to judge
 }
 
-TEST_CASE("node_usage: text must be UTF-8; non-ASCII that is UTF-8 is fine") {
+TEST_CASE("node_usage: text must be UTF-8, non-ASCII that is UTF-8 is fine") {
   fails(with("\"cpu_cores\":1,\"memory_bytes\":1,\"labels\":{\"a\":\"\xff\"}"), "not valid UTF-8");
   fails("{\"kind\":\"node_usage\",\"node\":\"n\xc3\",\"window_start\":\"2026-11-26T07:00:00Z\"}", "not valid UTF-8");
   UsageLine u;

@@ -106,7 +106,7 @@ std::vector<std::string> basic() {
 
 }  // namespace
 
-TEST_CASE("allocation: max(request, usage) per container at the node's prices; idle is the rest", "[allocation]") {
+TEST_CASE("allocation: max(request, usage) per container at the node's prices, idle is the rest", "[allocation]") {
   const Run r = allocate(basic());
   REQUIRE(r.rows.size() == 3);
   const AllocRow& a = r.row("a");
@@ -277,7 +277,7 @@ TEST_CASE("allocation: pending pods, usage without a pod, lines in any order, fa
   CHECK(std::any_of(notes.begin(), notes.end(), [](const std::string& n) { return n.find("Pending") != std::string::npos; }));
 }
 
-TEST_CASE("allocation: the nodes of one scrape form one window; --period aligns them", "[allocation]") {
+TEST_CASE("allocation: the nodes of one scrape form one window, --period aligns them", "[allocation]") {
   // Two nodes scraped 1 s apart, 10 s each: one run from 07:00:00 to 07:00:11, one row per group.
   const std::string n1 = R"({"kind":"node_usage","node":"n1","window_start":"2026-11-26T07:00:00Z","window_end":"2026-11-26T07:00:10Z","cpu_cores":4,"memory_bytes":1073741824})";
   const std::string n2 = R"({"kind":"node_usage","node":"n2","window_start":"2026-11-26T07:00:01Z","window_end":"2026-11-26T07:00:11Z","cpu_cores":4,"memory_bytes":1073741824})";
