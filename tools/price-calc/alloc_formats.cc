@@ -132,7 +132,7 @@ void write_summary(Output& out, const AllocationOutput& w) {
                          Count{"unpriced_nodes", r.unpriced_nodes}, Count{"pending", r.pending},
                          Count{"not_running", r.not_running}, Count{"on_failed_nodes", r.on_failed_nodes},
                          Count{"without_pod", r.without_pod}, Count{"without_node", r.without_node},
-                         Count{"ended", r.ended}, Count{"cpu_unknown", r.cpu_unknown},
+                         Count{"ended", r.ended}, Count{"zero_window", r.zero_window}, Count{"cpu_unknown", r.cpu_unknown},
                          Count{"overcommitted", r.overcommitted}, Count{"invalid", r.invalid},
                          Count{"skipped", r.skipped}})
     o.number(c.name, static_cast<double>(c.value));
@@ -477,6 +477,8 @@ std::vector<std::string> allocation_notes(const AllocationReport& r) {
   note(r.without_node, "container line(s) without their node's node_usage line of the same window: not allocated");
   note(r.ended, "container(s) ended inside the window (seen in its first sample only): nothing charged after it");
   note(r.cpu_unknown, "container(s) with an unknown CPU rate (one cAdvisor sample): charged their CPU request only");
+  note(r.zero_window, "container line(s) of zero-length windows (scrape-nodes --once): no hours to charge; scrape "
+                      "with --interval, or price with --period");
   note(r.overcommitted, "node window(s) overcommitted: their idle is negative (not clamped)");
   note(r.failed_nodes, "node window(s) failed (no figures)");
   note(r.unpriced_nodes, "node window(s) not priced");

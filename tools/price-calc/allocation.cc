@@ -310,6 +310,7 @@ struct Allocator::Impl {
     p.usage_seen = true;
     const double hours = nw.hours * fraction_run(u.running_seconds, nw.seconds, options.period.has_value());
     if (hours <= 0) {
+      if (nw.seconds <= 0) ++report.zero_window;
       if (nw.seconds > 0) {
         ++report.ended;
         if (report.ended == 1)

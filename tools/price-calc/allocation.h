@@ -73,6 +73,7 @@ struct AllocationReport {
   size_t without_pod = 0;           // usage lines of pods not in the inventory: charged by usage
   size_t without_node = 0;          // usage lines without their node's node_usage line
   size_t ended = 0;                 // containers seen only in the first sample (nothing charged)
+  size_t zero_window = 0;           // container lines of zero-length windows (--once): no hours
   size_t cpu_unknown = 0;           // containers charged with an unknown CPU rate (request only)
   size_t overcommitted = 0;         // node windows whose containers were charged beyond the node
   size_t invalid = 0, skipped = 0;  // lines that could not be read / of other kinds
