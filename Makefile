@@ -16,7 +16,7 @@ BIN          := $(BUILD_DIR)/bin
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-build build test test-unit test-integration test-platform sanitize fuzz fuzz-short bench \
-        demo cost-report check-charts opencost-pricing install clean
+        demo cost-report allocation-report check-charts opencost-pricing install clean
 
 help: ## list the targets
 	@b=; n=; if [ -t 1 ] && [ -z "$$NO_COLOR" ]; then b=$$'\033[1m'; n=$$'\033[0m'; fi; \
@@ -84,6 +84,13 @@ cost-report: build ## price the live Kind cluster's nodes (kind-wait | scrape-no
 	  $(BIN)/price-calc --pricing opencost/pricing.json --format $${FORMAT:-table} || { rc=$$?; \
 	  if [ $$rc -eq 3 ]; then echo "cost-report: partial: some nodes were not scraped or priced (see above)" >&2; \
 	  else echo "cost-report: failed (exit $$rc): is the Kind cluster up and its kubeconfig current? (see above)" >&2; fi; \
+	  exit $$rc; }
+
+allocation-report: build ## allocate the live Kind cluster's costs to namespaces (BY=controller, FORMAT=html, ...); fails if any stage does
+	@set -o pipefail; $(BIN)/kind-wait --list nodes,pods | $(BIN)/scrape-nodes --pods --via-apiserver --interval $${INTERVAL:-10s} | \
+	  $(BIN)/price-calc --pricing opencost/pricing.json --by $${BY:-namespace} --format $${FORMAT:-table} || { rc=$$?; \
+	  if [ $$rc -eq 3 ]; then echo "allocation-report: partial: some nodes or lines were not allocated (see above)" >&2; \
+	  else echo "allocation-report: failed (exit $$rc): is the Kind cluster up and its kubeconfig current? (see above)" >&2; fi; \
 	  exit $$rc; }
 
 install: build ## install the binaries, their man pages and bash completions, and the price list under DESTDIR/PREFIX

@@ -93,7 +93,7 @@ class InstallTest(unittest.TestCase):
         completion = os.path.join(self.root, "share", "bash-completion", "completions", "kind-wait")
         self.assertEqual(complete(completion, ["kind-wait", "--output", ""]), ["text", "jsonl"])
         self.assertEqual(complete(completion, ["kind-wait", "-o", "j"]), ["jsonl"])
-        self.assertEqual(complete(completion, ["kind-wait", "--list", ""]), ["nodes"])
+        self.assertEqual(complete(completion, ["kind-wait", "--list", ""]), ["nodes", "pods", "nodes,pods"])
         with tempfile.TemporaryDirectory() as d:
             open(os.path.join(d, "kind-config"), "w").close()
             self.assertEqual(complete(completion, ["kind-wait", "--kubeconfig", os.path.join(d, "kind-")]),

@@ -168,7 +168,7 @@ TEST_CASE("pricing: empty prices mean unset, as OpenCost keeps the old value on 
   CHECK(!p.storage);
 }
 
-TEST_CASE("pricing: keys match case-insensitively like Go's encoding/json; cloud settings are accepted") {
+TEST_CASE("pricing: keys match case-insensitively like Go's encoding/json, cloud settings are accepted") {
   const Pricing p = parse_pricing(R"({"cpu":"1","ram":"2","customPricesEnabled":"true","awsSpotDataRegion":"x"})",
                                   "p.json", PriceUnit::kHour);
   CHECK(*p.cpu == 1);
