@@ -47,7 +47,7 @@ function(sf_add_tool name lib)
   target_link_libraries(${name}_tests PRIVATE ${lib} Catch2::Catch2WithMain)
   # g++ 12 false positive on inlined std::string concatenation in tests (GCC bug 105329).
   target_compile_options(${name}_tests PRIVATE $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
-  catch_discover_tests(${name}_tests TEST_PREFIX "${name}." PROPERTIES LABELS unit)
+  catch_discover_tests(${name}_tests TEST_PREFIX "${name}." PROPERTIES LABELS unit FAIL_REGULAR_EXPRESSION "No test cases matched")
 endfunction()
 
 # sf_add_tool_fuzzers(LIB SHORT [IGNORE_RAPIDJSON]): libFuzzer targets for a tool's parsers

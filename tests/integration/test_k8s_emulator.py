@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """Self-tests for tests/emulators/k8s_api.py: prove the Kubernetes API emulator behaves like the
 real API server on the wire (auth, Status errors, paging, watch events, bookmarks, 410, proxy)
 and that every injected fault really happens. Standard library + the openssl and curl CLIs;

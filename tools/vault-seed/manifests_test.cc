@@ -137,7 +137,7 @@ TEST_CASE("manifests: a wrong role, audience or service account in the store is 
   CHECK_THAT(out, Catch::Contains("path kv is not a KV mount of seed.yaml"));
 }
 
-TEST_CASE("manifests: nothing to check is a failure, not agreement; v1beta1 and dataFrom.find are refused") {
+TEST_CASE("manifests: nothing to check is a failure, not agreement, and v1beta1 and dataFrom.find are refused") {
   Fixture f;
   auto [code, out] = f.check("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
   CHECK(code == 1);

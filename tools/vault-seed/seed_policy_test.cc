@@ -58,7 +58,7 @@ TEST_CASE("seed_policy: exactly the managed paths, with the capabilities the ste
   CHECK(text.find('+') == std::string::npos);
 }
 
-TEST_CASE("seed_policy: the same spec gives the same text; another spec another") {
+TEST_CASE("seed_policy: the same spec gives the same text, and another spec another") {
   Spec a = sample();
   Spec b = sample();
   b.source = "elsewhere/seed.yaml";  // where the spec lives does not change the policy

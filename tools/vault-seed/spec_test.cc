@@ -196,7 +196,7 @@ TEST_CASE("spec: environment sources must be names, not VAULT_* settings") {
              Catch::Contains("must be an environment variable name"));
 }
 
-TEST_CASE("spec: ${...} other than state_dir and cluster is refused; relative files resolve against the spec") {
+TEST_CASE("spec: ${...} other than state_dir and cluster is refused, and relative files resolve against the spec") {
   Fixture f;
   CHECK_THAT(f.error(replace(valid_spec(), "${state_dir}/ingress.crt", "${HOME}/ingress.crt")),
              Catch::Contains("\"${HOME}\" is not known here"));
@@ -214,7 +214,7 @@ TEST_CASE("spec: the init file must stay outside the repository") {
   CHECK_THAT(e, Catch::Contains("must stay outside Git"));
 }
 
-TEST_CASE("spec: roles may only grant declared policies; names follow Vault's rules") {
+TEST_CASE("spec: roles may only grant declared policies, and names follow Vault's rules") {
   Fixture f;
   CHECK_THAT(f.error(replace(valid_spec(), "token_policies: [eso-read]", "token_policies: [eso-read, admin]")),
              Catch::Contains("policy admin is not declared under policies"));

@@ -107,7 +107,7 @@ TEST_CASE("vault_client: 5xx, 429 and refused connections are retried VAULT_MAX_
   CHECK(c.sent.size() == 2);
 }
 
-TEST_CASE("vault_client: a sealed Vault is a state, not retried; retry=false sends once") {
+TEST_CASE("vault_client: a sealed Vault is a state, not retried, and retry=false sends once") {
   Fixture f(3);
   f.answers = {{503, R"({"errors":["Vault is sealed"]})"}};
   const Reply r = f.client->get("secret/data/x");
@@ -183,7 +183,7 @@ TEST_CASE("vault_client: the transport gets a canceller that fires at the deadli
   }
 }
 
-TEST_CASE("vault_client: multierror texts read flat; retryable_reply follows the Go client") {
+TEST_CASE("vault_client: multierror texts read flat, and retryable_reply follows the Go client") {
   Reply r;
   r.status = 403;
   r.body = R"({"errors":["2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n"]})";

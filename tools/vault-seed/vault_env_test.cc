@@ -42,7 +42,7 @@ TEST_CASE("vault_env: every variable is read, with Go's parsing") {
   CHECK(read_vault_env(env).client_timeout == std::chrono::seconds(90));
 }
 
-TEST_CASE("vault_env: VAULT_CAPATH loads every certificate of the folder; VAULT_CACERT wins") {
+TEST_CASE("vault_env: VAULT_CAPATH loads every certificate of the folder, and VAULT_CACERT wins") {
   TempDir dir;
   const auto a = sf::testing::make_self_signed("a");
   const auto b = sf::testing::make_self_signed("b");
@@ -82,7 +82,7 @@ TEST_CASE("vault_env: values that do not parse are usage errors naming the varia
   CHECK_FALSE(*parse_go_bool("False"));
 }
 
-TEST_CASE("vault_env: ~/.vault-token is read trimmed; absent is nullopt") {
+TEST_CASE("vault_env: ~/.vault-token is read trimmed, and absent is nullopt") {
   TempDir dir;
   CHECK_FALSE(read_vault_token_file(dir.path.string()));
   dir.write(".vault-token", "hvs.x\n");

@@ -25,7 +25,7 @@ RoleSpec eso_role() {
 }
 }  // namespace
 
-TEST_CASE("vault_objects: an existing KV v2 mount is fine; v1 or another engine is an error, never a remount") {
+TEST_CASE("vault_objects: an existing KV v2 mount is fine, and v1 or another engine is an error, never a remount") {
   const MountSpec m = secret_mount();
   CHECK(mount_problem(m, json(R"({"type":"kv","options":{"version":"2"}})")).empty());
   CHECK_THAT(mount_problem(m, json(R"({"type":"kv","options":{"version":"1"}})")),

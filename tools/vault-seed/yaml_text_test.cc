@@ -4,7 +4,7 @@
 
 using namespace sf::vs;
 
-TEST_CASE("yaml_text: printable YAML passes; control characters are refused with their line") {
+TEST_CASE("yaml_text: printable YAML passes, and control characters are refused with their line") {
   CHECK(yaml_text_problem("a: b\n\tc: \"d\"\r\nü: é\n").empty());
   CHECK(yaml_text_problem("\xEF\xBB\xBF" "a: 1\n").empty());  // a BOM
   CHECK(yaml_text_problem("a: \xC2\x85\n").empty());           // NEL is a line break in YAML
