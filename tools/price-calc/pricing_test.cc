@@ -217,5 +217,5 @@ TEST_CASE("pricing: an unterminated YAML quote is named as such, on its line") {
 
 TEST_CASE("pricing: a directory is not 'an empty price list'") {
   CHECK_THROWS_WITH(load_pricing("/tmp", PriceUnit::kHour), Contains("/tmp: is a directory"));
-  CHECK_THROWS_WITH(load_pricing("/nonexistent/p.json", PriceUnit::kHour), Contains("cannot read the price list"));
+  CHECK_THROWS_WITH(load_pricing("/nonexistent/p.json", PriceUnit::kHour), Contains("price list (--pricing) /nonexistent/p.json: no such file"));
 }
