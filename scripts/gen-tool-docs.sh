@@ -16,14 +16,36 @@ for what in "$@"; do
     completion)
       mkdir -p "$share/bash-completion/completions"
       out="$share/bash-completion/completions/$name.tmp"
-      if "$bin" --completion bash > "$out" 2>/dev/null; then
-        :
+      # Commands named right after the tool in its usage lines (price-calc report|pricing) have
+      # their own option tables beside the default one.
+      usage_commands=$(awk -v n="$name" '/^$/ { exit } { for (i = 1; i < NF; i++) if ($i == n && $(i + 1) ~ /^[a-z][a-z-]*$/) print $(i + 1) }' <<<"$help")
+      function=_sf_$(printf '%s' "$name" | tr -c 'A-Za-z0-9\n' '_')
+      if [ -n "$usage_commands" ] && "$bin" --completion bash > "$out.default" 2>/dev/null; then
+        {
+          echo "# bash completion for $name (its default options and its commands), generated from their own option tables"
+          sed -e "s/^${function}() {/${function}_default() {/" -e "/^complete -F ${function} /d" "$out.default"
+          for c in $usage_commands; do "$bin" "$c" --completion bash | sed "/^complete -F /d"; done
+          echo "$function() {"
+          echo '  case "${COMP_WORDS[1]}" in'
+          for c in $usage_commands; do
+            echo "    $c) if [ \"\$COMP_CWORD\" -gt 1 ]; then ${function}_$(printf '%s' "$c" | tr -c 'A-Za-z0-9\n' '_'); return; fi ;;"
+          done
+          echo '  esac'
+          echo "  ${function}_default"
+          echo '  if [ "$COMP_CWORD" -eq 1 ]; then'
+          echo "    COMPREPLY+=(\$(compgen -W \"$(echo $usage_commands)\" -- \"\${COMP_WORDS[1]}\"))"
+          echo '  fi'
+          echo '}'
+          echo "complete -F $function $name"
+        } > "$out"
+        rm -f "$out.default"
+      elif "$bin" --completion bash > "$out" 2>/dev/null; then
+        rm -f "$out.default"
       else
         # A tool with commands (render-manifests facts|render|...): the commands from its --help
         # "Commands:" list, each command's own completion function, and a dispatcher.
         commands=$(awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print $1 }' <<<"$help")
         [ -n "$commands" ] || { echo "gen-tool-docs: $name has neither --completion nor a Commands: list" >&2; exit 2; }
-        function=_sf_$(printf '%s' "$name" | tr -c 'A-Za-z0-9\n' '_')
         {
           echo "# bash completion for $name and its commands, generated from their own option tables"
           for c in $commands; do "$bin" "$c" --completion bash; done

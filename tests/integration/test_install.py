@@ -99,6 +99,17 @@ class InstallTest(unittest.TestCase):
             self.assertEqual(complete(completion, ["kind-wait", "--kubeconfig", os.path.join(d, "kind-")]),
                              [os.path.join(d, "kind-config")])
         self.assertEqual(complete(completion, ["kind-wait", "--timeout", ""]), [])  # a value, not a flag
+        # Every tool's closed value sets, as its --help lists them.
+        comp = lambda tool: os.path.join(self.root, "share", "bash-completion", "completions", tool)
+        self.assertEqual(complete(comp("scrape-nodes"), ["scrape-nodes", "--scheme", ""]), ["http", "https"])
+        self.assertEqual(complete(comp("scrape-nodes"), ["scrape-nodes", "--targets-file", "/et"]), ["/etc"])
+        self.assertEqual(complete(comp("price-calc"), ["price-calc", "--format", "f"]), ["focus"])
+        self.assertEqual(complete(comp("price-calc"), ["price-calc", "--idle-by", ""]), ["node", "cluster"])
+        self.assertEqual(complete(comp("price-calc"), ["price-calc", "pricing", "--emit", "c"]), ["configmap"])
+        self.assertEqual(complete(comp("price-calc"), ["price-calc", "report", "--step", ""]), ["day", "hour"])
+        self.assertIn("report", complete(comp("price-calc"), ["price-calc", "rep"]))
+        self.assertEqual(complete(comp("vault-seed"), ["vault-seed", "--output", ""]), ["table", "jsonl"])
+        self.assertEqual(complete(comp("render-manifests"), ["render-manifests", "facts", "--format", ""]), ["json", "env"])
 
 
 if __name__ == "__main__":

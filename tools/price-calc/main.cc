@@ -205,6 +205,9 @@ int run_price(int argc, char** argv) {
   add_output_options(app.options());
   app.positional().add("input", 1);
   po::variables_map vm;
+  app.choices("format", {"table", "json", "csv", "focus", "html", "summary"});
+  app.choices("price-unit", {"hour", "month"});
+  app.choices("idle-by", {"node", "cluster"});
   if (!app.parse(argc, argv, vm)) return kExitOk;
 
   const PriceUnit unit = parse_price_unit(vm["price-unit"].as<std::string>());
@@ -285,6 +288,9 @@ int run_report_command(int argc, char** argv) {
   add_output_options(app.options());
   po::variables_map vm;
   // argv[0] stays the program; the subcommand word is skipped.
+  app.choices("format", {"table", "json", "csv", "focus", "html", "summary"});
+  app.choices("step", {"day", "hour"});
+  app.choices("idle-by", {"node", "cluster"});
   if (!app.parse(argc - 1, argv + 1, vm)) return kExitOk;
   ReportOptions o;
   o.ledger = vm["ledger"].as<std::string>();
@@ -353,6 +359,9 @@ int run_pricing_command(int argc, char** argv) {
     ("namespace", po::value<std::string>()->value_name("NS")->default_value("opencost"), "configmap: its namespace")
     ("output,o", po::value<std::string>()->value_name("FILE"), "write to FILE atomically instead of stdout");
   po::variables_map vm;
+  app.choices("price-unit", {"hour", "month"});
+  app.choices("emit", {"json", "helm", "configmap"});
+  app.choices("opencost-unit", {"hour", "month"});
   if (!app.parse(argc - 1, argv + 1, vm)) return kExitOk;
   const std::string path = resolve_pricing_path(opt_string(vm, "pricing"));
   const Pricing pricing = load_pricing(path, parse_price_unit(vm["price-unit"].as<std::string>()));

@@ -91,6 +91,7 @@ int run_facts(int argc, char** argv) {
     ("input", cli::po::value(&input), "docker network inspect output (default: stdin)");
   app.positional().add("input", 1);
   cli::po::variables_map vm;
+  app.choices("format", {"json", "env"});
   if (!app.parse(argc, argv, vm)) return kExitOk;
   const FactsFormat fmt = parse_facts_format(format);
   const std::vector<Ipv4Range> wanted = parse_checks(checks);

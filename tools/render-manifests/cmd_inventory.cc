@@ -88,6 +88,7 @@ int run_inventory(int argc, char** argv, bool images) {
     ("path", cli::po::value(&paths), "files or folders to read, - for stdin");
   app.positional().add("path", -1);
   cli::po::variables_map vm;
+  app.choices("format", {"jsonl", "list"});
   if (!app.parse(argc, argv, vm)) return kExitOk;
   const ReportFormat fmt = parse_report_format(format);
   if (!mirror.empty() && !valid_registry(mirror))

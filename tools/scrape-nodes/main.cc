@@ -238,6 +238,7 @@ int run(int argc, char** argv) {
     ("token-file", cli::po::value(&token_file), "with --pods, directly: a bearer token file for the kubelets");
   app.positional().add("target", -1);
   cli::po::variables_map vm;
+  app.choices("scheme", {"http", "https"});
   if (!app.parse(argc, argv, vm)) return kExitOk;
 
   const bool pods = vm.count("pods") > 0;

@@ -131,6 +131,7 @@ int run(int argc, char** argv) {
     ("command", cli::po::value(&command), "snapshot FILE | check-manifests FILE...");
   app.positional().add("command", -1);
   cli::po::variables_map vm;
+  app.choices("output", {"table", "jsonl"});
   if (!app.parse(argc, argv, vm)) return kExitOk;
 
   const auto timeout = cli::parse_duration(timeout_text, "--timeout");
