@@ -82,7 +82,8 @@ struct Fixture {
   }
   std::pair<int, std::string> check(const std::string& text, bool exact = false) {
     std::FILE* f = std::tmpfile();
-    Report report(Format::kJsonl, false, f);
+    sf::Output sink(f, "test output");
+    Report report(Format::kJsonl, false, sink);
     const int code = check_manifests(spec, {{"rendered.yaml", text}}, report, exact);
     std::rewind(f);
     std::string out;

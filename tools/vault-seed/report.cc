@@ -1,15 +1,11 @@
 #include "vault-seed/report.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
 #include "common/error.h"
+#include "common/json_writer.h"
 #include "common/redact.h"
 #include "common/strings.h"
 
@@ -29,12 +25,7 @@ const char* action_name(Action action) {
 
 Format default_format() { return ::isatty(STDOUT_FILENO) ? Format::kTable : Format::kJsonl; }
 
-Report::Report(Format format, bool plan, std::FILE* out) : format_(format), plan_(plan), out_(out) {}
-
-void Report::put(const std::string& text) {
-  if (std::fwrite(text.data(), 1, text.size(), out_) != text.size())
-    throw Error(cat("stdout: write failed (", std::strerror(errno), "): the output is incomplete"));
-}
+Report::Report(Format format, bool plan, Output& out) : format_(format), plan_(plan), out_(out) {}
 
 void Report::add(const Item& item) {
   Item clean = item;
@@ -42,27 +33,21 @@ void Report::add(const Item& item) {
   clean.detail = printable(item.detail, 600);
   items_.push_back(clean);
   if (format_ != Format::kJsonl) return;
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  const auto str = [&](const char* key, const std::string& value) {
-    w.Key(key);
-    w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-  };
-  w.StartObject();
-  str("kind", "vault_seed");
-  str("step", clean.step);
-  str("path", clean.path);
-  str("action", action_name(clean.action));
-  w.Key("version");
-  if (clean.version) w.Int64(*clean.version);
-  else w.Null();
-  str("detail", clean.detail);
-  w.Key("plan");
-  w.Bool(plan_);
-  w.EndObject();
-  put(std::string(buffer.GetString(), buffer.GetSize()) + "\n");
-  if (std::fflush(out_) != 0)
-    throw Error(cat("stdout: write failed (", std::strerror(errno), "): the output is incomplete"));
+  // The common JSON writer: the line is built whole and checked (UTF-8) before a byte is written.
+  std::string line;
+  json::ObjectWriter w(line);
+  w.text("kind", "vault_seed");
+  w.text("step", clean.step);
+  w.text("path", clean.path);
+  w.text("action", action_name(clean.action));
+  if (clean.version) w.number("version", static_cast<double>(*clean.version));
+  else w.key("version") += "null";
+  w.text("detail", clean.detail);
+  w.key("plan") += plan_ ? "true" : "false";
+  w.close();
+  line += '\n';
+  out_.write(line);
+  out_.flush();  // a pipe sees progress, and a closed one stops the run at once
 }
 
 void Report::finish() {
@@ -89,10 +74,9 @@ void Report::finish() {
       text += cat("Done: ", count(Action::kCreate), " created, ", count(Action::kUpdate), " updated, ",
                   count(Action::kRevoke), " revoked, ", count(Action::kUnchanged), " unchanged, ",
                   count(Action::kError), " errors\n");
-    put(text);
+    out_.write(text);
   }
-  if (std::fflush(out_) != 0)
-    throw Error(cat("stdout: write failed (", std::strerror(errno), "): the output is incomplete"));
+  out_.flush();
 }
 
 size_t Report::count(Action action) const {

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "common/output.h"
+
 namespace sf::vs {
 
 enum class Action { kCreate, kUpdate, kUnchanged, kRevoke, kError, kAgrees };
@@ -33,10 +35,11 @@ Format default_format();
 
 class Report {
  public:
-  Report(Format format, bool plan, std::FILE* out = stdout);
+  // Everything goes through the checked `out` (a full disk or a closed pipe is a WriteError).
+  Report(Format format, bool plan, Output& out = Output::standard());
   // JSON lines are written at once (a pipe sees progress); table rows when finish() runs.
   void add(const Item& item);
-  // Prints the table (kTable) and flushes. Throws sf::Error when stdout cannot be written
+  // Prints the table (kTable) and flushes. Throws WriteError when stdout cannot be written
   // (closed pipe, full disk): the output is then incomplete and the exit code says so.
   void finish();
 
@@ -46,11 +49,9 @@ class Report {
   const std::vector<Item>& items() const { return items_; }
 
  private:
-  void put(const std::string& text);
-
   Format format_;
   bool plan_;
-  std::FILE* out_;
+  Output& out_;
   std::vector<Item> items_;
 };
 

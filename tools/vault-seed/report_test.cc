@@ -21,7 +21,8 @@ std::string read_back(std::FILE* f) {
 
 TEST_CASE("report: JSON lines of kind vault_seed, written as they come") {
   std::FILE* f = std::tmpfile();
-  Report r(Format::kJsonl, false, f);
+  sf::Output out(f, "test output");
+  Report r(Format::kJsonl, false, out);
   r.add({"secret", "secret/apps/demo/db", Action::kCreate, 1, "keys {a}"});
   CHECK(read_back(f) ==
         R"({"kind":"vault_seed","step":"secret","path":"secret/apps/demo/db","action":"create","version":1,"detail":"keys {a}","plan":false})"
@@ -38,7 +39,8 @@ TEST_CASE("report: JSON lines of kind vault_seed, written as they come") {
 
 TEST_CASE("report: a table on a terminal, with a plan's summary") {
   std::FILE* f = std::tmpfile();
-  Report r(Format::kTable, true, f);
+  sf::Output out(f, "test output");
+  Report r(Format::kTable, true, out);
   r.add({"secret", "secret/a", Action::kCreate, std::nullopt, "keys {x}"});
   r.add({"secret", "secret/b", Action::kError, std::nullopt, "seed.yaml:3: no"});
   CHECK(read_back(f).empty());  // rows wait for finish()
@@ -54,7 +56,8 @@ TEST_CASE("report: a table on a terminal, with a plan's summary") {
 TEST_CASE("report: a full disk is an error, never a silently cut output") {
   std::FILE* full = std::fopen("/dev/full", "w");
   REQUIRE(full != nullptr);
-  Report r(Format::kJsonl, false, full);
+  sf::Output out(full, "/dev/full");
+  Report r(Format::kJsonl, false, out);
   CHECK_THROWS_AS(r.add({"secret", "secret/a", Action::kCreate, 1, ""}), sf::Error);
   std::fclose(full);
 }
