@@ -237,36 +237,13 @@ TEST_CASE("node_usage: fields outside the contract are kept as raw JSON") {
 }
 
 
-namespace {
-
-
-}  // namespace
-
 TEST_CASE("node_usage: both paths agree on every field and every error, over every one-byte mutation") {
   const std::vector<std::string> bases = {
       kGood,
       R"({"kind":"node_usage","node":"n1","window_start":"2026-11-26T07:00:00Z","window_end":"2026-11-26T07:00:00Z","error":"refused","labels":{}})",
       R"({"kind":"node_usage","node":"n1","window_start":"2026-11-26T07:00:00Z","window_end":"2026-11-26T07:00:10Z","cpu_cores":1,"memory_bytes":1,"x":[1,{"y":null}],"network_receive_bytes":12.5})",
   };
-  const UsageReadStats before = usage_read_stats();
-  size_t compared = 0, errors = 0;
-  for (const std::string& base : bases) {
-    for (const std::string& line : test::one_byte_mutations(base)) {
-      const std::string fast = outcome(line, true), general = outcome(line, false);
-      if (fast != general) {
-        INFO(line);
-        CHECK(fast == general);
-      }
-      ++compared;
-      if (fast.rfind("error", 0) == 0) ++errors;
-    }
-  }
-  const UsageReadStats after = usage_read_stats();
-  // Both paths really ran, on good lines and on bad ones.
-  CHECK(after.fast - before.fast > compared / 10);
-  CHECK(after.general - before.general >= compared);
-  CHECK(errors > compared / 4);
-  CHECK(errors < compared);
+  test::check_both_paths_agree(bases, outcome, [] { return usage_read_stats(); });
 }
 
 TEST_CASE("node_usage: a key given twice is an error, wherever it is") {
