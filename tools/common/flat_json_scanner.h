@@ -93,6 +93,24 @@ struct ScalarEvents : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Derived> {
   bool Int64(int64_t v) { return self().scalar(State::kNumber, static_cast<double>(v), {}); }
   bool Uint64(uint64_t v) { return self().scalar(State::kNumber, static_cast<double>(v), {}); }
   bool Double(double v) { return self().scalar(State::kNumber, v, {}); }
+  // RapidJSON hands numbers over as their text (kParseNumbersAsStringsFlag, after checking the
+  // grammar): read correctly rounded by from_chars, as on the fast path. (RapidJSON 1.1's own
+  // full-precision strtod has undefined behaviour on a zero significand with some exponents,
+  // "0e53": clz(0) in DiyFp::Normalize, found by UBSan.) In situ on our LiveInsituStream, which
+  // has no copy optimisation, RapidJSON 1.1 passes the stream's position, the number's end, as
+  // `s`; the text is the `n` bytes before it, untouched (strings unescape only behind them).
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+    const char* begin = s;
+    if (!copy && self().ss != nullptr) begin = self().ss->head_ + (self().ss->Tell() - n);
+    double v = 0;
+    const auto r = std::from_chars(begin, begin + n, v);
+    if (r.ec != std::errc() || r.ptr != begin + n) {
+      self().number_out_of_range = true;
+      return false;
+    }
+    if (v == 0 && std::string_view(begin, n).find_first_of(".eE") == std::string_view::npos) v = 0;  // "-0" is 0, as Int(0)
+    return self().scalar(State::kNumber, v, {});
+  }
   // Both readers hand over views into a buffer that lives until the line is done.
   bool String(const char* s, rapidjson::SizeType n, bool) {
     return self().scalar(State::kString, 0, std::string_view(s, n));
@@ -284,7 +302,8 @@ class FastScanner {
 // (re)builds the handler in `h`. Throws ParseError naming `where` for anything that is not one
 // complete JSON object ("... every line must be one complete <contract> JSON object"), nesting
 // beyond `max_depth` included. Counts the line in `fast` or `general` (tests check both paths
-// run). The Handler also has: LiveInsituStream* ss; bool used_rapidjson, too_deep, not_object.
+// run). The Handler also has: LiveInsituStream* ss; bool used_rapidjson, too_deep, not_object,
+// number_out_of_range.
 template <typename Handler, typename Fresh>
 void read_line(const std::string& text, std::optional<Handler>& h, Fresh fresh, bool use_fast_scanner,
                bool truncated, const std::string& where, const char* contract, int max_depth, size_t& fast,
@@ -304,16 +323,19 @@ void read_line(const std::string& text, std::optional<Handler>& h, Fresh fresh, 
   h->ss = &stream;
   h->used_rapidjson = true;
   rapidjson::Reader reader;
-  // Full precision: numbers read correctly rounded, as from_chars reads them on the fast path and
-  // as the writers' shortest round-trip text needs (17 significant digits go this way).
+  // Numbers as text, read by from_chars (ScalarEvents::RawNumber): correctly rounded, as on the
+  // fast path and as the writers' shortest round-trip text needs (17 significant digits go this way).
   const rapidjson::ParseResult ok =
       reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |
-                   rapidjson::kParseFullPrecisionFlag>(stream, *h);
+                   rapidjson::kParseNumbersAsStringsFlag>(stream, *h);
   h->ss = nullptr;
   const size_t until_nul = std::strlen(text.c_str());
   if (!ok) {
     if (h->too_deep) throw ParseError(where, cat("JSON nested deeper than ", max_depth, " levels"));
     if (h->not_object) throw ParseError(where, "expected a JSON object on this line");
+    if (h->number_out_of_range)
+      throw ParseError(where, cat("invalid JSON at column ", ok.Offset() + 1, ": a number outside the range of a double; "
+                                  "every line must be one complete ", contract, " JSON object"));
     // NUL bytes end the string stream early: report them as what they are.
     const bool nul = until_nul < text.size() && ok.Offset() >= until_nul;
     const char* what = nul ? "a NUL byte"

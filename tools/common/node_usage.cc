@@ -131,6 +131,7 @@ struct Handler : json_scan::ScalarEvents<Handler> {
   std::string label_error;     // first non-string label
   bool too_deep = false;
   bool not_object = false;
+  bool number_out_of_range = false;
   bool used_rapidjson = false;
 
   // A scalar or the end of a container at depth 1 finishes the member.

@@ -359,3 +359,27 @@ TEST_CASE("node_usage: the writer refuses what the reader would refuse, naming t
   bad.memory_bytes = std::nan("");  // a failed line carries no figures: nothing to refuse
   CHECK_NOTHROW(node_usage_json(bad));
 }
+
+TEST_CASE("node_usage: numbers are read correctly rounded on both paths, zero with any exponent included") {
+  // "0e53" and "0e308" sent RapidJSON 1.1's full-precision strtod into clz(0) (UBSan); numbers
+  // now reach from_chars as text. Out of a double's range is an error, never infinity.
+  for (const bool fast : {true, false}) {
+    UsageLine u;
+    for (const char* zero : {"0e53", "0e308", "-0", "0.0e30"}) {
+      REQUIRE(parse_usage_line(cat(R"({"kind":"node_usage","node":"n1","window_start":"2026-11-26T07:00:00Z",)",
+                                   R"("window_end":"2026-11-26T07:00:10Z","cpu_cores":1,"memory_bytes":)", zero, "}"),
+                               "t:1", u, false, fast));
+      CHECK(u.usage.memory_bytes == 0);
+      CHECK_FALSE(std::signbit(u.usage.memory_bytes));
+    }
+    REQUIRE(parse_usage_line(R"({"kind":"node_usage","node":"n1","window_start":"2026-11-26T07:00:00Z",)"
+                             R"("window_end":"2026-11-26T07:00:10Z","cpu_cores":0.30000000000000004,"memory_bytes":1e2})",
+                             "t:1", u, false, fast));
+    CHECK(u.usage.cpu_cores == 0.30000000000000004);
+    CHECK(u.usage.memory_bytes == 100);
+    CHECK_THROWS_WITH(parse_usage_line(R"({"kind":"node_usage","node":"n1","window_start":"2026-11-26T07:00:00Z",)"
+                                       R"("window_end":"2026-11-26T07:00:10Z","cpu_cores":1,"memory_bytes":1e-400})",
+                                       "t:7", u, false, fast),
+                      Catch::Contains("t:7") && Catch::Contains("outside the range of a double"));
+  }
+}

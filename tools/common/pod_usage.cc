@@ -68,6 +68,7 @@ struct Handler : json_scan::ScalarEvents<Handler> {
   int depth = 0;
   bool too_deep = false;
   bool not_object = false;
+  bool number_out_of_range = false;
   bool used_rapidjson = false;
 
   bool scalar(State state, double number = 0, std::string_view text = {}) {
