@@ -101,6 +101,12 @@ class ProxyMixin:
             headers = [(k, v) for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP and k.lower() != "date"]
             headers.append(("Audit-Id", str(uuid.uuid4())))
             length = resp.getheader("Content-Length")
+            # 1xx, 204 and 304 answers and any answer to HEAD have no body (RFC 9112 6.3): no
+            # chunked framing either, or its "0\r\n\r\n" would be read as the next answer's start.
+            bodyless = resp.status in (204, 304) or 100 <= resp.status < 200 or self.command == "HEAD"
+            if bodyless:
+                self._head(resp.status, [h for h in headers if h[0].lower() != "content-length"])
+                return
             if length is None:
                 headers = [h for h in headers if h[0].lower() != "content-length"] + [("Transfer-Encoding", "chunked")]
             self._head(resp.status, headers)
