@@ -8,6 +8,9 @@ bin=$1
 share=$2
 shift 2
 name=$(basename "$bin")
+# --help read whole once: an awk that exits early on a pipe would make the tool report the
+# closed pipe (its output is checked) and fail the build under pipefail.
+help=$("$bin" --help)
 for what in "$@"; do
   case "$what" in
     completion)
@@ -18,7 +21,7 @@ for what in "$@"; do
       else
         # A tool with commands (render-manifests facts|render|...): the commands from its --help
         # "Commands:" list, each command's own completion function, and a dispatcher.
-        commands=$("$bin" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print $1 }')
+        commands=$(awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print $1 }' <<<"$help")
         [ -n "$commands" ] || { echo "gen-tool-docs: $name has neither --completion nor a Commands: list" >&2; exit 2; }
         function=_sf_$(printf '%s' "$name" | tr -c 'A-Za-z0-9\n' '_')
         {
@@ -42,7 +45,7 @@ for what in "$@"; do
       command -v help2man >/dev/null || { echo "gen-tool-docs: help2man is missing: scripts/install-deps.sh build" >&2; exit 2; }
       # NAME line: the first sentence of the summary (the paragraph after the usage lines).
       # (--help: "Usage: ..." and indented usage lines, a blank line, then the summary paragraph.)
-      summary=$("$bin" --help | awk '/^$/ { blanks++; next } blanks == 1 { printf "%s ", $0 } blanks > 1 { exit }')
+      summary=$(awk '/^$/ { blanks++; next } blanks == 1 { printf "%s ", $0 } blanks > 1 { exit }' <<<"$help")
       summary=${summary%% }
       summary=${summary%%. *}
       summary=${summary%.}

@@ -23,6 +23,7 @@ test_packages=(
   chromium                   # renders price-calc's HTML report in tests
   time procps
   git lua5.1 redis-server    # platform tests: the Git server, the Application health Lua, the demo app
+  gnupg                      # vault-seed's PGP-encrypted unseal shares: a real OpenPGP key at test time
 )
 
 want=("${build_packages[@]}")

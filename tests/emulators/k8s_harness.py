@@ -17,8 +17,6 @@ import base64
 import http.client
 import json
 import os
-import select
-import signal
 import socket
 import ssl
 import subprocess
@@ -30,6 +28,11 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "k8s_api")   # a package directory: python3 runs its __main__.py
 sys.path.insert(0, os.path.join(HERE, "fixtures"))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+
+from emulator_common import harness as _harness  # noqa: E402
+from emulator_common.harness import Response  # noqa: E402,F401 (ApiClient's answers)
 
 from k8s_objects import (application, cluster_secret_store, container, crd, deployment, endpoints,  # noqa: E402,F401
                          external_secret, ip_address_pool, kind_cluster, l2_advertisement, namespace, node, node_usage,
@@ -43,7 +46,7 @@ __all__ = ["Pki", "make_pki", "make_client_cert", "make_expired_client_cert", "m
            "replicaset", "service", "rfc3339", "stable_uid", "workload", "worker_names"]
 
 
-class EmulatorError(Exception):
+class EmulatorError(_harness.EmulatorError):
     pass
 
 
@@ -236,22 +239,6 @@ def free_port():
     return port
 
 
-class Response:
-    def __init__(self, status, headers, body):
-        self.status = status
-        self.headers = headers
-        self.body = body
-
-    def json(self):
-        return json.loads(self.body)
-
-    def header(self, name):
-        for k, v in self.headers:
-            if k.lower() == name.lower():
-                return v
-        return None
-
-
 class ApiClient:
     """HTTP(S) client for the emulator. ca verifies the server; cert=(crt, key) presents a client
     certificate; token sends a bearer token. Every call has a timeout."""
@@ -356,7 +343,7 @@ class WatchStream:
 # ---------------------------------------------------------------------------------------------
 # The emulator process
 
-class Emulator:
+class Emulator(_harness.EmulatorProcess):
     """Runs k8s_api.py in a subprocess (sys.executable). Use as a context manager.
 
     pki: a Pki -> HTTPS with client-cert auth against pki.ca_cert; None -> plain HTTP.
@@ -365,6 +352,10 @@ class Emulator:
     listen_delay: LISTENING is printed at once, connections are refused for that many seconds.
     args: extra CLI flags. faults: fault rules (dicts) installed at start via --fault.
     argocd_controller: act as Argo CD's application controller (README "Argo CD controller")."""
+
+    # start/stop, log_text, wait_for and the control calls both emulators share (fault, faults,
+    # clear_faults, outage, requests_log, clear_requests, state): emulator_common.harness
+    error = EmulatorError
 
     def __init__(self, pki=None, token=None, tokens=None, fixtures=None, args=(), port=0, listen_delay=0,
                  bookmark_interval=None, watch_window=None, min_request_timeout=None, anonymous_auth=True,
@@ -409,64 +400,6 @@ class Emulator:
             cmd += ["--argocd-controller"]
         self.cmd = cmd + list(args)
         self.log_path = os.path.join(self.workdir, "k8s_api.log")
-
-    # -- lifecycle --
-
-    def start(self):
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + self.startup_timeout
-        line = b""
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or self.proc.poll() is not None:
-                text = self.log_text()
-                self.stop()
-                raise EmulatorError("emulator did not print LISTENING within %ss; log:\n%s"
-                                    % (self.startup_timeout, text))
-            r, _, _ = select.select([self.proc.stdout], [], [], left)
-            if r:
-                b = os.read(self.proc.stdout.fileno(), 1)
-                if not b:
-                    continue
-                line += b
-        parts = line.decode().split()
-        if len(parts) != 2 or parts[0] != "LISTENING":
-            self.stop(cleanup=False)
-            raise EmulatorError("unexpected first line %r" % line)
-        self.port = int(parts[1])
-        return self
-
-    def stop(self, cleanup=True):
-        """SIGTERM (then SIGKILL after 5 s); with cleanup, remove the temporary work directory
-        (token file, fixtures, log): read log_text() before stopping if you need it."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        if self.proc is not None and self.proc.stdout:
-            self.proc.stdout.close()
-        if getattr(self, "_log", None):
-            self._log.close()
-        if cleanup and self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    def log_text(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
 
     # -- addresses and clients --
 
@@ -534,17 +467,6 @@ class Emulator:
             body = {"after_seconds": after_seconds, "op": dict(fields, op=op)}
         return self.admin("POST", "schedule", body)["id"]
 
-    def fault(self, type, **rule):
-        """Install a fault rule (see README "Faults"); returns its id."""
-        rule["type"] = type
-        return self.admin("POST", "faults", rule)["ids"][0]
-
-    def clear_faults(self, fault_id=None):
-        return self.admin("DELETE", "faults" + ("?id=%d" % fault_id if fault_id else ""))["cleared"]
-
-    def faults(self):
-        return self.admin("GET", "faults")["faults"]
-
     def end_watches(self, resource=None):
         return self.admin("POST", "end-watches", {"resource": resource} if resource else {})["ended"]
 
@@ -559,10 +481,6 @@ class Emulator:
     def compact(self, resource_version=None):
         return self.admin("POST", "compact", {"resourceVersion": resource_version} if resource_version else {})[
             "compacted"]
-
-    def outage(self, seconds):
-        """Stop listening and drop every connection for `seconds` (API server restart)."""
-        return self.admin("POST", "outage", {"seconds": seconds})
 
     def proxy_node(self, node_name, port, url):
         return self.admin("POST", "proxy", {"node": node_name, "port": port, "url": url})
@@ -616,30 +534,9 @@ class Emulator:
         """The usage model: {"pods": [PodUsage settings], "nodes": {name: settings}}."""
         return self.admin("GET", "usage")
 
-    def requests_log(self, since=0, path_prefix=None):
-        q = "?since=%d" % since + ("&path_prefix=" + urllib.parse.quote(path_prefix) if path_prefix else "")
-        return self.admin("GET", "requests" + q)["requests"]
-
-    def clear_requests(self):
-        return self.admin("DELETE", "requests")
-
-    def state(self):
-        return self.admin("GET", "state")
-
     def objects(self, kind=None, namespace=None):
         q = urllib.parse.urlencode({k: v for k, v in (("kind", kind), ("namespace", namespace)) if v})
         return self.admin("GET", "objects" + ("?" + q if q else ""))["items"]
-
-    def wait_for(self, predicate, timeout=10, interval=0.05, what="condition"):
-        """Poll predicate() until truthy (returns its value) or raise EmulatorError after timeout."""
-        deadline = time.monotonic() + timeout
-        while True:
-            v = predicate()
-            if v:
-                return v
-            if time.monotonic() > deadline:
-                raise EmulatorError("timed out after %ss waiting for %s" % (timeout, what))
-            time.sleep(interval)
 
     def wait_for_request(self, match, timeout=10):
         """Wait until a logged request satisfies match(entry); returns the entry."""

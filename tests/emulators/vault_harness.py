@@ -16,9 +16,6 @@ import base64
 import http.client
 import json
 import os
-import select
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,36 +24,21 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+from emulator_common import harness as _harness  # noqa: E402
 from vault_api import pgp as _pgp  # noqa: E402
 
 __all__ = ["VaultEmulator", "EmulatorError", "Response", "pgp_test_key", "pgp_decrypt", "decode_root_token"]
 
 
-class EmulatorError(Exception):
+class EmulatorError(_harness.EmulatorError):
     pass
 
 
-class Response:
-    def __init__(self, status, headers, body):
-        self.status = status
-        self.headers = headers
-        self.body = body
-
-    def json(self):
-        return json.loads(self.body)
-
-    def header(self, name):
-        for k, v in self.headers:
-            if k.lower() == name.lower():
-                return v
-        return None
-
+class Response(_harness.Response):
     @property
     def errors(self):
+        """Vault's {"errors": [...]}."""
         return self.json().get("errors")
-
-    def __repr__(self):
-        return "Response(%d, %r)" % (self.status, self.body[:200])
 
 
 def pgp_test_key(seed=b"test"):
@@ -84,11 +66,16 @@ def decode_root_token(encoded_token, otp):
     return bytes(a ^ b for a, b in zip(raw, otp.encode())).decode()
 
 
-class VaultEmulator:
+class VaultEmulator(_harness.EmulatorProcess):
     """Runs `python3 -m vault_api` in a subprocess. Use as a context manager.
 
     initialized/unsealed: the state at start (initialized keys come from init_material()).
     faults: rules installed at start (--fault). args: extra command-line flags."""
+
+    # start/stop, log_text, wait_for and the control calls both emulators share (fault, faults,
+    # clear_faults, outage, requests_log, clear_requests, state): emulator_common.harness
+    error = EmulatorError
+    label = "vault emulator"
 
     def __init__(self, initialized=False, unsealed=False, shares=5, threshold=3, faults=(), args=(),
                  kv_upgrade_seconds=None, enable_unauthenticated_access=(), standby=False, listen_delay=0,
@@ -119,65 +106,11 @@ class VaultEmulator:
         self.cmd = cmd + list(args)
         self.log_path = os.path.join(self.workdir, "vault_api.log")
 
-    # -- lifecycle --
-
-    def start(self):
-        self._log = open(self.log_path, "wb")
+    def popen_options(self):
+        # `python3 -m vault_api` from here, whatever the caller's directory and path
         env = dict(os.environ, PYTHONPATH=HERE + os.pathsep + os.environ.get("PYTHONPATH", ""),
                    PYTHONDONTWRITEBYTECODE="1")
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
-                                     cwd=HERE, env=env)
-        deadline = time.monotonic() + self.startup_timeout
-        line = b""
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or self.proc.poll() is not None:
-                text = self.log_text()
-                self.stop()
-                raise EmulatorError("vault emulator did not print LISTENING within %ss; log:\n%s"
-                                    % (self.startup_timeout, text))
-            r, _, _ = select.select([self.proc.stdout], [], [], left)
-            if r:
-                b = os.read(self.proc.stdout.fileno(), 1)
-                if b:
-                    line += b
-        parts = line.decode().split()
-        if len(parts) != 2 or parts[0] != "LISTENING":
-            self.stop()
-            raise EmulatorError("unexpected first line %r" % line)
-        self.port = int(parts[1])
-        return self
-
-    def stop(self, cleanup=True):
-        """SIGTERM (then SIGKILL after 5 s); with cleanup the work directory (log) goes too:
-        read log_text() first if you need it."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        if self.proc is not None and self.proc.stdout:
-            self.proc.stdout.close()
-        if getattr(self, "_log", None):
-            self._log.close()
-        if cleanup and self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    def log_text(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return {"cwd": HERE, "env": env}
 
     @property
     def url(self):
@@ -247,9 +180,6 @@ class VaultEmulator:
             raise EmulatorError("control %s %s -> %d: %s" % (method, route, r.status, r.body))
         return r.body if r.header("Content-Type") == "application/octet-stream" else r.json()
 
-    def state(self):
-        return self.admin("GET", "state")
-
     def kv(self, mount="secret", path=None):
         """Stored KV keys with their values (no token; test-only)."""
         q = {"mount": mount}
@@ -275,9 +205,6 @@ class VaultEmulator:
         """A pod restart: sealed again; with outage_seconds also refuse connections that long."""
         return self.admin("POST", "restart", {"outage_seconds": outage_seconds} if outage_seconds else {})
 
-    def outage(self, seconds):
-        return self.admin("POST", "outage", {"seconds": seconds})
-
     def set_standby(self, standby=True):
         return self.admin("POST", "standby", {"standby": standby})
 
@@ -286,23 +213,6 @@ class VaultEmulator:
 
     def configure(self, **kw):
         return self.admin("POST", "config", kw)
-
-    def fault(self, type, **rule):
-        rule["type"] = type
-        return self.admin("POST", "faults", rule)["ids"][0]
-
-    def clear_faults(self, fault_id=None):
-        return self.admin("DELETE", "faults" + ("?id=%d" % fault_id if fault_id else ""))["cleared"]
-
-    def faults(self):
-        return self.admin("GET", "faults")["faults"]
-
-    def requests_log(self, since=0, path_prefix=None):
-        q = "?since=%d" % since + ("&path_prefix=" + urllib.parse.quote(path_prefix) if path_prefix else "")
-        return self.admin("GET", "requests" + q)["requests"]
-
-    def clear_requests(self):
-        return self.admin("DELETE", "requests")
 
     def writes(self, since=0):
         """Changes to stored state after write sequence `since`: [{seq, op, path, time}]."""
@@ -313,13 +223,3 @@ class VaultEmulator:
 
     def write_count(self, since=0):
         return len(self.writes(since))
-
-    def wait_for(self, predicate, timeout=10, interval=0.05, what="condition"):
-        deadline = time.monotonic() + timeout
-        while True:
-            v = predicate()
-            if v:
-                return v
-            if time.monotonic() > deadline:
-                raise EmulatorError("timed out after %ss waiting for %s" % (timeout, what))
-            time.sleep(interval)

@@ -1,6 +1,7 @@
 """Shared helpers for the integration tests: free ports, real peers started on loopback,
 running the built binaries. Python 3 standard library only; every wait is bounded."""
 import os
+import re
 import shutil
 import signal
 import socket
@@ -20,6 +21,28 @@ def binary(name):
     if not os.access(path, os.X_OK):
         raise AssertionError(f"{path} is not built; run make build")
     return path
+
+
+def tool_names():
+    """Every tool in tools/ (a folder with a main.cc), found from the source tree, so that a tool
+    added later is covered by the tests that go over all of them."""
+    root = os.path.join(SOURCE_DIR, "tools")
+    return sorted(d for d in os.listdir(root) if d != "common" and os.path.exists(os.path.join(root, d, "main.cc")))
+
+
+def help_text(*argv):
+    """`argv --help` of a built tool (argv: the tool and, for a command, its name)."""
+    return subprocess.run([binary(argv[0]), *argv[1:], "--help"], capture_output=True, text=True,
+                          timeout=30).stdout
+
+
+def tool_commands(tool):
+    """The commands of a tool that has them (its --help lists them under "Commands:"), else []."""
+    text = help_text(tool)
+    if "\nCommands:\n" not in text:
+        return []
+    block = text.split("\nCommands:\n", 1)[1].split("\n\n", 1)[0]
+    return re.findall(r"^  ([a-z][a-z0-9-]*)\s", block, re.M)
 
 
 def free_port():
@@ -138,3 +161,14 @@ def run(args, input=None, timeout=120, env=None):
 def json_lines(text):
     import json
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def in_mount_namespace(script, *args, timeout=120):
+    """Runs `script` (sh -e, with `args` as $1...) in a private mount namespace: a tmpfs or a bind
+    mount made there vanishes with it, so a test can fill a disk or bind a device without
+    touching the machine's. Returns CompletedProcess with text stdout/stderr."""
+    unshare = require_program("unshare", "util-linux")
+    cmd = [unshare, "--mount", "--propagation", "private"]
+    if os.geteuid() != 0:
+        cmd.insert(1, "--map-root-user")
+    return subprocess.run([*cmd, "sh", "-ec", script, "sh", *args], capture_output=True, text=True, timeout=timeout)

@@ -15,23 +15,9 @@ import sftest  # noqa: E402
 PREFIX = "/usr/local"
 
 
-def tools():
-    root = os.path.join(sftest.SOURCE_DIR, "tools")
-    return sorted(d for d in os.listdir(root) if d != "common" and os.path.exists(os.path.join(root, d, "main.cc")))
-
-
-def help_text(*argv):
-    return subprocess.run([sftest.binary(argv[0]), *argv[1:], "--help"], capture_output=True, text=True,
-                          timeout=30).stdout
-
-
-def commands(tool):
-    """The commands of a tool that has them (its --help lists them under "Commands:"), else []."""
-    text = help_text(tool)
-    if "\nCommands:\n" not in text:
-        return []
-    block = text.split("\nCommands:\n", 1)[1].split("\n\n", 1)[0]
-    return re.findall(r"^  ([a-z][a-z0-9-]*)\s", block, re.M)
+tools = sftest.tool_names
+help_text = sftest.help_text
+commands = sftest.tool_commands
 
 
 def help_options(*argv):
@@ -107,7 +93,7 @@ class InstallTest(unittest.TestCase):
         completion = os.path.join(self.root, "share", "bash-completion", "completions", "kind-wait")
         self.assertEqual(complete(completion, ["kind-wait", "--output", ""]), ["text", "jsonl"])
         self.assertEqual(complete(completion, ["kind-wait", "-o", "j"]), ["jsonl"])
-        self.assertEqual(complete(completion, ["kind-wait", "--list", ""]), ["nodes"])
+        self.assertEqual(complete(completion, ["kind-wait", "--list", ""]), ["nodes", "pods", "nodes,pods"])
         with tempfile.TemporaryDirectory() as d:
             open(os.path.join(d, "kind-config"), "w").close()
             self.assertEqual(complete(completion, ["kind-wait", "--kubeconfig", os.path.join(d, "kind-")]),

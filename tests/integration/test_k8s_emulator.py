@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """Self-tests for tests/emulators/k8s_api.py: prove the Kubernetes API emulator behaves like the
 real API server on the wire (auth, Status errors, paging, watch events, bookmarks, 410, proxy)
 and that every injected fault really happens. Standard library + the openssl and curl CLIs;
@@ -588,6 +589,14 @@ class TestProxy(EmulatorCase):
         seen = cls.seen = []
 
         class Exporter(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_PUT(self):  # a write Vault answers 204: headers only
+                seen.append((self.path, self.headers.get("Authorization")))
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(204)
+                self.end_headers()
+
             def do_GET(self):
                 seen.append((self.path, self.headers.get("Authorization")))
                 body = b"# HELP node_load1 1m load average.\n# TYPE node_load1 gauge\nnode_load1 0.42\n"
@@ -631,6 +640,22 @@ class TestProxy(EmulatorCase):
         r = self.api.get("/api/v1/namespaces/vault/services/nope:8200/proxy/")
         self.assertEqual(r.status, 404)
 
+    def test_service_proxy_204_keeps_the_connection_usable(self):
+        # A 204 ends with its headers: framing it chunked left "0" on the connection, which the
+        # next answer's reader then took for its status line (curl: "Received HTTP/0.9").
+        self.emu.proxy_service("vault", "vault", "8200", self.exporter_url)
+        base = "/api/v1/namespaces/vault/services/vault:8200/proxy"
+        conn = self.api.connect()
+        try:
+            conn.request("PUT", base + "/v1/sys/audit/x", body=b"{}", headers={"Authorization": "Bearer " + TOKEN})
+            r = conn.getresponse()
+            self.assertEqual((r.status, r.getheader("Transfer-Encoding"), r.read()), (204, None, b""))
+            conn.request("GET", base + "/v1/sys/health", headers={"Authorization": "Bearer " + TOKEN})
+            r = conn.getresponse()
+            self.assertEqual(r.status, 200)
+            self.assertIn(b"node_load1", r.read())
+        finally:
+            conn.close()
 
 class TestStartup(unittest.TestCase):
     def test_listen_delay_refuses_then_serves_plain_http(self):

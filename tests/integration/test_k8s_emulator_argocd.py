@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """Self-tests of the Kubernetes API emulator's writes (PUT and PATCH with optimistic concurrency,
 the real 409 Conflict) and of its Argo CD application-controller stand-in: an `operation`
 written as Argo CD's SetAppOperation writes it starts a sync that a client sees go Running ->

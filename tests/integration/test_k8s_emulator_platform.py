@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """Self-tests of the platform's custom resources in the Kubernetes API emulator: the CRDs of
 Argo CD, External Secrets (external-secrets.io/v1, status subresource) and MetalLB
 (metallb.io/v1beta1) from platform_crds(), their objects served at the right scope, the status

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """Self-tests of the Kubernetes API emulator's pods and kubelet resource metrics: LIST of pods
 with paging (kubectl --chunk-size as a real client), the ReplicaSet -> Deployment owner chain,
 container requests/limits, init and sidecar containers, overhead; and /metrics/resource through

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """Self-tests of the Kubernetes API emulator's service proxy in front of a real local upstream
 (here a small Vault-like server): status codes, bodies and headers pass unchanged (Vault's
 sys/health answers 429, 472, 473, 501, 503), methods and bodies are forwarded, Authorization is

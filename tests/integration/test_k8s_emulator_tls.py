@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """Self-tests of the Kubernetes API emulator's TLS (tests/emulators/k8s_api/tls.py): like
 kube-apiserver (tls.RequestClientCert), a bad client certificate never fails the handshake; the
 x509 authenticator rejects it afterwards with 401, and the reason is worded as Go's crypto/x509

@@ -1,3 +1,4 @@
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """scripts/preflight.sh, each check made to pass and to fail: a fake `docker` and `terraform`
 first on PATH, a fake /proc folder (meminfo, inotify limits), and a port held open by the test.
 Every failing check must name what is wrong and the command that fixes it, and the script must

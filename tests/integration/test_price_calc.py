@@ -196,7 +196,7 @@ class PriceCalcCli(unittest.TestCase):
     def test_missing_pricing_file(self):
         r = subprocess.run([PRICE_CALC, "--pricing", os.path.join(self.dir, "nope.json")], input="",
                            capture_output=True, text=True, timeout=60)
-        self.assert_usage_error(r, "nope.json", "cannot read")
+        self.assert_usage_error(r, "nope.json", "no such file")
 
     def test_default_price_list_lookup(self):
         # From the project root: opencost/pricing.json.

@@ -152,7 +152,7 @@ class Render(unittest.TestCase):
                 (LAPTOP + ["--set", "cluster.workers=3"], ["cluster.workers is a string", "declare a list"]),
                 (LAPTOP + ["--set", "ingress.httpPort=80 # x"], ["kind-config.yaml.mustache:", "inserted unquoted"]),
                 (LAPTOP + ["--set", "a=1,b=2"], ["one KEY=VALUE per --set"]),
-                (LAPTOP + ["-f", os.path.join(self.dir, "missing.yaml")], ["missing.yaml: cannot read"]),
+                (LAPTOP + ["-f", os.path.join(self.dir, "missing.yaml")], ["values file ", "missing.yaml: no such file"]),
         ):
             r = self.render(*args, "-o", self.out)
             self.assertEqual(r.returncode, 2, (args, r.stderr))

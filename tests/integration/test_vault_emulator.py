@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """Self-tests for tests/emulators/vault_api, the Vault 2.0.x HTTP API emulator vault-seed is
 tested against: every status code, error text and document shape it claims (README "Vault API
 emulator"), Shamir properties against an independent GF(2^8) implementation, and that every

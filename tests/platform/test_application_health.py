@@ -1,3 +1,4 @@
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """The Lua health check for argoproj.io/Application in argocd/argo-cd/values.yaml, run by a real
 Lua 5.1 interpreter (Argo CD runs it with gopher-lua, a Lua 5.1 implementation) in an environment
 like Argo CD's when resource.customizations.useOpenLibs is off: the base and table libraries,

@@ -1,3 +1,4 @@
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """Basic auth in front of OpenCost and Prometheus: what the ExternalSecret's template makes must
 be accepted by nginx, or the UIs end up open (or locked).
 

@@ -1,3 +1,4 @@
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """The sample application's two scripts (k8s/apps/demo, ConfigMap demo-scripts) against a real
 redis-server (Debian's 7.0; the pod runs Redis 8.2, same ACL syntax): the ACL file made from the
 credentials lets exactly that user in, on its own keys only, and the client proves the login."""

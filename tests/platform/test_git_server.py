@@ -1,3 +1,4 @@
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """The in-cluster Git server (k8s/system/git-server) run for real: Debian's `git daemon` with the
 exact command, arguments and environment the chart renders, serving a repository owned by
 another user (GIT_TEST_ASSUME_DIFFERENT_OWNER, git's own switch for that) from a read-only

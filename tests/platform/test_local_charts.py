@@ -1,3 +1,4 @@
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """The charts of ours (k8s/baseline, git-server, metallb-config, vault/config, opencost/pricing,
 demo): helm lint, and helm template with the values each child Application gives them, then the
 schemas of the result and the workload rules (pinned images, requests and limits, Pod Security

@@ -1,3 +1,4 @@
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """NetworkPolicies of every namespace (k8s/baseline, with the rules of argocd/root): default deny in
 both directions, DNS, and each flow the platform needs, allowed on both ends (the egress of the
 client and the ingress of the server), with the run-time addresses from the root parameters."""

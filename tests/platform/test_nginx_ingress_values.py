@@ -1,3 +1,4 @@
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """NGINX Ingress Controller values, validated offline. The chart's values.schema.json (2.6.4)
 refers to remote Kubernetes schemas, so the Application skips Helm's schema check
 (helm.skipSchemaValidation); this test checks the same values instead: the component's

@@ -1,3 +1,4 @@
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """The root Application's chart (argocd/root): helm lint, helm template with each layer, the
 schemas of what it renders, and how its parameters change the output. Real Helm 3.17 from
 scripts/install-k8s-tools.sh; schemas from npm kubernetes-models / @kubernetes-models/argo-cd."""

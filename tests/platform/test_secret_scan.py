@@ -1,3 +1,4 @@
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """Secret scan of the whole tree (every file Git tracks or would track).
 
 Everywhere: private-key PEM blocks, cloud and Git-host tokens, Vault tokens, JWTs, password

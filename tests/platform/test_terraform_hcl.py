@@ -1,3 +1,4 @@
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """Every Terraform file in the tree parses (npm @cdktf/hcl2json, HashiCorp's HCL parser as WASM).
 Generic: it covers terraform/ as soon as it exists, and any other .tf/.tfvars. The parser is
 also shown to reject a broken file and to name it."""

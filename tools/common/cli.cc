@@ -2,12 +2,12 @@
 
 #include <csignal>
 #include <limits>
-#include <iostream>
 #include <sstream>
 
 #include "common/checked_number.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/output.h"
 #include "common/strings.h"
 
 #ifndef SF_VERSION
@@ -103,17 +103,17 @@ bool App::parse(int argc, char** argv, po::variables_map& vm) {
     all.add(options_).add(hidden_);
     po::store(po::command_line_parser(argc, argv).options(all).positional(positional_).run(), vm);
     if (vm.count("help")) {
-      std::cout << help_text();
+      Output::standard().write(help_text());
       return false;
     }
     if (vm.count("completion")) {
       const std::string shell = vm["completion"].as<std::string>();
       if (shell != "bash") throw UsageError(cat("--completion ", shell, ": only bash completion is generated"));
-      std::cout << bash_completion();
+      Output::standard().write(bash_completion());
       return false;
     }
     if (vm.count("version")) {
-      std::cout << info_.name << " " << SF_VERSION << "\n";
+      Output::standard().write(cat(info_.name, " ", SF_VERSION, "\n"));
       return false;
     }
     po::notify(vm);
@@ -130,7 +130,9 @@ int run_tool(const std::string& name, const std::function<int()>& body) {
   std::signal(SIGPIPE, SIG_IGN);
   try {
     const int code = body();
-    std::cout.flush();
+    // The last buffer of stdout (all of it, for --help): a full disk or a closed pipe here is
+    // an error too, not a silent exit 0.
+    Output::standard().flush();
     return code;
   } catch (const Error& e) {
     log::error(e.what());

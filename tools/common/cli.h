@@ -35,7 +35,7 @@ class App {
   void choices(const std::string& long_name, std::vector<std::string> values);
   void file_option(const std::string& long_name);
   // Parses argv. Returns false when --help, --version or --completion was handled (exit 0
-  // follows). Throws UsageError on a bad flag, naming it and pointing at --help.
+  // follows); their text goes to Output::standard(), which run_tool flushes and checks. Throws UsageError on a bad flag, naming it and pointing at --help.
   bool parse(int argc, char** argv, po::variables_map& vm);
   std::string help_text() const;
   // A bash completion script offering exactly the options of options() (and their values).
@@ -53,8 +53,10 @@ class App {
   std::set<std::string> file_options_;
 };
 
-// Runs a tool's body; catches sf::Error (its exit code), other exceptions (1), prints them
-// as "<tool>: error: <message>" on stderr. Also ignores SIGPIPE so `| head` ends cleanly.
+// Runs a tool's body, then flushes Output::standard() (checked: a failed write is exit 1 with
+// a message, whatever the body returned); catches sf::Error (its exit code), other exceptions
+// (1), prints them as "<tool>: error: <message>" on stderr. Ignores SIGPIPE, so a closed pipe
+// is a write error (EPIPE) the tool reports, never a silent death.
 int run_tool(const std::string& name, const std::function<int()>& body);
 
 // Durations as written by people and by Go tools: "90s", "5m", "1h30m", "250ms", "1.5h";

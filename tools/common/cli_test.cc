@@ -41,7 +41,7 @@ TEST_CASE("durations past Go's limit are refused, never wrapped") {
   }
 }
 
-TEST_CASE("sizes are bytes or binary units; zero, negative and overflowing sizes are refused") {
+TEST_CASE("sizes are bytes or binary units, and zero, negative and overflowing sizes are refused") {
   using sf::cli::parse_size;
   CHECK(parse_size("1048576", "--max-list-bytes") == 1048576);
   CHECK(parse_size("64Mi", "--max-list-bytes") == 64u << 20);

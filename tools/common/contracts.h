@@ -1,6 +1,7 @@
 // The JSON Lines contracts between the tools (docs/design.md): one definition, written here
 // and read here (node lines) or by common/node_usage.h (node_usage lines, streamed), so both
-// ends of every pipe agree. snake_case, SI units (bytes, cores), RFC 3339 UTC times.
+// ends of every pipe agree. snake_case, SI units (bytes, cores), RFC 3339 UTC times. The pod and
+// pod_usage contracts (cost allocation) live in common/pod.h and common/pod_usage.h.
 #pragma once
 
 #include <optional>

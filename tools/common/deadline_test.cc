@@ -28,7 +28,7 @@ TEST_CASE("huge budgets saturate instead of wrapping the clock", "[deadline]") {
   CHECK(zero.expired());
 }
 
-TEST_CASE("unlimited deadlines never expire; earlier() picks the first with its name", "[deadline]") {
+TEST_CASE("unlimited deadlines never expire, and earlier() picks the first with its name", "[deadline]") {
   const Deadline none;
   CHECK(none.unlimited());
   CHECK_FALSE(none.expired());

@@ -1,5 +1,5 @@
-// Reading a small file whole (a kubeconfig, a token, a certificate, a plugin's config) with a
-// byte cap, so that a wrong path never costs more than the cap in memory and never blocks:
+// Reading a small file whole (a kubeconfig, a token, a certificate, a plugin's config, a tool's
+// YAML or JSON input) with a byte cap, so that a wrong path never costs more than the cap in memory and never blocks:
 // a directory, FIFO, socket or device, a missing or unreadable file, or one over the cap is a
 // FileReadError (exit 2) naming the file, its role and what to do.
 #pragma once
@@ -26,6 +26,11 @@ class FileReadError : public UsageError {
 // Opening never blocks (a FIFO without a writer is refused, not waited on); more than
 // `max_bytes` is an error, not a truncation.
 std::string read_small_file(const std::string& path, size_t max_bytes, std::string_view role);
+
+// The same for a tool's input operand: "-" is stdin, read whole as the shell connected it (a
+// pipe, a terminal or a file: the user chose it), with the same cap; any other path is
+// read_small_file. For inputs that are parsed whole (YAML, a JSON document), not streamed.
+std::string read_small_input(const std::string& path_or_dash, size_t max_bytes, std::string_view role);
 
 // "4 MiB", "512 KiB", "100 bytes": limits as people write them, for messages.
 std::string describe_size(size_t bytes);

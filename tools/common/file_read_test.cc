@@ -3,6 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <thread>
+
 #include <catch2/catch.hpp>
 
 #include "common/testing_files.h"
@@ -68,4 +71,63 @@ TEST_CASE("sizes in messages read the way limits are written", "[file_read]") {
   CHECK(sf::describe_size(512 * 1024) == "512 KiB");
   CHECK(sf::describe_size(1000) == "1000 bytes");
   CHECK(sf::describe_size(1) == "1 byte");
+}
+
+namespace {
+
+// Runs `read` with stdin replaced by a pipe that a thread fills with `data`, then restores stdin.
+template <typename Read>
+void with_stdin_pipe(const std::string& data, Read read) {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const int saved = ::dup(STDIN_FILENO);
+  REQUIRE(saved >= 0);
+  REQUIRE(::dup2(fds[0], STDIN_FILENO) == STDIN_FILENO);
+  ::close(fds[0]);
+  std::thread writer([&] {
+    size_t done = 0;
+    while (done < data.size()) {
+      const ssize_t n = ::write(fds[1], data.data() + done, data.size() - done);
+      if (n <= 0) break;  // the reader stopped at its cap and closed: EPIPE is expected here
+      done += static_cast<size_t>(n);
+    }
+    ::close(fds[1]);
+  });
+  struct Restore {
+    int saved;
+    std::thread& writer;
+    ~Restore() {
+      ::dup2(saved, STDIN_FILENO);  // also closes the pipe's read end: a blocked writer ends
+      ::close(saved);
+      writer.join();
+    }
+  } restore{saved, writer};
+  read();
+}
+
+}  // namespace
+
+TEST_CASE("an input operand: - is stdin whatever it is (a pipe here), with the same cap", "[file_read]") {
+  std::signal(SIGPIPE, SIG_IGN);
+  const std::string text(200 * 1024, 'y');  // several pipe buffers
+  with_stdin_pipe(text, [&] { CHECK(sf::read_small_input("-", text.size(), "values file") == text); });
+  with_stdin_pipe(text, [&] {
+    try {
+      sf::read_small_input("-", 100 * 1024, "values file");
+      FAIL("no error past the cap");
+    } catch (const FileReadError& e) {
+      CHECK(e.kind() == FileReadError::Kind::kTooLarge);
+      CHECK(std::string(e.what()) ==
+            "stdin: more than the 100 KiB a values file may have (reading stopped there); is this the right input?");
+    }
+  });
+  // Any other operand is a file, with every refusal of read_small_file (a FIFO is not waited on).
+  TempDir dir;
+  CHECK(sf::read_small_input(dir.write("v.yaml", "a: 1\n"), 100, "values file") == "a: 1\n");
+  const std::string fifo = (dir.path / "fifo").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(sf::read_small_input(fifo, 100, "values file"),
+                    Catch::Contains("a FIFO (named pipe), not a regular file"));
+  CHECK_THROWS_WITH(sf::read_small_input(dir.path.string(), 100, "values file"),
+                    Catch::Contains("values file " + dir.path.string() + ": is a directory"));
 }

@@ -113,6 +113,12 @@ enum class Failure {
   kOther,
 };
 
+// Any of the TLS handshake failures: configuration to fix, not a server to wait for.
+constexpr bool is_tls_failure(Failure f) {
+  return f == Failure::kTlsUntrusted || f == Failure::kTlsRejected || f == Failure::kTlsCredential ||
+         f == Failure::kTls;
+}
+
 // How far a failed transfer got, from libcurl's timers: the culprit of a timeout.
 enum class Phase {
   kResolving,     // looking the host name up (DNS)

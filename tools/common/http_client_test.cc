@@ -94,7 +94,7 @@ TEST_CASE("a cancelled stream ends at once, even when the server sends nothing")
   CHECK_THROWS_AS(client.get(server.url()), HttpError);
 }
 
-TEST_CASE("retryable statuses are retried; others are returned") {
+TEST_CASE("retryable statuses are retried, and others are returned") {
   ScriptedServer server({
       [](int fd) { send_all(fd, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"); },
       [](int fd) { send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"); },

@@ -99,7 +99,7 @@ TEST_CASE("LineReader: a directory is a usage error naming it") {
   }
 }
 
-TEST_CASE("parse_json_object: deep nesting is an error, not a crash; invalid UTF-8 is refused") {
+TEST_CASE("parse_json_object: deep nesting is an error, not a crash, invalid UTF-8 is refused") {
   const std::string deep = "{\"a\":" + std::string(1000000, '[') + std::string(1000000, ']') + "}";
   CHECK_THROWS_WITH(sf::parse_json_object(deep, "f:1"), Catch::Contains("f:1") && Catch::Contains("nested deeper"));
   CHECK_NOTHROW(sf::parse_json_object("{\"a\":" + std::string(60, '[') + std::string(60, ']') + "}", "f:1"));

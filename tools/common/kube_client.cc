@@ -416,6 +416,22 @@ std::optional<rapidjson::Document> KubeClient::get_if_exists(std::string_view pa
 }
 
 ListResult KubeClient::list(std::string_view path, const ListOptions& options) {
+  std::vector<rapidjson::Document> items;
+  ListResult result = list_each(
+      path, options,
+      [&](const rapidjson::Value& item) {
+        rapidjson::Document doc;
+        doc.CopyFrom(item, doc.GetAllocator());
+        items.push_back(std::move(doc));
+      },
+      [&] { items.clear(); });
+  result.items = std::move(items);
+  return result;
+}
+
+ListResult KubeClient::list_each(std::string_view path, const ListOptions& options,
+                                 const std::function<void(const rapidjson::Value&)>& on_item,
+                                 const std::function<void()>& on_restart) {
   ListResult result;
   std::string continue_token;
   bool restarted = false;
@@ -440,7 +456,7 @@ ListResult KubeClient::list(std::string_view path, const ListOptions& options) {
       log::debug(cat("LIST ", path, ": continue token expired, listing again from the start"));
       restarted = true;
       continue_token.clear();
-      result.items.clear();
+      if (on_restart) on_restart();
       continue;
     }
     if (response.status < 200 || response.status >= 300) throw api_error(response, "LIST");
@@ -457,12 +473,8 @@ ListResult KubeClient::list(std::string_view path, const ListOptions& options) {
     continue_token = path_string(page, {"metadata", "continue"});
     const rapidjson::Value* items = path_value(page, {"items"});
     if (items != nullptr && items->IsArray()) {
-      for (const auto& item : items->GetArray()) {
-        if (!item.IsObject()) continue;
-        rapidjson::Document doc;
-        doc.CopyFrom(item, doc.GetAllocator());
-        result.items.push_back(std::move(doc));
-      }
+      for (const auto& item : items->GetArray())
+        if (item.IsObject()) on_item(item);
     } else if (items != nullptr && !items->IsNull()) {
       throw Error(cat("LIST ", redact_url(response.url), ": \"items\" is not a list; is this a collection path?"));
     }

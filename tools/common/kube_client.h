@@ -137,6 +137,13 @@ class KubeClient {
   std::optional<rapidjson::Document> get_if_exists(std::string_view path, const Query& query = {});
   // LIST with paging (limit/continue); a 410 on a continue token restarts the list once.
   ListResult list(std::string_view path, const ListOptions& options = {});
+  // The same LIST, page by page: on_item sees each item while its page is held (nothing is
+  // copied or kept, so memory follows the page size, not the collection); a restart after a
+  // 410 calls on_restart first, then delivers the items again from the start. The result
+  // carries no items.
+  ListResult list_each(std::string_view path, const ListOptions& options,
+                       const std::function<void(const rapidjson::Value& item)>& on_item,
+                       const std::function<void()>& on_restart = {});
   // WATCH: calls on_event for every decoded event except ERROR until the stream ends, an
   // ERROR event arrives or on_event returns false. Throws ApiError for a non-2xx answer other
   // than 410, and transport errors as send() does.

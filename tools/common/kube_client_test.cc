@@ -92,7 +92,7 @@ TEST_CASE("kube client: credentials go only over TLS", "[kube]") {
   CHECK(insecure.http_options().bearer_token.empty());
 }
 
-TEST_CASE("kube client: LIST follows continue tokens; 404 means not served", "[kube]") {
+TEST_CASE("kube client: LIST follows continue tokens, and 404 means not served", "[kube]") {
   FakeApi api([](const std::string& target) {
     Reply r;
     if (has(target, "/api/v1/nodes") && !has(target, "continue=")) r.chunks = {list_of({node("a", "1")}, "7", "tok1")};

@@ -174,7 +174,7 @@ TEST_CASE("kubeconfig resolve: a context's user that no file defines sends no cr
   CHECK_THAT(rest.user_where, Catch::Contains("user \"nobody\" (not defined in"));
 }
 
-TEST_CASE("kubeconfig resolve: impersonation travels over http too; extra keys are escaped", "[kubeconfig]") {
+TEST_CASE("kubeconfig resolve: impersonation travels over http too, and extra keys are escaped", "[kubeconfig]") {
   TempDir dir;
   const RestConfig rest = resolve_text(
       dir, one_context("{server: http://h:8080}",

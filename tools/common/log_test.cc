@@ -11,7 +11,7 @@ TEST_CASE("log: messages show control characters escaped and credentials redacte
   CHECK_THAT(m, Catch::Contains("http://***@h:9100/metrics") && Catch::Contains("\\x1B[2J\\rfake\\nscrape-nodes"));
 }
 
-TEST_CASE("log: indented continuation lines stay lines; each line is bounded") {
+TEST_CASE("log: indented continuation lines stay lines, each line is bounded") {
   CHECK(sf::log::safe_text("still waiting for:\n  nodes=3: 2 of 3\n  crd/x: missing") ==
         "still waiting for:\n  nodes=3: 2 of 3\n  crd/x: missing");
   const std::string long_line(100000, 'x');

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "common/error.h"
+#include "common/flat_json_scanner.h"
 #include "common/log.h"
 #include "common/redact.h"
 #include "common/strings.h"
@@ -18,72 +19,25 @@
 namespace sf {
 namespace {
 
-// RapidJSON copies string streams into locals while it reads a token and writes the position
-// back afterwards, so a handler asking the stream where it is would get the token's start. This
-// stream opts out of that copy: Tell() in a handler is the position after the token.
-struct LiveInsituStream : rapidjson::InsituStringStream {
-  using rapidjson::InsituStringStream::InsituStringStream;
-};
-
-}  // namespace
-}  // namespace sf
-
-namespace rapidjson {
-template <>
-struct StreamTraits<sf::LiveInsituStream> {
-  enum { copyOptimization = 0 };
-};
-}  // namespace rapidjson
-
-namespace sf {
-namespace {
+using json_scan::FastScanner;
+using json_scan::first_duplicate;
+using json_scan::has_control_chars;
+using json_scan::LiveInsituStream;
 
 constexpr int kMaxDepth = kMaxJsonDepth;
-
-// Any byte below 0x20 or DEL? Eight bytes at a time (exact for "some byte is ...").
-bool has_control_chars(std::string_view s) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    const uint64_t del = w ^ (kOnes * 0x7f);
-    if ((((w - kOnes * 0x20) & ~w) | ((del - kOnes) & ~del)) & kHighs) return true;
-  }
-  for (; i < s.size(); ++i)
-    if (static_cast<unsigned char>(s[i]) < 0x20 || s[i] == 0x7f) return true;
-  return false;
-}
 
 void require_non_negative(double v, const char* field, const std::string& where) {
   if (!(v >= 0) || !std::isfinite(v))
     throw ParseError(where, cat("field \"", field, "\" is ", format_number(v), "; it must be a number >= 0"));
 }
 
-// Window strings repeat from line to line (one scrape = one window for every node): remember
-// the last one parsed so a million lines do not parse a million times.
-struct TimeCache {
-  std::string text;
-  Clock::time_point value{};
-  std::string canonical;
-  bool valid = false;
-};
-
 thread_local UsageReadStats g_stats;
-thread_local TimeCache g_start_cache;
-thread_local TimeCache g_end_cache;
+thread_local ContractTimeCache g_start_cache;
+thread_local ContractTimeCache g_end_cache;
 
-void parse_cached(TimeCache& cache, std::string& text, Clock::time_point& out, const char* field,
+void parse_cached(ContractTimeCache& cache, std::string& text, Clock::time_point& out, const char* field,
                   const std::string& where) {
-  if (!(cache.valid && cache.text == text)) {
-    cache.valid = false;
-    cache.value = parse_contract_time(text, cat(where, " (field \"", field, "\")"));
-    cache.text = text;
-    cache.canonical = canonical_time(cache.value);
-    cache.valid = true;
-  }
-  out = cache.value;
-  if (text != cache.canonical) text = cache.canonical;
+  out = cache.parse(text, field, where);
 }
 
 // ------------------------------------------------------------------------------ the SAX reader
@@ -146,18 +100,16 @@ Field lookup(const char* s, size_t n) {
   }
 }
 
-enum class State { kAbsent, kNull, kString, kNumber, kObject, kOther };
-
-struct Slot {
-  State state = State::kAbsent;
-  double number = 0;
-  std::string_view text;  // kString: a view into the line (or its in-place parsed copy)
-};
+using json_scan::Slot;
+using json_scan::State;
 
 // Fills slots for the contract's fields, labels, and raw spans of the other fields; notes a
 // contract field given twice. Nesting deeper than kMaxDepth stops the parse.
-struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
+struct Handler : json_scan::ScalarEvents<Handler> {
   explicit Handler(UsageLine& out) : line(out) {}
+
+  // The fast scanner reads one nested object: the labels.
+  bool may_nest(int at_depth) const { return at_depth == 1 && field == kLabels; }
 
   // Where the reader is (for raw spans): RapidJSON's stream, or the fast scanner's cursor.
   LiveInsituStream* ss = nullptr;
@@ -216,17 +168,6 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
     return true;
   }
 
-  bool Null() { return scalar(State::kNull); }
-  bool Bool(bool) { return scalar(State::kOther); }
-  bool Int(int v) { return scalar(State::kNumber, v); }
-  bool Uint(unsigned v) { return scalar(State::kNumber, v); }
-  bool Int64(int64_t v) { return scalar(State::kNumber, static_cast<double>(v)); }
-  bool Uint64(uint64_t v) { return scalar(State::kNumber, static_cast<double>(v)); }
-  bool Double(double v) { return scalar(State::kNumber, v); }
-  bool String(const char* s, rapidjson::SizeType n, bool) {
-    // Both readers hand over views into a buffer that lives until the line is done.
-    return scalar(State::kString, 0, std::string_view(s, n));
-  }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     if (depth == 1) {
       field = lookup(s, n);
@@ -275,206 +216,6 @@ struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
   bool EndArray(rapidjson::SizeType) { return close(); }
 };
 
-// The first name given twice: pairwise for the few names a line usually has, sorted beyond.
-template <typename Names, typename Get>
-std::optional<std::string_view> first_duplicate(const Names& items, Get name) {
-  const size_t n = items.size();
-  if (n < 2) return std::nullopt;
-  if (n <= 16) {
-    for (size_t i = 1; i < n; ++i)
-      for (size_t j = 0; j < i; ++j)
-        if (name(items[i]) == name(items[j])) return std::string_view(name(items[i]));
-    return std::nullopt;
-  }
-  thread_local std::vector<std::string_view> sorted;
-  sorted.clear();
-  for (const auto& item : items) sorted.emplace_back(name(item));
-  std::sort(sorted.begin(), sorted.end());
-  const auto it = std::adjacent_find(sorted.begin(), sorted.end());
-  if (it == sorted.end()) return std::nullopt;
-  return *it;
-}
-
-// The common shape of a node_usage line, scanned without RapidJSON: it sends the handler the
-// events RapidJSON's reader would, and gives up (returns false) on anything else: escapes,
-// control characters or non-ASCII bytes in strings (RapidJSON validates UTF-8), exponents,
-// numbers RapidJSON and from_chars might round apart (more than 15 significant digits),
-// nesting other than the labels object, malformed text. The caller then starts over with
-// RapidJSON, which also words the errors. The result is the same either way (unit tests and
-// the fuzz target compare the two paths).
-class FastScanner {
- public:
-  // `text` is a std::string: its terminating NUL is a sentinel no token accepts, so most loops
-  // need no bounds check (a NUL inside the line stops them too, and RapidJSON reports it).
-  FastScanner(const std::string& text, Handler& handler)
-      : p_(text.c_str()), end_(text.c_str() + text.size()), h_(handler) {
-    h_.cursor = &p_;
-  }
-
-  bool run() {
-    ws();
-    if (!take('{') || !h_.StartObject()) return false;
-    if (!members(1)) return false;
-    ws();
-    return p_ == end_;
-  }
-
- private:
-  void ws() {  // compact JSON has none: one compare in the common case
-    while (static_cast<unsigned char>(*p_) <= ' ' && (*p_ == ' ' || *p_ == '\t' || *p_ == '\r' || *p_ == '\n')) ++p_;
-  }
-  bool take(char c) {  // c is never NUL
-    if (*p_ == c) {
-      ++p_;
-      return true;
-    }
-    return false;
-  }
-  // At '"': the string's bytes, the cursor after the closing quote. Eight bytes at a time:
-  // a word without '"', '\\', a byte below 0x20 or above 0x7F is skipped whole (the tests below
-  // are exact for "some byte is ..."), then the word that has one is looked at byte by byte.
-  bool string(const char*& s, size_t& n) {
-    if (!take('"')) return false;
-    const char* start = p_;
-    constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
-    while (true) {
-      uint64_t w;
-      if (end_ - p_ >= 8) {
-        std::memcpy(&w, p_, 8);
-      } else {  // the last bytes: pad with a quote so the scan stops at the end
-        w = kOnes * '"';
-        std::memcpy(&w, p_, static_cast<size_t>(end_ - p_));
-      }
-      const uint64_t quote = w ^ (kOnes * '"'), slash = w ^ (kOnes * '\\');
-      const uint64_t special =
-          (((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash) | ((w - kOnes * 0x20) & ~w) | w) & kHighs;
-      if (special == 0) {
-        p_ += 8;
-        continue;
-      }
-      // The lowest flagged byte is exact (false flags only sit above a true one); little-endian.
-      p_ += static_cast<unsigned>(__builtin_ctzll(special)) / 8;
-      if (p_ >= end_ || *p_ != '"') return false;  // the end, an escape, a control or non-ASCII byte
-      s = start;
-      n = static_cast<size_t>(p_ - start);
-      ++p_;
-      return true;
-    }
-  }
-  bool number() {
-    const char* start = p_;
-    const bool minus = take('-');
-    if (static_cast<unsigned char>(*p_ - '0') > 9) return false;
-    uint64_t value = 0;
-    int digits = 0, significant = 0, fraction = 0;
-    if (*p_ == '0') {
-      ++p_;
-      if (static_cast<unsigned char>(*p_ - '0') <= 9) return false;  // a leading zero
-    } else {
-      const char* first = p_;
-      while (static_cast<unsigned char>(*p_ - '0') <= 9) value = value * 10 + static_cast<unsigned>(*p_++ - '0');
-      digits = static_cast<int>(p_ - first);
-      if (digits > 18) return false;  // (value wrapped: never used then)
-    }
-    significant = digits;
-    if (take('.')) {
-      if (static_cast<unsigned char>(*p_ - '0') > 9) return false;
-      while (static_cast<unsigned char>(*p_ - '0') <= 9) {
-        if (significant > 0 || *p_ != '0') ++significant;
-        ++p_;
-        ++fraction;
-      }
-      if (significant > 15 || fraction > 22) return false;
-    }
-    if (*p_ == 'e' || *p_ == 'E') return false;
-    if (fraction > 0) {
-      double d = 0;
-      const auto r = std::from_chars(start, p_, d);
-      if (r.ec != std::errc() || r.ptr != p_) return false;
-      return h_.Double(d);
-    }
-    if (minus) return value == 0 ? h_.Int(0) : h_.Int64(-static_cast<int64_t>(value));
-    return h_.Uint64(value);
-  }
-  bool literal(const char* word, size_t n) {
-    if (static_cast<size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0) return false;
-    p_ += n;
-    return true;
-  }
-  bool value(int depth) {
-    ws();
-    if (p_ == end_) return false;
-    switch (*p_) {
-      case '"': {
-        const char* s;
-        size_t n;
-        return string(s, n) && h_.String(s, static_cast<rapidjson::SizeType>(n), false);
-      }
-      case '{':
-        // Only the labels object nests; anything else goes to RapidJSON.
-        if (depth != 1 || h_.field != kLabels) return false;
-        ++p_;
-        return h_.StartObject() && members(2);
-      case 't': return literal("true", 4) && h_.Bool(true);
-      case 'f': return literal("false", 5) && h_.Bool(false);
-      case 'n': return literal("null", 4) && h_.Null();
-      default: return number();
-    }
-  }
-  // After '{': members up to and including '}'.
-  bool members(int depth) {
-    ws();
-    rapidjson::SizeType count = 0;
-    if (take('}')) return h_.EndObject(0);
-    while (true) {
-      ws();
-      const char* s;
-      size_t n;
-      if (!string(s, n) || !h_.Key(s, static_cast<rapidjson::SizeType>(n), false)) return false;
-      ws();
-      if (!take(':') || !value(depth)) return false;
-      ++count;
-      ws();
-      if (take(',')) continue;
-      if (take('}')) return h_.EndObject(count);
-      return false;
-    }
-  }
-
-  const char* p_;
-  const char* end_;
-  Handler& h_;
-};
-
-// The checks of one field on the slots: type, presence, with messages naming the field.
-struct Fields {
-  const Slot* slots;
-  const std::string& where;
-
-  // Assigns into `target` (reusing its buffer); false when absent or null.
-  bool string_into(Field f, std::string& target) const {
-    const Slot& s = slots[f];
-    if (s.state == State::kAbsent || s.state == State::kNull) return false;
-    if (s.state != State::kString) throw ParseError(where, cat("field \"", kFieldNames[f], "\" must be a string"));
-    target.assign(s.text);
-    return true;
-  }
-  void require_string(Field f, std::string& target) const {
-    if (!string_into(f, target)) throw ParseError(where, cat("missing string field \"", kFieldNames[f], "\""));
-  }
-  std::optional<double> optional_number(Field f) const {
-    const Slot& s = slots[f];
-    if (s.state == State::kAbsent || s.state == State::kNull) return std::nullopt;
-    if (s.state != State::kNumber) throw ParseError(where, cat("field \"", kFieldNames[f], "\" must be a number"));
-    return s.number;
-  }
-  double require_number(Field f) const {
-    const auto v = optional_number(f);
-    if (!v) throw ParseError(where, cat("missing number field \"", kFieldNames[f], "\""));
-    return *v;
-  }
-};
-
 }  // namespace
 
 Clock::time_point parse_contract_time(std::string_view text, const std::string& where) {
@@ -496,6 +237,18 @@ std::string canonical_time(Clock::time_point t) {
   return format_rfc3339(t, ms % 1000 != 0);
 }
 
+Clock::time_point ContractTimeCache::parse(std::string& text, const char* field, const std::string& where) {
+  if (!(valid_ && text_ == text)) {
+    valid_ = false;
+    value_ = parse_contract_time(text, cat(where, " (field \"", field, "\")"));
+    text_ = text;
+    canonical_ = canonical_time(value_);
+    valid_ = true;
+  }
+  if (text != canonical_) text = canonical_;
+  return value_;
+}
+
 bool parse_usage_line(std::string_view text, const std::string& where, UsageLine& out, bool truncated,
                       bool use_fast_scanner) {
   if (trim(text).empty()) return false;
@@ -505,45 +258,12 @@ bool parse_usage_line(std::string_view text, const std::string& where, UsageLine
   out.has_window = false;
 
   std::optional<Handler> h;
-  h.emplace(out);
-  rapidjson::ParseResult ok;
-  // The scanner reads words little-endian; elsewhere RapidJSON reads every line.
-  constexpr bool kLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
-  const bool fast = kLittleEndian && use_fast_scanner && FastScanner(out.text, *h).run();
-  ++(fast ? g_stats.fast : g_stats.general);
-  if (!fast) {
-    // RapidJSON, with a fresh handler. Parsed in place on a copy (strings are unescaped where
-    // they lie, no per-string buffer); stream offsets are the same in both copies.
+  json_scan::read_line(out.text, h, [&] {
     out.extra.clear();
     h.emplace(out);
-    thread_local std::string scratch;
-    scratch.assign(text.data(), text.size());
-    LiveInsituStream stream(scratch.data());
-    h->ss = &stream;
-    h->used_rapidjson = true;
-    rapidjson::Reader reader;
-    ok = reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag>(stream, *h);
-    h->ss = nullptr;
-  }
+  }, use_fast_scanner, truncated, where, "node_usage", kMaxDepth, g_stats.fast, g_stats.general);
   Handler& handler = *h;
   out.usage.labels.resize(handler.label_count);
-  if (!ok) {
-    if (handler.too_deep) throw ParseError(where, cat("JSON nested deeper than ", kMaxDepth, " levels"));
-    if (handler.not_object) throw ParseError(where, "expected a JSON object on this line");
-    // NUL bytes end the string stream early: report them as what they are.
-    const bool nul = std::memchr(text.data(), '\0', text.size()) != nullptr && ok.Offset() >= std::strlen(out.text.c_str());
-    const char* what = nul ? "a NUL byte"
-                     : ok.Code() == rapidjson::kParseErrorStringInvalidEncoding ? "a string is not valid UTF-8"
-                                                                                 : rapidjson::GetParseError_En(ok.Code());
-    throw ParseError(where, cat("invalid JSON at column ", ok.Offset() + 1, ": ", what,
-                                truncated ? " (the input ends in the middle of this line: was its writer stopped?)" : "",
-                                "; every line must be one complete node_usage JSON object"));
-  }
-  // The fast scanner refuses NUL bytes; RapidJSON's string stream stops at one: a line that
-  // parsed up to a NUL is still not one complete object.
-  if (h->used_rapidjson && std::memchr(out.text.data(), '\0', out.text.size()) != nullptr)
-    throw ParseError(where, cat("invalid JSON at column ", std::strlen(out.text.c_str()) + 1,
-                                ": a NUL byte; every line must be one complete node_usage JSON object"));
   const Slot* s = handler.slots;
   if (handler.duplicate == kKind) throw ParseError(where, "field \"kind\" is given twice; give each field once");
   if (s[kKind].state == State::kAbsent || s[kKind].state == State::kNull)
@@ -561,7 +281,7 @@ bool parse_usage_line(std::string_view text, const std::string& where, UsageLine
     throw ParseError(where, cat("field \"", printable(*twice, 80), "\" is given twice; give each field once"));
 
   // The contract's fields, with its defaults.
-  const Fields f{s, where};
+  const json_scan::SlotFields<Field> f{s, kFieldNames, where};
   NodeUsage& u = out.usage;
   f.require_string(kNode, u.node);
   if (!f.string_into(kSource, u.source)) u.source.clear();

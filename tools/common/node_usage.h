@@ -52,6 +52,21 @@ Clock::time_point parse_contract_time(std::string_view text, const std::string& 
 // RFC 3339 UTC as the tools write it: milliseconds only when the time has them.
 std::string canonical_time(Clock::time_point t);
 
+// The last contract time parsed: windows repeat from line to line (one scrape is one window for
+// every node and container), so a million lines do not parse a million times. parse() checks
+// `text` as parse_contract_time does (ParseError naming `where` and `field`), makes it canonical
+// in place and returns the time.
+class ContractTimeCache {
+ public:
+  Clock::time_point parse(std::string& text, const char* field, const std::string& where);
+
+ private:
+  std::string text_;
+  std::string canonical_;
+  Clock::time_point value_{};
+  bool valid_ = false;
+};
+
 // Parses one line already split off. Returns false for lines of other kinds (and blank
 // lines); throws ParseError naming `where` and the field on anything that breaks the contract.
 // use_fast_scanner=false reads every line with RapidJSON (tests compare the two).

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "common/line_mutations_test_support.h"
 #include "common/strings.h"
 #include "common/json_writer.h"
 
@@ -238,21 +239,6 @@ TEST_CASE("node_usage: fields outside the contract are kept as raw JSON") {
 
 namespace {
 
-// Every way to spoil kGood by one byte: removed, doubled, or replaced by a byte that matters
-// to a JSON reader. Both paths must give the same outcome (figures or error) for each.
-std::vector<std::string> mutations(const std::string& line) {
-  static const char specials[] = {'"', '\\', '{', '}', '[', ']', ':', ',', '0', '9', '-', '.', 'e', 'n', ' ', '\t',
-                                  '\x01', '\x7f', '\0'};
-  std::vector<std::string> out;
-  for (size_t i = 0; i < line.size(); ++i) {
-    out.push_back(line.substr(0, i) + line.substr(i + 1));
-    out.push_back(line.substr(0, i + 1) + line.substr(i));
-    for (const char c : specials) out.push_back(line.substr(0, i) + c + line.substr(i + 1));
-    out.push_back(line.substr(0, i) + "\xc3\xa9" + line.substr(i + 1));  // valid UTF-8
-    out.push_back(line.substr(0, i) + "\xff" + line.substr(i + 1));      // invalid UTF-8
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -265,7 +251,7 @@ TEST_CASE("node_usage: both paths agree on every field and every error, over eve
   const UsageReadStats before = usage_read_stats();
   size_t compared = 0, errors = 0;
   for (const std::string& base : bases) {
-    for (const std::string& line : mutations(base)) {
+    for (const std::string& line : test::one_byte_mutations(base)) {
       const std::string fast = outcome(line, true), general = outcome(line, false);
       if (fast != general) {
         INFO(line);
@@ -295,7 +281,7 @@ TEST_CASE("node_usage: a key given twice is an error, wherever it is") {
   CHECK_FALSE(parse(R"({"kind":"node","name":"x","name":"y"})", u));  // other kinds are not ours to judge
 }
 
-TEST_CASE("node_usage: text must be UTF-8; non-ASCII that is UTF-8 is fine") {
+TEST_CASE("node_usage: text must be UTF-8, non-ASCII that is UTF-8 is fine") {
   fails(with("\"cpu_cores\":1,\"memory_bytes\":1,\"labels\":{\"a\":\"\xff\"}"), "not valid UTF-8");
   fails("{\"kind\":\"node_usage\",\"node\":\"n\xc3\",\"window_start\":\"2026-11-26T07:00:00Z\"}", "not valid UTF-8");
   UsageLine u;

@@ -10,30 +10,14 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
+
+#include "common/testing_files.h"
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char name[] = "/tmp/sf-output-XXXXXX";
-    path = ::mkdtemp(name);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-}  // namespace
+using sf::testing::read_file;
+using sf::testing::TempDir;
 
 TEST_CASE("output: a full device is a WriteError naming the stream, at the flush at the latest") {
   std::FILE* full = std::fopen("/dev/full", "w");
@@ -72,10 +56,10 @@ TEST_CASE("output file: a regular file is replaced only on commit, keeping its m
     sf::OutputFile f(path.string());
     CHECK(f.replaces_file());
     f.out().write("new");
-    CHECK(slurp(path) == "old");
+    CHECK(read_file(path) == "old");
     f.commit();
   }
-  CHECK(slurp(path) == "new");
+  CHECK(read_file(path) == "new");
   struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 0600);
@@ -83,7 +67,7 @@ TEST_CASE("output file: a regular file is replaced only on commit, keeping its m
     sf::OutputFile f(path.string());
     f.out().write("abandoned");
   }  // no commit
-  CHECK(slurp(path) == "new");
+  CHECK(read_file(path) == "new");
   CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
 }
 
@@ -110,7 +94,7 @@ TEST_CASE("output file: a symlink keeps being a link to the replaced file") {
   f.out().write("new");
   f.commit();
   CHECK(fs::is_symlink(dir.path / "link.txt"));
-  CHECK(slurp(dir.path / "target.txt") == "new");
+  CHECK(read_file(dir.path / "target.txt") == "new");
 }
 
 TEST_CASE("output file: devices and FIFOs are written in place, never replaced") {

@@ -623,7 +623,7 @@ TEST_CASE("overlong lines are rejected with the line number, without buffering t
   CHECK(s[0].labels[0].second.size() == (1u << 20) - 20);
 }
 
-TEST_CASE("finish flushes the last line; counters; spent after an error", "[prom]") {
+TEST_CASE("finish flushes the last line, counters, spent after an error", "[prom]") {
   std::vector<Owned> out;
   Parser parser([&](const Sample& s) { out.push_back(own(s)); }, "f");
   parser.feed("a 1\nb{x=\"y\"} 2 3");

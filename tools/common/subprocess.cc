@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/strings.h"
+#include "common/unique_fd.h"
 
 extern char** environ;
 
@@ -21,23 +22,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// An owned file descriptor.
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  void reset() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
-
 struct Pipe {
-  Fd read;
-  Fd write;
+  UniqueFd read;
+  UniqueFd write;
   void open(const char* what) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(cat("cannot create a pipe for ", what, ": ", std::strerror(errno)));

@@ -47,7 +47,7 @@ TEST_CASE("stdout, stderr and the exit code are captured separately", "[subproce
   CHECK(r.err == "err");
 }
 
-TEST_CASE("environment additions replace inherited values; unset names are gone", "[subprocess]") {
+TEST_CASE("environment additions replace inherited values, and unset names are gone", "[subprocess]") {
   ::setenv("SF_SUBPROCESS_TEST_A", "inherited", 1);
   ::setenv("SF_SUBPROCESS_TEST_B", "inherited", 1);
   Command c = command({"sh", "-c", "printf '%s,%s,%s' \"$SF_SUBPROCESS_TEST_A\" \"${SF_SUBPROCESS_TEST_B-unset}\" \"$EXTRA\""});
@@ -87,7 +87,7 @@ TEST_CASE("a deadline already past ends the program at once", "[subprocess]") {
   CHECK(r.elapsed < milliseconds(1'000));
 }
 
-TEST_CASE("stdout past its cap kills the program; stderr past its cap is cut and flagged", "[subprocess]") {
+TEST_CASE("stdout past its cap kills the program, and stderr past its cap is cut and flagged", "[subprocess]") {
   Command c = command({"head", "-c", "5000000", "/dev/zero"});
   c.max_out_bytes = 1000;
   Result r = run(c);

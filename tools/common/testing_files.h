@@ -1,4 +1,4 @@
-// Test-only: a temporary folder removed with its contents, and files written into it
+// Test-only: a temporary folder removed with its contents, files written into it and read back
 // (header-only; included by *_test.cc files).
 #pragma once
 
@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace sf::testing {
@@ -34,6 +35,12 @@ struct TempDir {
   }
   std::string file(const std::string& name) const { return (path / name).string(); }
 };
+
+// The bytes of a file (empty when it cannot be read: the CHECK comparing them then fails).
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 // Back-dates a file, e.g. so that the "being written right now" retry does not apply.
 inline void make_old(const std::string& path) {

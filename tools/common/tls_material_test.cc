@@ -6,7 +6,7 @@
 
 using namespace sf::tls;
 
-TEST_CASE("a certificate and its own key belong together; another key does not", "[tls_material]") {
+TEST_CASE("a certificate and its own key belong together, and another key does not", "[tls_material]") {
   const auto a = sf::testing::make_self_signed("a");
   const auto b = sf::testing::make_self_signed("b");
   CHECK(check_key_pair(a.certificate, a.key) == PairProblem::kNone);

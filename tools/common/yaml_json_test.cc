@@ -48,14 +48,14 @@ TEST_CASE("plain scalars resolve with YAML 1.1 booleans and nulls, quoted ones a
   CHECK(json("# only a comment\n") == "null");
 }
 
-TEST_CASE("standard tags apply; a value that does not fit its tag is an error", "[yaml_json]") {
+TEST_CASE("standard tags apply, and a value that does not fit its tag is an error", "[yaml_json]") {
   CHECK(json("[!!str 5, !!int '7', !!float 3, !!bool 'yes', !!str true, !custom 12]") == R"(["5",7,3,true,"true","12"])");
   CHECK(json("!!binary aGVsbG8=") == R"("hello")");
   CHECK(error_of("x: !!int abc") == "test.yaml:1:4: cannot decode !!str `abc` as a !!int");
   CHECK(error_of("x: !!bool 1") == "test.yaml:1:4: cannot decode !!int `1` as a !!bool");
 }
 
-TEST_CASE("keys become strings; a key given twice keeps its last value", "[yaml_json]") {
+TEST_CASE("keys become strings, and a key given twice keeps its last value", "[yaml_json]") {
   CHECK(json("{1: a, 1.5: b, true: c, 0x10: d}") == R"({"1":"a","1.5":"b","16":"d","true":"c"})");
   CHECK(json("token: first\nserver: s\ntoken: last\n") == R"({"server":"s","token":"last"})");
   CHECK(json("{yes: a, true: b}") == R"({"true":"b"})");  // both keys are the boolean true

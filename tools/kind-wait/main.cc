@@ -16,6 +16,7 @@
 #include "common/strings.h"
 #include "kind-wait/app_sync.h"
 #include "kind-wait/degraded.h"
+#include "kind-wait/pod_inventory.h"
 #include "kind-wait/secret_refresh.h"
 #include "kind-wait/targets.h"
 #include "kind-wait/waiter.h"
@@ -29,11 +30,11 @@ cli::ToolInfo tool_info() {
       "kind-wait",
       "kind-wait [options] --for CONDITION [--for CONDITION...]\n"
       "  or:  kind-wait [options] --sync application/NS/NAME [--for CONDITION...]\n"
-      "  or:  kind-wait [options] --list nodes",
+      "  or:  kind-wait [options] --list nodes|pods|nodes,pods",
       "Waits until every --for condition holds at the same moment, watching the Kubernetes API\n"
       "(no polling, no kubectl). Objects that do not exist yet, and resource types whose CRD is not\n"
       "installed yet, are waited for. One --timeout covers everything; on timeout it exits 1 and\n"
-      "says what is missing and why. With --list nodes it prints the node inventory instead.\n"
+      "says what is missing and why. With --list nodes (or pods) it prints the inventory instead.\n"
       "\n"
       "--sync asks Argo CD to refresh and sync an Application now, as `argocd app sync` does, through\n"
       "the Kubernetes API (no argocd CLI): the refresh annotation, then a sync operation of the\n"
@@ -62,14 +63,17 @@ cli::ToolInfo tool_info() {
       "\n"
       "Output: progress on stderr when it is a terminal; otherwise only the final result. With\n"
       "--output jsonl the final state is printed on stdout as wait_condition and wait_result lines.\n"
-      "--list nodes prints one {\"kind\":\"node\",...} line per node (input for scrape-nodes).\n",
+      "--list nodes prints one {\"kind\":\"node\",...} line per node (input for scrape-nodes); --list pods one\n"
+      "{\"kind\":\"pod\",...} line per pod: requests, limits, owner and workload (input for price-calc);\n"
+      "--list nodes,pods both, nodes first.\n",
       "  kind-wait --for nodes=3 --timeout 5m\n"
       "  kind-wait --for nodes=3 --for deployment/argocd/argocd-server --for crd/applications.argoproj.io\n"
       "  kind-wait --for applications/argocd=root,vault,opencost --timeout 15m --output jsonl\n"
       "  kind-wait --kubeconfig ./kind-config --context kind-finops --for pod/vault/vault-0=Running\n"
       "  kind-wait --force-sync-secrets --sync application/argocd/root --retry-now --for applications/argocd\n"
       "  kind-wait --sync application/argocd/root --no-wait\n"
-      "  kind-wait --list nodes | scrape-nodes --port 9100 | price-calc --format table\n"};
+      "  kind-wait --list nodes | scrape-nodes --port 9100 | price-calc --format table\n"
+      "  kind-wait --list nodes,pods | scrape-nodes --pods --via-apiserver | price-calc --by namespace\n"};
 }
 
 int run(int argc, char** argv) {
@@ -92,7 +96,7 @@ int run(int argc, char** argv) {
     ("context", cli::po::value(&context)->value_name("NAME"), "kubeconfig context (default: current-context)")
     ("output,o", cli::po::value(&output)->value_name("FORMAT")->default_value("text"),
      "text, or jsonl for the final state on stdout")
-    ("list", cli::po::value(&list)->value_name("nodes"), "print an inventory instead of waiting: 'nodes'")
+    ("list", cli::po::value(&list)->value_name("KINDS"), "print an inventory instead of waiting: 'nodes', 'pods' or 'nodes,pods'")
     ("max-list-bytes", cli::po::value(&max_list_text)->value_name("SIZE")->default_value("64Mi"),
      "refuse a LIST answer larger than this (bytes, or with Ki, Mi, Gi)")
     ("sync", cli::po::value(&syncs)->value_name("application/NS/NAME"),
@@ -103,7 +107,7 @@ int run(int argc, char** argv) {
     ("degraded-grace", cli::po::value(&degraded_text)->value_name("DUR")->default_value("5m"),
      "fail once an Application has been Degraded this long (0: at once, none: never)");
   app.choices("output", {"text", "jsonl"});
-  app.choices("list", {"nodes"});
+  app.choices("list", {"nodes", "pods", "nodes,pods"});
   app.file_option("kubeconfig");
   cli::po::variables_map vm;
   if (!app.parse(argc, argv, vm)) return kExitOk;
@@ -116,7 +120,7 @@ int run(int argc, char** argv) {
   const size_t max_list_bytes = cli::parse_size(max_list_text, "--max-list-bytes");
   if (output != "text" && output != "jsonl")
     throw UsageError(cat("--output '", output, "': use text or jsonl"));
-  if (!list.empty() && list != "nodes") throw UsageError(cat("--list '", list, "': only 'nodes' can be listed"));
+  const std::vector<std::string> kinds = kw::list_kinds(list);
   const bool retry_now = vm.count("retry-now") > 0;
   const bool no_wait = vm.count("no-wait") > 0;
   const bool force_sync_secrets = vm.count("force-sync-secrets") > 0;
@@ -161,7 +165,10 @@ int run(int argc, char** argv) {
     log::warn(cat("the server ", redact_url(config.server), " is plain http, so the credentials of ", config.user_where,
                   " are not sent (kubectl withholds them too); use the API server's https:// URL"));
 
-  if (!list.empty()) return kw::list_nodes(config, options, stdout);
+  for (const std::string& kind : kinds)
+    if (const int code = kind == "nodes" ? kw::list_nodes(config, options, stdout) : kw::list_pods(config, options, stdout))
+      return code;
+  if (!kinds.empty()) return kExitOk;
   if (force_sync_secrets || !to_sync.empty()) {
     kube::ClientOptions client_options;
     client_options.max_attempts = 1;  // the actions' own retry policy (kube::judge_failure) decides

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -325,16 +326,17 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
   return kExitFailed;
 }
 
-int list_nodes(const kube::RestConfig& config, const WaitOptions& options, std::FILE* out) {
-  kube::KubeClient client(config, client_options(options));
-  kube::ListResult list;
+kube::ClientOptions list_client_options(const WaitOptions& options) { return client_options(options); }
+
+void until_listed(const kube::RestConfig& config, const WaitOptions& options, const std::string& what,
+                  const std::function<void()>& list) {
   milliseconds backoff(200);
   bool answered = false;
   thread_local std::mt19937 rng{std::random_device{}()};
   for (;;) {
     try {
-      list = client.list(kube::collection_path("v1", "nodes"));
-      break;
+      list();
+      return;
     } catch (...) {
       // The same policy as the wait's reflectors: fatal problems end it, the rest is retried.
       const kube::RetryVerdict verdict = kube::judge_failure(std::current_exception());
@@ -344,13 +346,19 @@ int list_nodes(const kube::RestConfig& config, const WaitOptions& options, std::
           static_cast<double>(backoff.count()) * std::uniform_real_distribution<double>(0.8, 1.2)(rng)));
       const milliseconds delay = std::max(jittered, std::min(verdict.at_least, milliseconds(10'000)));
       if (delay >= options.deadline.remaining())
-        throw Error(cat("no node list after ", format_duration(options.timeout), ": ",
+        throw Error(cat("no ", what, " after ", format_duration(options.timeout), ": ",
                         unanswered(config, answered, verdict.message)));
       log::debug(cat("retrying in ", delay.count(), " ms: ", verdict.message));
       std::this_thread::sleep_for(delay);
       backoff = std::min(backoff * 2, milliseconds(2'000));
     }
   }
+}
+
+int list_nodes(const kube::RestConfig& config, const WaitOptions& options, std::FILE* out) {
+  kube::KubeClient client(config, client_options(options));
+  kube::ListResult list;
+  until_listed(config, options, "node list", [&] { list = client.list(kube::collection_path("v1", "nodes")); });
   if (!list.found)
     throw Error(cat("GET ", redact_url(client.url("/api/v1/nodes")), ": 404; is this a Kubernetes API server?"));
   std::vector<NodeRecord> records;

@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/deadline.h"
+#include "common/kube_client.h"
 #include "common/kubeconfig.h"
 #include "kind-wait/targets.h"
 
@@ -36,6 +38,14 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
 // kind-wait --list nodes: the node lines, retrying under the same policy as the wait
 // (kube::judge_failure) until `options.deadline`. Targets are ignored.
 int list_nodes(const kube::RestConfig& config, const WaitOptions& options, std::FILE* out);
+
+// The client options of every kind-wait request (the deadline, the LIST cap, one attempt per
+// call: the caller retries), and that one retry policy for a LIST: runs `list` until it returns,
+// retrying what kube::judge_failure does not call fatal, until `options.deadline`; `what` ("node
+// list") names it in the timeout message.
+kube::ClientOptions list_client_options(const WaitOptions& options);
+void until_listed(const kube::RestConfig& config, const WaitOptions& options, const std::string& what,
+                  const std::function<void()>& list);
 
 // "850ms", "12.3s", "5m0s", "1h30m0s" (Go's style, tenths below a minute).
 std::string format_duration(std::chrono::milliseconds d);

@@ -73,7 +73,7 @@ TEST_CASE("cost: a plain node for one hour, by hand") {
   CHECK(r.ram_gib_hours == 8.0);
 }
 
-TEST_CASE("cost: discounts apply to CPU and RAM only; Discount = 1-(1-d)(1-n)") {
+TEST_CASE("cost: discounts apply to CPU and RAM only, Discount = 1-(1-d)(1-n)") {
   // D = 1 - 0.8 x 0.9 = 0.28. Half an hour, 4 cores, 16 GiB, 2 GPUs.
   // CPU 4 x 1.0 x 0.5 x 0.72 = 1.44; RAM 16 x 0.5 x 0.5 x 0.72 = 2.88; GPU 2 x 2.0 x 0.5 = 2.0.
   const Pricing p = prices(R"({"CPU":"1.0","RAM":"0.5","GPU":"2.0","discount":"20%","negotiatedDiscount":"10"})");

@@ -85,22 +85,11 @@ const RowField kFields[] = {
     {"storage_hourly", &R::storage_hourly, false, false, Merge::kLatest, Unit::kMoney},
 };
 
-template <typename... F>
-struct Overload : F... {
-  using F::operator()...;
-};
-template <typename... F>
-Overload(F...) -> Overload<F...>;
-
 }  // namespace
 
 std::span<const RowField> row_fields() { return kFields; }
 
-const RowField& row_field(std::string_view name) {
-  for (const RowField& f : kFields)
-    if (f.name == name) return f;
-  throw std::logic_error(cat("no row field \"", name, "\""));
-}
+const RowField& row_field(std::string_view name) { return field_named<CostRow>(kFields, name); }
 
 std::string labels_to_json(const LabelList& labels) { return json::labels_json(labels); }
 
@@ -115,101 +104,10 @@ void append_json_field(json::ObjectWriter& o, const RowField& f, const CostRow& 
     }
     return out;
   }();
-  std::string& out = o.prepared_key(keys[static_cast<size_t>(&f - kFields)]);
-  std::visit(Overload{
-                 [&](std::string R::*m) { json::append_string(out, r.*m, f.name); },
-                 [&](double R::*m) { json::append_number(out, r.*m, f.name); },
-                 [&](std::optional<double> R::*m) {
-                   if (r.*m) json::append_number(out, *(r.*m), f.name);
-                   else out += "null";
-                 },
-                 [&](bool R::*m) { out += (r.*m) ? "true" : "false"; },
-                 [&](size_t R::*m) { json::append_number(out, static_cast<double>(r.*m), f.name); },
-                 [&](LabelList R::*m) {
-                   json::ObjectWriter inner(out);
-                   for (const auto& [k, v] : r.*m) json::append_string(inner.escaped_key(k), v, k);
-                   inner.close();
-                 },
-             },
-             f.member);
+  append_json_value(o.prepared_key(keys[static_cast<size_t>(&f - kFields)]), f, r);
 }
 
-std::string cell_text(const RowField& f, const CostRow& r) {
-  return std::visit(Overload{
-                        [&](std::string R::*m) { return r.*m; },
-                        [&](double R::*m) { return format_number(r.*m); },
-                        [&](std::optional<double> R::*m) { return (r.*m) ? format_number(*(r.*m)) : std::string(); },
-                        [&](bool R::*m) { return std::string((r.*m) ? "true" : "false"); },
-                        [&](size_t R::*m) { return std::to_string(r.*m); },
-                        [&](LabelList R::*m) { return labels_to_json(r.*m); },
-                    },
-                    f.member);
-}
-
-void parse_cell(const RowField& f, CostRow& r, std::string_view cell, const std::string& where) {
-  auto number = [&]() {
-    double v = 0;
-    if (!parse_double(cell, v))
-      throw ParseError(where, cat("ledger column ", f.name, ": '", printable(cell, 64), "' is not a number"));
-    return v;
-  };
-  std::visit(Overload{
-                 [&](std::string R::*m) { (r.*m).assign(cell); },
-                 [&](double R::*m) { r.*m = number(); },
-                 [&](std::optional<double> R::*m) {
-                   if (cell.empty()) (r.*m).reset();
-                   else r.*m = number();
-                 },
-                 [&](bool R::*m) {
-                   if (cell != "true" && cell != "false")
-                     throw ParseError(where, cat("ledger column ", f.name, ": '", printable(cell, 64),
-                                                 "' is not true or false"));
-                   r.*m = cell == "true";
-                 },
-                 [&](size_t R::*m) {
-                   const double v = number();
-                   if (v < 1 || v > 1e15 || v != static_cast<double>(static_cast<size_t>(v)))
-                     throw ParseError(where, cat("ledger column ", f.name, ": '", printable(cell, 64),
-                                                 "' is not a count"));
-                   r.*m = static_cast<size_t>(v);
-                 },
-                 [&](LabelList R::*m) {
-                   LabelList& labels = r.*m;
-                   labels.clear();
-                   if (cell.empty()) return;
-                   rapidjson::Document doc;
-                   doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(cell.data(),
-                                                                                                    cell.size());
-                   if (doc.HasParseError() || !doc.IsObject())
-                     throw ParseError(where, cat("ledger column ", f.name, ": not a JSON object of strings"));
-                   const rapidjson::Document& d = doc;
-                   for (const auto& m : d.GetObject()) {
-                     if (!m.value.IsString())
-                       throw ParseError(where, cat("ledger column ", f.name, ": label values must be strings"));
-                     labels.emplace_back(std::string(m.name.GetString(), m.name.GetStringLength()),
-                                         std::string(m.value.GetString(), m.value.GetStringLength()));
-                   }
-                 },
-             },
-             f.member);
-}
-
-void copy_field(const RowField& f, CostRow& to, const CostRow& from) {
-  std::visit([&](auto m) { to.*m = from.*m; }, f.member);
-}
-
-bool same_fields(const CostRow& a, const CostRow& b) {
-  for (const RowField& f : kFields) {
-    const bool same = std::visit(
-        Overload{
-            [&](double R::*m) { return a.*m == b.*m || (a.*m != a.*m && b.*m != b.*m); },  // NaN == NaN here
-            [&](auto m) { return a.*m == b.*m; },
-        },
-        f.member);
-    if (!same) return false;
-  }
-  return true;
-}
+bool same_fields(const CostRow& a, const CostRow& b) { return pc::same_fields<CostRow>(kFields, a, b); }
 
 void reset_row(CostRow& r, const LabelList& labels) {
   // Copy-assigning a default row resets every member, whatever members CostRow gains, and
@@ -220,30 +118,6 @@ void reset_row(CostRow& r, const LabelList& labels) {
   r = kDefault;
   buffers = labels;
   r.labels = std::move(buffers);
-}
-
-std::optional<double> number_of(const RowField& f, const CostRow& r) {
-  return std::visit(Overload{
-                        [&](double R::*m) -> std::optional<double> { return r.*m; },
-                        [&](std::optional<double> R::*m) { return r.*m; },
-                        [&](size_t R::*m) -> std::optional<double> { return static_cast<double>(r.*m); },
-                        [&](auto) -> std::optional<double> { return std::nullopt; },
-                    },
-                    f.member);
-}
-
-std::string display(const RowField& f, const CostRow& r, const DisplayStyle& style) {
-  if (f.unit == Unit::kText || f.unit == Unit::kFlag) return cell_text(f, r);
-  const std::optional<double> v = number_of(f, r);
-  if (!v) return "n/a";
-  switch (f.unit) {
-    case Unit::kHours: return format_fixed(*v, 4);
-    case Unit::kCores: return *v == std::floor(*v) ? format_number(*v) : format_fixed(*v, 2);
-    case Unit::kBytes: return format_bytes(*v);
-    case Unit::kMoney: return format_fixed(*v, style.money_decimals);
-    case Unit::kRatio: return format_fixed(*v * 100, style.percent_decimals) + style.percent_suffix;
-    default: return format_number(*v);
-  }
 }
 
 void merge_windows(CostRow& a, const CostRow& b) {

@@ -14,13 +14,13 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "common/contracts.h"
 #include "common/json_writer.h"
 #include "common/node_usage.h"
 #include "common/time_util.h"
+#include "price-calc/row_table.h"
 
 namespace sf::pc {
 
@@ -81,46 +81,17 @@ struct CostRow {
 
 // ------------------------------------------------------------------------------ the table
 
-using FieldMember = std::variant<std::string CostRow::*, double CostRow::*, std::optional<double> CostRow::*,
-                                 bool CostRow::*, size_t CostRow::*, LabelList CostRow::*>;
-
-// How a field of two windows of one node merges (price-calc report).
-enum class Merge {
-  kSame,        // identity (node, priced, error): equal by construction
-  kEarliest,    // window_start: of the earlier window
-  kLatestEnd,   // window_end: of the later window
-  kLatest,      // capacity, prices, rates, labels: the later window's
-  kSum,         // costs, hours, resource-hours, windows
-  kMeanByHours, // usage: averaged over the hours (null if either is null)
-  kRecomputed,  // efficiencies: from the summed resource-hours
-  kDropped,     // network bytes, sample windows: meaningless over many windows
-};
-
-// What a value means, for the human formats (table, html).
-enum class Unit { kText, kHours, kCount, kCores, kBytes, kMoney, kRatio, kPrice, kFlag };
-
-struct RowField {
-  std::string_view name;
-  FieldMember member;
-  bool output;              // written by json and csv (in this order)
-  bool always;              // shown for unpriced rows too
-  Merge merge;
-  Unit unit;
-  bool (*present)(const CostRow&) = nullptr;  // json: left out when false (null = always there)
-};
+using FieldMember = MemberOf<CostRow>;
+using RowField = RowFieldOf<CostRow>;
 
 // Every field of CostRow, in the order json and csv write them.
 std::span<const RowField> row_fields();
 // The field called `name`; throws std::logic_error for a name not in the table.
 const RowField& row_field(std::string_view name);
 
-// Writing and reading one field.
+// Writes one field, key included (keys prepared once: most of the work on a million lines).
+// cell_text, parse_cell, copy_field, number_of, display: row_table.h.
 void append_json_field(json::ObjectWriter& o, const RowField& f, const CostRow& r);
-std::string cell_text(const RowField& f, const CostRow& r);  // csv and ledger: "" for null
-// Reads a cell written by cell_text back into `r`; ParseError naming `where` and the column.
-void parse_cell(const RowField& f, CostRow& r, std::string_view cell, const std::string& where);
-// Copies one field's value.
-void copy_field(const RowField& f, CostRow& to, const CostRow& from);
 // Equal in every field of the table (for tests and the fuzzer).
 bool same_fields(const CostRow& a, const CostRow& b);
 
@@ -130,18 +101,6 @@ void reset_row(CostRow& r, const LabelList& labels = {});
 // Merges `b` (another window of the same node) into `a` by each field's Merge rule, then
 // recomputes the efficiencies.
 void merge_windows(CostRow& a, const CostRow& b);
-
-// A field's value for people (table, html): bytes with binary prefixes, hours with 4 decimals,
-// cores as counted (2) or measured (0.53), money with `money_decimals`, ratios in percent with
-// `percent_decimals` (and `percent_suffix`), null as "n/a".
-struct DisplayStyle {
-  int money_decimals = 2;
-  int percent_decimals = 0;
-  const char* percent_suffix = "%";
-};
-std::string display(const RowField& f, const CostRow& r, const DisplayStyle& style);
-// A number field's value (charts, decimals); nullopt when null or not a number.
-std::optional<double> number_of(const RowField& f, const CostRow& r);
 
 // {"k":"v",...}: the labels as one JSON object (csv, ledger, FOCUS Tags).
 std::string labels_to_json(const LabelList& labels);

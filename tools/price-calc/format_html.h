@@ -12,6 +12,10 @@
 namespace sf::pc {
 
 std::string html_escape(std::string_view text);
+// The page every html report shares: doctype, head, the one style sheet, <body>; and its end,
+// with a footer (HTML) saying how the figures were computed.
+std::string html_page_start(const std::string& title);
+std::string html_page_end(const std::string& footer_html);
 std::unique_ptr<Sink> make_html_sink(Output& out, const SinkOptions& options);
 
 }  // namespace sf::pc

@@ -112,7 +112,7 @@ TEST_CASE("focus: mandatory columns, units, and ListCost = ListUnitPrice x Prici
   CHECK(std::stod(rows[0]["PricingQuantity"]) == Approx(2 * (1800.25 / 3600)));
 }
 
-TEST_CASE("focus: discounts make ContractedCost lower than ListCost on CPU and RAM only; spot is Dynamic") {
+TEST_CASE("focus: discounts make ContractedCost lower than ListCost on CPU and RAM only, spot is Dynamic") {
   Pricing p = parse_pricing(R"({"CPU":"1","RAM":"1","GPU":"2","discount":"50%"})", "p", PriceUnit::kHour);
   UsageLine u;
   REQUIRE(parse_usage_line(R"({"kind":"node_usage","node":"g1","window_start":"2026-11-26T07:00:00Z",)"

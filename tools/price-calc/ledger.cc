@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -21,6 +22,7 @@
 #include "common/redact.h"
 #include "common/strings.h"
 #include "common/time_util.h"
+#include "price-calc/alloc_row.h"
 
 namespace sf::pc {
 namespace {
@@ -33,13 +35,54 @@ constexpr std::string_view kLedgerColumnsV1[] = {
     "gpu_count", "cpu_price", "ram_price", "gpu_price", "storage_price", "discount", "cpu_list_cost", "ram_list_cost",
     "cpu_cost", "ram_cost", "gpu_cost", "storage_cost", "total_cost", "cpu_used_cost", "ram_used_cost",
     "storage_used_cost", "used_cost", "idle_cost", "hourly_cost", "source", "labels"};
-constexpr size_t kColumnCount = std::size(kLedgerColumnsV1) + 2;  // + ledger_version, recorded_at
-constexpr size_t kNodeColumn = 1, kStartColumn = 2, kEndColumn = 3, kCurrencyColumn = 5;
+constexpr size_t kNodeColumns = std::size(kLedgerColumnsV1) + 2;  // + ledger_version, recorded_at
 
+// Allocation ledger version 1 (price-calc --by --ledger): one row per (name, window), name being
+// namespace/kind/controller (or NODE/__idle__). Frozen like the node ledger's.
+constexpr std::string_view kAllocLedgerColumnsV1[] = {
+    "name", "namespace", "controller_kind", "controller", "pod", "node", "idle", "window_start", "window_end", "hours",
+    "currency", "pod_hours", "cpu_request_core_hours", "cpu_usage_core_hours", "cpu_core_hours",
+    "ram_request_byte_hours", "ram_usage_byte_hours", "ram_byte_hours", "gpu_hours", "cpu_cost", "ram_cost",
+    "gpu_cost", "storage_cost", "cpu_list_cost", "ram_list_cost", "cpu_used_cost", "ram_used_cost", "cpu_idle_cost",
+    "ram_idle_cost", "gpu_idle_cost", "labels"};
+
+template <size_t N>
+std::vector<std::string> with_version_and_time(const std::string_view (&names)[N]) {
+  std::vector<std::string> out = {"ledger_version"};
+  for (const std::string_view name : names) out.emplace_back(name);
+  out.emplace_back("recorded_at");
+  return out;
+}
+
+size_t column(const std::vector<std::string>& columns, std::string_view name) {
+  return static_cast<size_t>(std::find(columns.begin(), columns.end(), name) - columns.begin());
+}
+
+LedgerSchema make_schema(std::vector<std::string> columns, const char* kind, const char* key) {
+  LedgerSchema s;
+  s.columns = std::move(columns);
+  s.kind = kind;
+  s.key_column = column(s.columns, key);
+  s.start_column = column(s.columns, "window_start");
+  s.end_column = column(s.columns, "window_end");
+  s.currency_column = column(s.columns, "currency");
+  return s;
+}
+
+// The row fields of each ledger's columns (between ledger_version and recorded_at).
 const std::vector<const RowField*>& ledger_row_fields() {
   static const std::vector<const RowField*> fields = [] {
     std::vector<const RowField*> out;
     for (const std::string_view name : kLedgerColumnsV1) out.push_back(&row_field(name));
+    return out;
+  }();
+  return fields;
+}
+
+const std::vector<const AllocField*>& alloc_ledger_table() {
+  static const std::vector<const AllocField*> fields = [] {
+    std::vector<const AllocField*> out;
+    for (const std::string_view name : kAllocLedgerColumnsV1) out.push_back(&alloc_field(name));
     return out;
   }();
   return fields;
@@ -136,9 +179,13 @@ int open_for_reading(const std::string& path) {
   return fd;
 }
 
-// Checks the header line; throws UsageError naming the file when it is not ours.
-void check_header(const std::vector<std::string>& header, const std::string& path) {
-  if (header == ledger_columns()) return;
+// Checks the header line; throws UsageError naming the file when it is not a ledger of `schema`.
+void check_header(const std::vector<std::string>& header, const std::string& path, const LedgerSchema& schema) {
+  if (header == schema.columns) return;
+  for (const LedgerSchema* other : {&node_ledger_schema(), &alloc_ledger_schema()})
+    if (header == other->columns)
+      throw UsageError(cat(path, ":1: this is ", other->kind, " ledger, not ", schema.kind, " one (price-calc writes ",
+                           "node rows to a ledger, price-calc --by allocation rows); use another --ledger"));
   if (!header.empty() && header[0] == "ledger_version")
     throw UsageError(cat(path, ":1: the ledger's header does not match ledger version ", kLedgerVersion,
                          " (columns differ); was it edited, or written by another version of price-calc?"));
@@ -146,7 +193,8 @@ void check_header(const std::vector<std::string>& header, const std::string& pat
 }
 
 // A row of another version: newer is refused (upgrade), anything else is damage.
-void check_version(const std::vector<std::string>& f, const std::string& where, const std::string& path) {
+void check_version(const std::vector<std::string>& f, const std::string& where, const std::string& path,
+                   const LedgerSchema& schema) {
   if (!f.empty() && f[0] != "1") {
     double v = 0;
     if (parse_double(f[0], v) && v > kLedgerVersion)
@@ -155,14 +203,15 @@ void check_version(const std::vector<std::string>& f, const std::string& where, 
                            " (this one refuses to read or extend it)"));
     throw ParseError(where, cat("ledger_version '", printable(f[0], 16), "' is not ", kLedgerVersion));
   }
-  if (f.size() != kColumnCount)
-    throw ParseError(where, cat("ledger row has ", f.size(), " fields, expected ", kColumnCount,
+  if (f.size() != schema.columns.size())
+    throw ParseError(where, cat("ledger row has ", f.size(), " fields, expected ", schema.columns.size(),
                                 "; the row is damaged (edited by hand?)"));
 }
 
 // A header of a newer version names it in its first data row: say "newer" then, not "differs".
-void check_header_or_newer(const std::vector<std::string>& header, LineReader& reader, const std::string& path) {
-  if (header == ledger_columns()) return;
+void check_header_or_newer(const std::vector<std::string>& header, LineReader& reader, const std::string& path,
+                           const LedgerSchema& schema) {
+  if (header == schema.columns) return;
   if (!header.empty() && header[0] == "ledger_version") {
     std::string_view next;
     if (reader.next(next)) {
@@ -174,12 +223,12 @@ void check_header_or_newer(const std::vector<std::string>& header, LineReader& r
                              "): upgrade price-calc, or start a new ledger"));
     }
   }
-  check_header(header, path);
+  check_header(header, path, schema);
 }
 
 // Every complete row of the ledger open on `fd`, up to `size` bytes: header, versions and
 // row shapes checked; `on_row(fields, where)` for each. A partial last row is skipped.
-void scan_ledger(int fd, const std::string& path, uint64_t size,
+void scan_ledger(int fd, const std::string& path, uint64_t size, const LedgerSchema& schema,
                  const std::function<void(const std::vector<std::string>&, const std::string&)>& on_row,
                  bool warn_partial = true) {
   if (::lseek(fd, 0, SEEK_SET) < 0) throw Error(cat(path, ": seek failed: ", std::strerror(errno)));
@@ -193,7 +242,7 @@ void scan_ledger(int fd, const std::string& path, uint64_t size,
       throw UsageError(path + ":1" + kNotALedger);
     return;
   }
-  check_header_or_newer(csv::parse_record(line, reader.where()), reader, path);
+  check_header_or_newer(csv::parse_record(line, reader.where()), reader, path, schema);
   while (reader.next(line)) {
     if (line.empty()) continue;
     const std::string where = reader.where();
@@ -202,7 +251,7 @@ void scan_ledger(int fd, const std::string& path, uint64_t size,
       break;
     }
     const auto f = csv::parse_record(line, where);
-    check_version(f, where, path);
+    check_version(f, where, path, schema);
     on_row(f, where);
   }
 }
@@ -306,19 +355,21 @@ int open_locked_for_append(const std::string& path, std::chrono::milliseconds wa
 
 }  // namespace
 
-const std::vector<std::string>& ledger_columns() {
-  static const std::vector<std::string> columns = [] {
-    std::vector<std::string> out = {"ledger_version"};
-    for (const std::string_view name : kLedgerColumnsV1) out.emplace_back(name);
-    out.emplace_back("recorded_at");
-    return out;
-  }();
-  return columns;
+const LedgerSchema& node_ledger_schema() {
+  static const LedgerSchema schema = make_schema(with_version_and_time(kLedgerColumnsV1), "a node", "node");
+  return schema;
 }
+
+const LedgerSchema& alloc_ledger_schema() {
+  static const LedgerSchema schema = make_schema(with_version_and_time(kAllocLedgerColumnsV1), "an allocation", "name");
+  return schema;
+}
+
+const std::vector<std::string>& ledger_columns() { return node_ledger_schema().columns; }
 
 std::vector<std::string> ledger_fields(const CostRow& r, const std::string& recorded_at) {
   std::vector<std::string> f;
-  f.reserve(kColumnCount);
+  f.reserve(kNodeColumns);
   f.push_back(std::to_string(kLedgerVersion));
   for (const RowField* field : ledger_row_fields()) f.push_back(cell_text(*field, r));
   f.push_back(recorded_at);
@@ -326,8 +377,8 @@ std::vector<std::string> ledger_fields(const CostRow& r, const std::string& reco
 }
 
 CostRow ledger_row(const std::vector<std::string>& f, const std::string& where) {
-  if (f.size() != kColumnCount)
-    throw ParseError(where, cat("ledger row has ", f.size(), " fields, expected ", kColumnCount));
+  if (f.size() != kNodeColumns)
+    throw ParseError(where, cat("ledger row has ", f.size(), " fields, expected ", kNodeColumns));
   CostRow r;
   const auto& fields = ledger_row_fields();
   for (size_t i = 0; i < fields.size(); ++i) parse_cell(*fields[i], r, f[i + 1], cat(where, " (column ", fields[i]->name, ")"));
@@ -345,8 +396,8 @@ CostRow ledger_row(const std::vector<std::string>& f, const std::string& where) 
   return r;
 }
 
-LedgerWriter::LedgerWriter(std::string path, std::chrono::milliseconds lock_wait)
-    : path_(std::move(path)), lock_wait_(lock_wait) {
+LedgerWriter::LedgerWriter(std::string path, std::chrono::milliseconds lock_wait, const LedgerSchema& schema)
+    : path_(std::move(path)), lock_wait_(lock_wait), schema_(schema) {
   spool_ = std::tmpfile();
   if (spool_ == nullptr)
     throw Error(cat("cannot create a temporary file to spool ledger rows: ", std::strerror(errno), " (check TMPDIR)"));
@@ -358,14 +409,25 @@ LedgerWriter::~LedgerWriter() {
 }
 
 void LedgerWriter::add(const CostRow& row) {
-  if (spooled_ == 0) currency_ = row.currency;
+  if (&schema_ != &node_ledger_schema()) throw std::logic_error("a node row for an allocation ledger");
+  spool(ledger_fields(row, recorded_at_), row.currency, row.start);
+}
+
+void LedgerWriter::add(const AllocRow& row) {
+  if (&schema_ != &alloc_ledger_schema()) throw std::logic_error("an allocation row for a node ledger");
+  spool(alloc_ledger_fields(row, recorded_at_), row.currency, row.start);
+}
+
+void LedgerWriter::spool(const std::vector<std::string>& fields, const std::string& currency,
+                         Clock::time_point start) {
+  if (spooled_ == 0) currency_ = currency;
   line_.clear();
-  csv::append_record(line_, ledger_fields(row, recorded_at_));
+  csv::append_record(line_, fields);
   if (std::fwrite(line_.data(), 1, line_.size(), spool_) != line_.size())
     throw Error(cat("cannot spool ledger rows to a temporary file: ", std::strerror(errno), " (check TMPDIR)"));
   ++spooled_;
-  if (!min_start_ || row.start < *min_start_) min_start_ = row.start;
-  if (!max_start_ || row.start > *max_start_) max_start_ = row.start;
+  if (!min_start_ || start < *min_start_) min_start_ = start;
+  if (!max_start_ || start > *max_start_) max_start_ = start;
 }
 
 LedgerResult LedgerWriter::commit() {
@@ -388,23 +450,25 @@ LedgerResult LedgerWriter::commit() {
   // Every row is checked (version, currency); the keys are kept for the windows this run adds.
   std::unordered_set<std::string> keys;
   if (size > 0) {
-    scan_ledger(ledger.fd, path_, static_cast<uint64_t>(size), [&](const std::vector<std::string>& f, const std::string& where) {
-      if (f[kCurrencyColumn] != currency_) throw UsageError(currency_refusal(path_, where, f[kCurrencyColumn], currency_));
-      const Clock::time_point start = parse_contract_time(f[kStartColumn], cat(where, " (column window_start)"));
+    const LedgerSchema& c = schema_;
+    scan_ledger(ledger.fd, path_, static_cast<uint64_t>(size), c, [&](const std::vector<std::string>& f, const std::string& where) {
+      if (f[c.currency_column] != currency_)
+        throw UsageError(currency_refusal(path_, where, f[c.currency_column], currency_));
+      const Clock::time_point start = parse_contract_time(f[c.start_column], cat(where, " (column window_start)"));
       if (start < *min_start_ || start > *max_start_) return;
-      keys.insert(key_of(f[kNodeColumn], f[kStartColumn], f[kEndColumn]));
+      keys.insert(key_of(f[c.key_column], f[c.start_column], f[c.end_column]));
     });
   }
 
   std::string out;
-  if (result.created) csv::append_record(out, ledger_columns());
+  if (result.created) csv::append_record(out, schema_.columns);
   if (std::fseek(spool_, 0, SEEK_SET) != 0) throw Error("cannot rewind the ledger spool");
   {
     LineReader spool(fileno(spool_), "<ledger spool>");
     std::string_view line;
     while (spool.next(line)) {
       const auto f = csv::parse_record(line, spool.where());
-      if (!keys.insert(key_of(f[kNodeColumn], f[kStartColumn], f[kEndColumn])).second) {
+      if (!keys.insert(key_of(f[schema_.key_column], f[schema_.start_column], f[schema_.end_column])).second) {
         ++result.already_present;
         continue;
       }
@@ -417,19 +481,26 @@ LedgerResult LedgerWriter::commit() {
   return result;  // closing the descriptor releases the lock
 }
 
-void preflight_ledger(const std::string& path, const std::string& currency, std::chrono::milliseconds lock_wait) {
+void preflight_ledger(const std::string& path, const std::string& currency, std::chrono::milliseconds lock_wait,
+                      const LedgerSchema& schema) {
   Fd ledger(open_for_reading(path));
   if (ledger.fd < 0) return;  // created by the first append
   lock(ledger.fd, LOCK_SH, path, lock_wait);
   const uint64_t size = file_size(ledger.fd, path);
   ::flock(ledger.fd, LOCK_UN);  // the ledger only grows by whole rows: read the snapshot unlocked
-  scan_ledger(ledger.fd, path, size, [&](const std::vector<std::string>& f, const std::string& where) {
-    if (f[kCurrencyColumn] != currency) throw UsageError(currency_refusal(path, where, f[kCurrencyColumn], currency));
+  scan_ledger(ledger.fd, path, size, schema, [&](const std::vector<std::string>& f, const std::string& where) {
+    if (f[schema.currency_column] != currency)
+      throw UsageError(currency_refusal(path, where, f[schema.currency_column], currency));
   });
 }
 
-void read_ledger(const std::string& path, const LedgerRange& range, const std::function<void(CostRow&)>& on_row,
-                 std::chrono::milliseconds lock_wait) {
+namespace {
+
+// The rows of a snapshot of `path` whose window_start is in `range`, checked whole (versions,
+// shapes, one currency in range) before the first on_row call.
+template <typename Row, typename Parse>
+void read_rows(const std::string& path, const LedgerRange& range, const LedgerSchema& schema, Parse parse,
+               const std::function<void(Row&)>& on_row, std::chrono::milliseconds lock_wait) {
   Fd ledger(open_for_reading(path));
   if (ledger.fd < 0)
     throw UsageError(cat(path, ": cannot open the ledger: ", std::strerror(ENOENT), "; check --ledger"));
@@ -437,11 +508,11 @@ void read_ledger(const std::string& path, const LedgerRange& range, const std::f
   const uint64_t size = file_size(ledger.fd, path);
   ::flock(ledger.fd, LOCK_UN);
 
-  auto in_range = [&](const CostRow& r) { return (!range.from || r.start >= *range.from) && (!range.to || r.start < *range.to); };
+  auto in_range = [&](const Row& r) { return (!range.from || r.start >= *range.from) && (!range.to || r.start < *range.to); };
   // Pass 1: everything checked before anything is handed on (and printed).
   std::string currency, currency_where;
-  scan_ledger(ledger.fd, path, size, [&](const std::vector<std::string>& f, const std::string& where) {
-    const CostRow row = ledger_row(f, where);
+  scan_ledger(ledger.fd, path, size, schema, [&](const std::vector<std::string>& f, const std::string& where) {
+    const Row row = parse(f, where);
     if (!in_range(row)) return;
     if (currency.empty()) {
       currency = row.currency;
@@ -452,10 +523,58 @@ void read_ledger(const std::string& path, const LedgerRange& range, const std::f
     }
   });
   // Pass 2: the same bytes again (they do not change), handed on.
-  scan_ledger(ledger.fd, path, size, [&](const std::vector<std::string>& f, const std::string& where) {
-    CostRow row = ledger_row(f, where);
+  scan_ledger(ledger.fd, path, size, schema, [&](const std::vector<std::string>& f, const std::string& where) {
+    Row row = parse(f, where);
     if (in_range(row)) on_row(row);
   }, false);
+}
+
+}  // namespace
+
+void read_ledger(const std::string& path, const LedgerRange& range, const std::function<void(CostRow&)>& on_row,
+                 std::chrono::milliseconds lock_wait) {
+  read_rows<CostRow>(path, range, node_ledger_schema(), ledger_row, on_row, lock_wait);
+}
+
+void read_alloc_ledger(const std::string& path, const LedgerRange& range, const std::function<void(AllocRow&)>& on_row,
+                       std::chrono::milliseconds lock_wait) {
+  read_rows<AllocRow>(path, range, alloc_ledger_schema(), alloc_ledger_row, on_row, lock_wait);
+}
+
+std::vector<std::string> alloc_ledger_fields(const AllocRow& r, const std::string& recorded_at) {
+  std::vector<std::string> f;
+  f.reserve(alloc_ledger_schema().columns.size());
+  f.push_back(std::to_string(kLedgerVersion));
+  for (const AllocField* field : alloc_ledger_table()) f.push_back(cell_text(*field, r));
+  f.push_back(recorded_at);
+  return f;
+}
+
+AllocRow alloc_ledger_row(const std::vector<std::string>& f, const std::string& where) {
+  const auto& fields = alloc_ledger_table();
+  if (f.size() != fields.size() + 2)
+    throw ParseError(where, cat("ledger row has ", f.size(), " fields, expected ", fields.size() + 2));
+  AllocRow r;
+  for (size_t i = 0; i < fields.size(); ++i) parse_cell(*fields[i], r, f[i + 1], cat(where, " (column ", fields[i]->name, ")"));
+  if (r.name.empty()) throw ParseError(where, "ledger column name is empty");
+  r.start = parse_contract_time(r.window_start, cat(where, " (column window_start)"));
+  r.end = parse_contract_time(r.window_end, cat(where, " (column window_end)"));
+  finish_alloc_row(r);
+  return r;
+}
+
+LedgerKind ledger_kind(const std::string& path, std::chrono::milliseconds lock_wait) {
+  Fd ledger(open_for_reading(path));
+  if (ledger.fd < 0)
+    throw UsageError(cat(path, ": cannot open the ledger: ", std::strerror(ENOENT), "; check --ledger"));
+  lock(ledger.fd, LOCK_SH, path, lock_wait);
+  LineReader reader(ledger.fd, path);
+  std::string_view line;
+  const bool any = reader.next(line);
+  ::flock(ledger.fd, LOCK_UN);
+  if (!any) return LedgerKind::kNode;  // empty: nothing to tell
+  const auto header = csv::parse_record(line, reader.where());
+  return header == alloc_ledger_schema().columns ? LedgerKind::kAllocation : LedgerKind::kNode;
 }
 
 }  // namespace sf::pc

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "price-calc/alloc_row.h"
 #include "price-calc/cost_model.h"
 
 namespace sf::pc {
@@ -34,10 +35,24 @@ namespace sf::pc {
 constexpr int kLedgerVersion = 1;
 constexpr std::chrono::milliseconds kDefaultLockWait{60'000};
 
-const std::vector<std::string>& ledger_columns();
+// A ledger's layout: its frozen columns and where the key, the window and the currency are.
+// Node ledgers (price-calc --ledger) key rows by (node, window); allocation ledgers (price-calc
+// --by --ledger) by (name, window), name being namespace/kind/controller or NODE/__idle__.
+struct LedgerSchema {
+  std::vector<std::string> columns;
+  const char* kind = "";  // "a node", "an allocation"
+  size_t key_column = 0, start_column = 0, end_column = 0, currency_column = 0;
+};
+const LedgerSchema& node_ledger_schema();
+const LedgerSchema& alloc_ledger_schema();
+
+const std::vector<std::string>& ledger_columns();  // the node ledger's
 std::vector<std::string> ledger_fields(const CostRow& row, const std::string& recorded_at);
 // Rebuilds a row (resource-hours, rates, costs) from a ledger record; throws ParseError.
 CostRow ledger_row(const std::vector<std::string>& fields, const std::string& where);
+// The same for allocation ledgers.
+std::vector<std::string> alloc_ledger_fields(const AllocRow& row, const std::string& recorded_at);
+AllocRow alloc_ledger_row(const std::vector<std::string>& fields, const std::string& where);
 
 struct LedgerResult {
   size_t appended = 0;
@@ -47,18 +62,23 @@ struct LedgerResult {
 
 class LedgerWriter {
  public:
-  explicit LedgerWriter(std::string path, std::chrono::milliseconds lock_wait = kDefaultLockWait);
+  explicit LedgerWriter(std::string path, std::chrono::milliseconds lock_wait = kDefaultLockWait,
+                        const LedgerSchema& schema = node_ledger_schema());
   ~LedgerWriter();
   LedgerWriter(const LedgerWriter&) = delete;
   LedgerWriter& operator=(const LedgerWriter&) = delete;
 
-  void add(const CostRow& row);  // spooled, not yet in the ledger
+  void add(const CostRow& row);   // spooled, not yet in the ledger (node ledgers)
+  void add(const AllocRow& row);  // the same for allocation ledgers
   LedgerResult commit();         // lock, check, skip rows already present, append, fsync
   size_t spooled() const { return spooled_; }
 
  private:
+  void spool(const std::vector<std::string>& fields, const std::string& currency, Clock::time_point start);
+
   std::string path_;
   std::chrono::milliseconds lock_wait_;
+  const LedgerSchema& schema_;
   std::FILE* spool_ = nullptr;
   size_t spooled_ = 0;
   std::string currency_;
@@ -71,7 +91,8 @@ class LedgerWriter {
 // `currency`: not a ledger, a directory, a row of a newer version anywhere, a row in another
 // currency. A missing file is fine: the first append creates it.
 void preflight_ledger(const std::string& path, const std::string& currency,
-                      std::chrono::milliseconds lock_wait = kDefaultLockWait);
+                      std::chrono::milliseconds lock_wait = kDefaultLockWait,
+                      const LedgerSchema& schema = node_ledger_schema());
 
 struct LedgerRange {
   std::optional<Clock::time_point> from;  // window_start >= from
@@ -84,5 +105,11 @@ struct LedgerRange {
 // currencies (UsageError).
 void read_ledger(const std::string& path, const LedgerRange& range, const std::function<void(CostRow&)>& on_row,
                  std::chrono::milliseconds lock_wait = kDefaultLockWait);
+void read_alloc_ledger(const std::string& path, const LedgerRange& range, const std::function<void(AllocRow&)>& on_row,
+                       std::chrono::milliseconds lock_wait = kDefaultLockWait);
+
+// Which kind of ledger `path` is, from its header (an empty file: node). UsageError when missing.
+enum class LedgerKind { kNode, kAllocation };
+LedgerKind ledger_kind(const std::string& path, std::chrono::milliseconds lock_wait = kDefaultLockWait);
 
 }  // namespace sf::pc

@@ -14,6 +14,10 @@
 #include "common/log.h"
 #include "common/redact.h"
 #include "common/strings.h"
+#include "price-calc/alloc_formats.h"
+#include "price-calc/alloc_input.h"
+#include "price-calc/alloc_report.h"
+#include "price-calc/allocation.h"
 #include "price-calc/ledger.h"
 #include "price-calc/pipeline.h"
 #include "price-calc/pricing.h"
@@ -89,6 +93,61 @@ SinkOptions sink_options(const po::variables_map& vm, const std::string& cluster
   return o;
 }
 
+// price-calc --by KEY: allocation. The whole input is read first (rows are known at its end),
+// then written in the format asked for, and to the allocation ledger.
+int run_allocation(const po::variables_map& vm, const Pricing& pricing, const std::string& pricing_path,
+                   const std::optional<std::string>& ledger_path, std::chrono::milliseconds wait) {
+  AllocationOptions o;
+  o.by = parse_grouping(vm["by"].as<std::string>());
+  const std::string idle_by = vm["idle-by"].as<std::string>();
+  if (idle_by != "node" && idle_by != "cluster")
+    throw UsageError(cat("--idle-by '", printable(idle_by, 40), "': use node or cluster"));
+  o.idle_by = idle_by == "node" ? IdleBy::kNode : IdleBy::kCluster;
+  o.share_idle = vm.count("share-idle") > 0;
+  const std::string requests = vm["requests"].as<std::string>();
+  if (requests != "containers" && requests != "scheduling")
+    throw UsageError(cat("--requests '", printable(requests, 40), "': use containers or scheduling"));
+  o.requests = requests == "scheduling" ? RequestScope::kScheduling : RequestScope::kContainers;
+  if (vm.count("period")) o.period = cli::parse_duration(vm["period"].as<std::string>(), "--period");
+  o.ledger_rows = ledger_path.has_value();
+  if (vm.count("no-storage")) log::debug("--no-storage: allocation never prices storage (CPU, RAM and GPU only)");
+
+  const auto output_path = opt_string(vm, "output");
+  const std::string format = choose_format(vm, output_path);
+  Allocator allocator(pricing, o);
+  std::vector<InvalidLine> invalid;
+  if (vm.count("pods"))
+    for (const std::string& file : vm["pods"].as<std::vector<std::string>>()) read_allocation_input(file, allocator, invalid);
+  read_allocation_input(vm["input"].as<std::string>(), allocator, invalid);
+  std::vector<AllocRow> rows, ledger_rows;
+  allocator.finish(rows, ledger_path ? &ledger_rows : nullptr);
+  const AllocationReport& report = allocator.report();
+  for (const std::string& note : allocation_notes(report)) log::warn(note);
+
+  OutputFile output(output_path);
+  SinkOptions options = sink_options(vm, pricing.cluster_name, "prices from " + pricing_path);
+  options.currency = pricing.currency;
+  write_allocation(format, output.out(), {rows, report, invalid, vm["by"].as<std::string>()}, options);
+  if (ledger_path) {
+    LedgerWriter ledger(*ledger_path, wait, alloc_ledger_schema());
+    for (const AllocRow& r : ledger_rows) ledger.add(r);
+    const LedgerResult r = ledger.commit();
+    log::info(cat(*ledger_path, ": ", r.appended, " row(s) appended", r.created ? " (new ledger)" : "",
+                  r.already_present > 0 ? cat(", ", r.already_present, " already there (same row and window)")
+                                        : std::string()));
+  }
+  const size_t allocated = report.charged;
+  if (allocated > 0 || !output.replaces_file()) output.commit();
+  if (allocated == 0) {
+    log::error(cat("nothing was allocated: ", report.usage_lines == 0 ? "no pod_usage lines (pipe scrape-nodes --pods in)"
+                                                                         : "no container line could be charged"));
+    return report.invalid > 0 ? kExitUsage : kExitFailed;
+  }
+  const bool partial = report.invalid > 0 || report.failed_nodes > 0 || report.unpriced_nodes > 0 ||
+                       report.without_node > 0;
+  return partial ? kExitPartial : kExitOk;
+}
+
 int run_price(int argc, char** argv) {
   cli::App app({
       "price-calc",
@@ -98,7 +157,9 @@ int run_price(int argc, char** argv) {
       "opencost/pricing.json (OpenCost's custom pricing format: CPU per core-hour, RAM per GiB-hour, GPU per "
       "GPU-hour, storage per GiB-hour). Writes per-node costs (CPU, RAM, GPU, storage; used and idle; "
       "efficiency; hourly/daily/monthly projections) as a table, JSON Lines, CSV, FOCUS 1.0 or HTML, and can "
-      "append them to a CSV ledger for cron.",
+      "append them to a CSV ledger for cron. With --by it allocates the costs to namespaces, workloads, pods, "
+      "nodes or label values as OpenCost does: each container max(request, usage) at its node's prices, the "
+      "rest of each node idle (pod and pod_usage lines from kind-wait --list pods and scrape-nodes --pods).",
       "Input: node_usage JSON Lines from FILE or stdin; other kinds are skipped. A line with \"error\" is a\n"
       "failed node: reported as unpriced (stderr and output), never priced as zero. A line that breaks the\n"
       "contract is reported with file:line and skipped; the others are priced (exit 3). No node_usage line\n"
@@ -109,13 +170,15 @@ int run_price(int argc, char** argv) {
       "GPU = gpus x GPU x h; storage = filesystem bytes/1024^3 x storage x h; D = 1-(1-discount)(1-negotiated).\n"
       "Price list: --pricing, else ./opencost/pricing.json, else ../share/sovereign-finops/pricing.json beside\n"
       "the binary, else " + installed_pricing_path() + ".\n"
-      "See docs/price-calc.md.",
+      "See docs/price-calc.md and, for --by, docs/allocation.md.",
       "  scrape-nodes --interval 10s http://127.0.0.1:9100/metrics | price-calc\n"
       "  price-calc --format html -o costs.html usage.jsonl\n"
       "  price-calc --format focus usage.jsonl > focus.csv\n"
       "  scrape-nodes --interval 10s $TARGETS | price-calc --period 1h --ledger /var/lib/sf/ledger.csv -f summary\n"
       "  price-calc report --ledger /var/lib/sf/ledger.csv --from 2026-11-01 --to 2026-12-01 -f html -o nov.html\n"
-      "  price-calc pricing --emit helm > opencost-values.yaml\n"});
+      "  price-calc pricing --emit helm > opencost-values.yaml\n"
+      "  kind-wait --list nodes,pods | scrape-nodes --pods --via-apiserver | price-calc --by namespace\n"
+      "  price-calc --by controller --share-idle -f focus -o workloads.focus.csv usage.jsonl\n"});
   app.options().add_options()
     ("pricing", po::value<std::string>()->value_name("FILE"),
      "price list: OpenCost's pricing JSON, its ConfigMap or Helm values (default opencost/pricing.json)")
@@ -127,6 +190,16 @@ int run_price(int argc, char** argv) {
     ("period", po::value<std::string>()->value_name("DURATION"),
      "price each line for the aligned period (e.g. 1h) holding its window, instead of the window itself")
     ("no-storage", "leave node filesystems unpriced (OpenCost's node cost has no storage)")
+    ("by", po::value<std::string>()->value_name("KEY"),
+     "allocate to workloads (pod and pod_usage lines): rows by namespace, controller, pod, node or label:KEY")
+    ("idle-by", po::value<std::string>()->value_name("node|cluster")->default_value("cluster"),
+     "with --by: idle per node (a NODE/__idle__ row each) or for the cluster (one __idle__ row)")
+    ("share-idle", "with --by: share idle into the rows in proportion to their cost per resource (OpenCost's shareIdle)")
+    ("requests", po::value<std::string>()->value_name("containers|scheduling")->default_value("containers"),
+     "with --by: the requests charged: the containers' (as OpenCost), or what Kubernetes schedules by (sidecars, "
+     "init containers, pod overhead)")
+    ("pods", po::value<std::vector<std::string>>()->value_name("FILE"),
+     "with --by: pod lines (kind-wait --list pods) read before the input (repeatable)")
     ("input", po::value<std::string>()->value_name("FILE")->default_value("-"), "node_usage lines (- = stdin)");
   add_lock_option(app.options());
   add_output_options(app.options());
@@ -148,7 +221,15 @@ int run_price(int argc, char** argv) {
   }
   const auto ledger_path = opt_string(vm, "ledger");
   const auto wait = lock_timeout(vm);
-  if (ledger_path) preflight_ledger(*ledger_path, pricing.currency, wait);  // before anything is printed
+  // Before anything is printed: the ledger must be one this run can extend.
+  if (ledger_path)
+    preflight_ledger(*ledger_path, pricing.currency, wait, vm.count("by") ? alloc_ledger_schema() : node_ledger_schema());
+
+  if (vm.count("by")) return run_allocation(vm, pricing, pricing_path, ledger_path, wait);
+  for (const char* flag : {"share-idle", "pods"})
+    if (vm.count(flag)) throw UsageError(cat("--", flag, " goes with --by (cost allocation)"));
+  if (!vm["idle-by"].defaulted() || !vm["requests"].defaulted())
+    throw UsageError("--idle-by and --requests go with --by (cost allocation)");
 
   const auto output_path = opt_string(vm, "output");
   const std::string format = choose_format(vm, output_path);
@@ -179,18 +260,27 @@ int run_price(int argc, char** argv) {
 
 int run_report_command(int argc, char** argv) {
   cli::App app({"price-calc report",
-                "price-calc report --ledger FILE [--from T] [--to T] [--by node|window] [--format F] [-o FILE]",
-                "Reads a price-calc ledger and prints its costs in any output format: by default one row per node "
-                "with its windows summed (costs and hours added, usage averaged over the hours, capacity and "
-                "prices from the latest window), or one row per ledger window with --by window.",
+                "price-calc report --ledger FILE [--from T] [--to T] [--by KEY] [--step day|hour] [--format F] [-o FILE]",
+                "Reads a price-calc ledger and prints its costs in any output format. A node ledger: by default one row "
+                "per node with its windows summed (costs and hours added, usage averaged over the hours, capacity and "
+                "prices from the latest window), or one row per ledger window with --by window. An allocation ledger "
+                "(price-calc --by ... --ledger): one row per namespace (or controller) over the range, idle as __idle__ "
+                "(or per node, or shared with --share-idle), or one per ledger row with --by window. html draws the "
+                "cost per day (or hour, --step) stacked by node or namespace, idle on top.",
                 "Windows are selected by their start: --from <= window_start < --to (UTC; a date means midnight).",
                 "  price-calc report --ledger ledger.csv --from 2026-11-01 --to 2026-12-01\n"
-                "  price-calc report --ledger ledger.csv -f focus -o november.focus.csv\n"});
+                "  price-calc report --ledger ledger.csv -f focus -o november.focus.csv\n"
+                "  price-calc report --ledger allocation.csv --by namespace --from 2026-11-01 -f html -o november.html\n"});
   app.options().add_options()
     ("ledger", po::value<std::string>()->value_name("FILE")->required(), "the ledger to read")
     ("from", po::value<std::string>()->value_name("T"), "first window start to include (RFC 3339 or YYYY-MM-DD)")
     ("to", po::value<std::string>()->value_name("T"), "window starts before this time (RFC 3339 or YYYY-MM-DD)")
-    ("by", po::value<std::string>()->value_name("node|window")->default_value("node"), "one row per node or per window");
+    ("by", po::value<std::string>()->value_name("KEY"),
+     "node ledgers: node (default) or window; allocation ledgers: namespace (default), controller or window")
+    ("step", po::value<std::string>()->value_name("day|hour")->default_value("day"), "html: the time axis' step")
+    ("idle-by", po::value<std::string>()->value_name("node|cluster")->default_value("cluster"),
+     "allocation ledgers: one __idle__ row, or one per node")
+    ("share-idle", "allocation ledgers: share each window's idle into its rows by their cost per resource");
   add_lock_option(app.options());
   add_output_options(app.options());
   po::variables_map vm;
@@ -202,14 +292,36 @@ int run_report_command(int argc, char** argv) {
   if (vm.count("to")) o.range.to = parse_report_time(vm["to"].as<std::string>(), "--to");
   if (o.range.from && o.range.to && *o.range.to <= *o.range.from) throw UsageError("--to must be after --from");
   o.lock_wait = lock_timeout(vm);
-  const std::string by = vm["by"].as<std::string>();
-  if (by != "node" && by != "window") throw UsageError(cat("--by: '", printable(by, 40), "' is not node or window"));
-  o.by_window = by == "window";
+  o.step = parse_step(vm["step"].as<std::string>());
+  const bool allocation = ledger_kind(o.ledger, o.lock_wait) == LedgerKind::kAllocation;
+  const std::string by = vm.count("by") ? vm["by"].as<std::string>() : allocation ? "namespace" : "node";
 
   const auto output_path = opt_string(vm, "output");
   const std::string format = choose_format(vm, output_path);
+  o.chart = format == "html";
   OutputFile output(output_path);
-  auto sink = make_sink(format, output.out(), sink_options(vm, "", "from the ledger " + o.ledger));
+  SinkOptions sink_opts = sink_options(vm, "", "from the ledger " + o.ledger);
+  if (allocation) {
+    AllocReportOptions a;
+    a.report = o;
+    a.by = by;
+    const std::string idle_by = vm["idle-by"].as<std::string>();
+    if (idle_by != "node" && idle_by != "cluster")
+      throw UsageError(cat("--idle-by '", printable(idle_by, 40), "': use node or cluster"));
+    a.idle_by = idle_by == "node" ? IdleBy::kNode : IdleBy::kCluster;
+    a.share_idle = vm.count("share-idle") > 0;
+    const size_t rows = run_alloc_report(a, format, output.out(), sink_opts);
+    output.commit();
+    if (rows == 0) log::warn(cat(o.ledger, ": no ledger rows in the range asked for"));
+    return kExitOk;
+  }
+  if (by != "node" && by != "window")
+    throw UsageError(cat("--by: '", printable(by, 40), "': a node ledger is reported by node or window (namespaces are in ",
+                         "allocation ledgers: price-calc --by namespace --ledger FILE)"));
+  if (vm.count("share-idle") || !vm["idle-by"].defaulted())
+    throw UsageError("--share-idle and --idle-by go with allocation ledgers (price-calc --by ... --ledger)");
+  o.by_window = by == "window";
+  auto sink = make_sink(format, output.out(), sink_opts);
   Totals totals;
   const size_t rows = run_report(o, *sink, totals);
   output.commit();

@@ -12,12 +12,12 @@
 #include <cstring>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/file_read.h"
 #include "common/log.h"
 #include "common/redact.h"
 #include "common/strings.h"
@@ -591,21 +591,9 @@ Pricing parse_pricing(std::string_view text, const std::string& source, PriceUni
 }
 
 Pricing load_pricing(const std::string& path, PriceUnit unit) {
-  // A price list is a few KiB: read at most this much, so a wrong path (a log, a device) is an
-  // error, not a memory hog.
-  constexpr std::streamsize kMaxBytes = 1 << 20;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    throw UsageError(cat(path, ": is a directory; --pricing names a price list file (such as opencost/pricing.json)"));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(cat(path, ": cannot read the price list: ", std::strerror(errno), "; check the path (see --pricing)"));
-  std::string text(static_cast<size_t>(kMaxBytes) + 1, '\0');
-  in.read(text.data(), kMaxBytes + 1);
-  if (in.bad()) throw UsageError(cat(path, ": read failed: ", std::strerror(errno)));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > static_cast<size_t>(kMaxBytes))
-    throw UsageError(cat(path, ": larger than ", kMaxBytes >> 10, " KiB; is this really a price list?"));
-  return parse_pricing(text, path, unit);
+  // A price list is a few KiB: read at most 1 MiB, so a wrong path (a log, a device, a FIFO) is
+  // an error naming it, not a memory hog or a hang (file_read.h).
+  return parse_pricing(read_small_file(path, size_t{1} << 20, "price list (--pricing)"), path, unit);
 }
 
 std::string installed_pricing_path() { return std::string(SF_PC_DATADIR) + "/pricing.json"; }

@@ -168,7 +168,7 @@ TEST_CASE("pricing: empty prices mean unset, as OpenCost keeps the old value on 
   CHECK(!p.storage);
 }
 
-TEST_CASE("pricing: keys match case-insensitively like Go's encoding/json; cloud settings are accepted") {
+TEST_CASE("pricing: keys match case-insensitively like Go's encoding/json, cloud settings are accepted") {
   const Pricing p = parse_pricing(R"({"cpu":"1","ram":"2","customPricesEnabled":"true","awsSpotDataRegion":"x"})",
                                   "p.json", PriceUnit::kHour);
   CHECK(*p.cpu == 1);
@@ -217,5 +217,5 @@ TEST_CASE("pricing: an unterminated YAML quote is named as such, on its line") {
 
 TEST_CASE("pricing: a directory is not 'an empty price list'") {
   CHECK_THROWS_WITH(load_pricing("/tmp", PriceUnit::kHour), Contains("/tmp: is a directory"));
-  CHECK_THROWS_WITH(load_pricing("/nonexistent/p.json", PriceUnit::kHour), Contains("cannot read the price list"));
+  CHECK_THROWS_WITH(load_pricing("/nonexistent/p.json", PriceUnit::kHour), Contains("price list (--pricing) /nonexistent/p.json: no such file"));
 }

@@ -23,10 +23,17 @@ Clock::time_point parse_report_time(std::string_view text, std::string_view flag
 size_t run_report(const ReportOptions& options, Sink& sink, Totals& totals) {
   std::map<std::string, CostRow> by_node;
   size_t used = 0;
+  TimeChart chart(options.step);
+  std::string currency;
   read_ledger(
       options.ledger, options.range,
       [&](CostRow& row) {
         ++used;
+        if (options.chart) {  // each node's used cost, the idle of all of them on top
+          chart.add(row.start, row.node, row.used_cost);
+          chart.add_idle(row.start, row.idle_cost);
+          currency = row.currency;
+        }
         if (options.by_window) {
           totals.add(row);
           sink.row(row);
@@ -40,6 +47,7 @@ size_t run_report(const ReportOptions& options, Sink& sink, Totals& totals) {
     totals.add(row);
     sink.row(row);
   }
+  if (options.chart) sink.set_chart(chart.html(currency, "node"));
   sink.finish(totals);
   return used;
 }

@@ -13,6 +13,7 @@
 #include "common/time_util.h"
 #include "price-calc/ledger.h"
 #include "price-calc/sink.h"
+#include "price-calc/time_chart.h"
 #include "price-calc/totals.h"
 
 namespace sf::pc {
@@ -22,6 +23,8 @@ struct ReportOptions {
   LedgerRange range;
   bool by_window = false;
   std::chrono::milliseconds lock_wait = kDefaultLockWait;
+  bool chart = false;             // html: cost over time (per --step), stacked by node, idle on top
+  Step step = Step::kDay;
 };
 
 // RFC 3339, or a date "2026-11-01" meaning its midnight UTC. Throws UsageError naming `flag`.

@@ -71,7 +71,7 @@ TEST_CASE("report: one row per node, windows summed, usage averaged over the hou
   CHECK(totals.total_cost == Approx(n1.total_cost + sink.rows[1].total_cost));
 }
 
-TEST_CASE("report: --by window keeps each ledger row; --from/--to select by window start") {
+TEST_CASE("report: --by window keeps each ledger row, --from/--to select by window start") {
   Fixture f;
   CollectSink sink;
   Totals totals;

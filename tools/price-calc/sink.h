@@ -27,6 +27,8 @@ class Sink {
   virtual void row(const CostRow& row) = 0;
   virtual void unpriced(const CostRow& row) = 0;   // row.priced is false, row.error says why
   virtual void invalid(const InvalidLine&) {}      // formats that list problems show it
+  // html (report): a figure of cost over time (time_chart.h), shown instead of per-node bars.
+  virtual void set_chart(std::string /*html*/) {}
   virtual void finish(const Totals& totals) = 0;
 };
 
@@ -60,6 +62,7 @@ struct SinkOptions {
   std::string source_note;  // where the figures come from ("prices from X"), shown by table and html
   bool color = false;                      // table: ANSI colour
   std::string currency;                    // the price list's, for rows without a price (failed nodes)
+  std::string chart_html;                  // html: a figure of cost over time (reports)
 };
 
 // table | json | csv | focus | html | summary

@@ -4,7 +4,9 @@
 
 #include "common/cli.h"
 #include "common/error.h"
+#include "common/file_read.h"
 #include "common/log.h"
+#include "common/output.h"
 #include "common/strings.h"
 #include "render-manifests/commands.h"
 #include "render-manifests/facts.h"
@@ -94,7 +96,7 @@ int run_facts(int argc, char** argv) {
   const std::vector<Ipv4Range> wanted = parse_checks(checks);
 
   const std::string source = input == "-" ? "stdin" : input;
-  const auto networks = parse_docker_networks(read_input(input, 16u << 20), source);
+  const auto networks = parse_docker_networks(read_small_input(input, 16u << 20, "docker network inspect output"), source);
   const DockerNetwork& chosen = pick_network(networks, network, source);
   const NetworkFacts f = network_facts(chosen, subnet, cluster);
   if (f.ipv4_subnets > 1 && subnet.empty())
@@ -125,9 +127,9 @@ int run_facts(int argc, char** argv) {
   for (const auto& r : ranges)
     for (const auto& w : range_warnings(f, r)) log::warn(w);
 
-  Output out(output);
-  write_facts(out, fact_fields(f, ranges), fmt);
-  out.finish();
+  OutputFile out(output);
+  write_facts(out.out(), fact_fields(f, ranges), fmt);
+  out.commit();
   return kExitOk;
 }
 

@@ -5,6 +5,7 @@
 #include "common/cli.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/output.h"
 #include "common/redact.h"
 #include "common/strings.h"
 #include "render-manifests/commands.h"
@@ -109,15 +110,15 @@ int run_inventory(int argc, char** argv, bool images) {
     errors += r.error ? 1 : 0;
     unpinned += r.unpinned ? 1 : 0;
   }
-  Output out(output);
-  write_rows(out, rows, fmt);
-  out.finish();
+  OutputFile out(output);
+  const size_t refused = write_rows(out.out(), rows, fmt);
+  out.commit();
   const char* what = images ? "image" : "chart";
   if (unpinned > 0)
     log::warn(cat(unpinned, ' ', what, unpinned == 1 ? " is" : "s are", " not pinned (see \"problem\"); "
                   "render-manifests lint fails on them"));
   if (errors > 0) log::error(cat(errors, ' ', what, errors == 1 ? "" : "s", " could not be read (see \"error\")"));
-  return errors + broken > 0 ? kExitPartial : kExitOk;
+  return errors + broken + refused > 0 ? kExitPartial : kExitOk;
 }
 
 }  // namespace

@@ -5,10 +5,10 @@
 #include "common/cli.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/output.h"
 #include "common/strings.h"
 #include "render-manifests/commands.h"
 #include "render-manifests/lint.h"
-#include "render-manifests/output.h"
 #include "render-manifests/sources.h"
 
 namespace sf::rm {
@@ -52,10 +52,10 @@ int run_lint(int argc, char** argv) {
   app.positional().add("path", -1);
   cli::po::variables_map vm;
   if (!app.parse(argc, argv, vm)) return kExitOk;
-  Output out;
+  Output& out = Output::standard();
   if (vm.count("list-rules")) {
     for (const auto& r : lint_rules()) out.write(cat(r.id, std::string(16 - std::string(r.id).size(), ' '), r.summary, "\n"));
-    out.finish();
+    out.flush();
     return kExitOk;
   }
   LintOptions options;
@@ -75,7 +75,7 @@ int run_lint(int argc, char** argv) {
       ++findings;
     }
   }
-  out.finish();
+  out.flush();
   if (findings == 0) {
     log::info(cat(files, " file", files == 1 ? "" : "s", " checked, no findings"));
     return kExitOk;

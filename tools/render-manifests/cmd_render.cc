@@ -1,15 +1,15 @@
 // render-manifests render: the repository's own templates, rendered strictly and deterministically.
 #include <filesystem>
-#include <iostream>
 #include <string>
 #include <vector>
 
 #include "common/cli.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/output.h"
 #include "common/strings.h"
 #include "render-manifests/commands.h"
-#include "render-manifests/output.h"
+#include "render-manifests/output_folder.h"
 #include "render-manifests/template_set.h"
 
 namespace fs = std::filesystem;
@@ -76,18 +76,18 @@ int run_render(int argc, char** argv) {
     const std::string defaults =
         is_template_set(set_dir.string()) ? load_template_set(set_dir.string()).values_file : std::string();
     const std::string text = render_file(input, load_values(defaults, values_files, sets));
-    Output out(output);
-    out.write(text);
-    out.finish();
+    OutputFile out(output);
+    out.out().write(text);
+    out.commit();
     return kExitOk;
   }
 
   const TemplateSet set = load_template_set(input);
   const auto files = render_set(set, load_values(set.values_file, values_files, sets));
   if (vm.count("list")) {
-    Output out;
+    Output& out = Output::standard();
     for (const auto& [path, text] : files) out.write(path + "\n");
-    out.finish();
+    out.flush();
     return kExitOk;
   }
   if (!only.empty()) {
@@ -100,9 +100,9 @@ int run_render(int argc, char** argv) {
       }
       throw UsageError(cat("--only ", only, ": the set renders no such output with these values (it renders ", known, ")"));
     }
-    Output out(output);
-    out.write(it->second);
-    out.finish();
+    OutputFile out(output);
+    out.out().write(it->second);
+    out.commit();
     return kExitOk;
   }
   if (output.empty() || output == "-")

@@ -1,10 +1,10 @@
 #include "render-manifests/facts.h"
 
-#include <rapidjson/document.h>
-
 #include <algorithm>
 
 #include "common/error.h"
+#include "common/json_lines.h"
+#include "common/json_writer.h"
 #include "common/strings.h"
 
 namespace sf::rm {
@@ -68,17 +68,17 @@ void write_facts(Output& out, const std::vector<FactField>& fields, FactsFormat 
     out.write(text);
     return;
   }
-  rapidjson::Document doc(rapidjson::kObjectType);
-  auto& a = doc.GetAllocator();
-  doc.AddMember("kind", "network_facts", a);
+  std::string line;
+  json::ObjectWriter o(line);
+  o.text("kind", "network_facts");
   for (const auto& field : fields) {
-    rapidjson::Value key(field.key.c_str(), a);
     if (field.number)
-      doc.AddMember(key, rapidjson::Value(static_cast<uint64_t>(std::stoull(field.value))), a);
+      json::append_number(o.escaped_key(field.key), static_cast<double>(std::stoull(field.value)), field.key);
     else
-      doc.AddMember(key, rapidjson::Value(field.value.c_str(), a), a);
+      json::append_string(o.escaped_key(field.key), field.value, field.key);
   }
-  out.json_line(doc);
+  o.close();
+  JsonLineWriter(out).write_line(line);
 }
 
 }  // namespace sf::rm

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/output.h"
 #include "render-manifests/metallb_range.h"
-#include "render-manifests/output.h"
 
 namespace sf::rm {
 
@@ -22,6 +22,7 @@ std::vector<FactField> fact_fields(const NetworkFacts& f, const std::vector<Ipv4
 enum class FactsFormat { kJson, kEnv };
 FactsFormat parse_facts_format(const std::string& text);  // "json" | "env"; UsageError otherwise
 
+// Writes the whole table, checked: a value JSON cannot carry is refused before a byte is written.
 void write_facts(Output& out, const std::vector<FactField>& fields, FactsFormat format);
 
 }  // namespace sf::rm

@@ -14,9 +14,9 @@ namespace {
 std::string render(const std::vector<FactField>& fields, FactsFormat format) {
   sf::rm::test::ScratchDir dir;
   const std::string path = (dir.path() / "facts").string();
-  Output out(path);
-  write_facts(out, fields, format);
-  out.finish();
+  sf::OutputFile out(path);
+  write_facts(out.out(), fields, format);
+  out.commit();
   return sf::rm::test::read_text(path);
 }
 
@@ -58,5 +58,5 @@ TEST_CASE("facts: formats and unsafe values", "[facts]") {
   f.network = "kind net";
   CHECK_THROWS_WITH(render(fact_fields(f, {}), FactsFormat::kEnv), Catch::Contains("use --format json"));
   f.network = "kind\xff";
-  CHECK_THROWS_WITH(render(fact_fields(f, {}), FactsFormat::kJson), Catch::Contains("invalid UTF-8"));
+  CHECK_THROWS_WITH(render(fact_fields(f, {}), FactsFormat::kJson), Catch::Contains("field \"network\" is not valid UTF-8"));
 }

@@ -1,12 +1,13 @@
 #include "render-manifests/inventory_report.h"
 
-#include <rapidjson/document.h>
-
 #include <algorithm>
 #include <map>
 #include <tuple>
 
 #include "common/error.h"
+#include "common/json_lines.h"
+#include "common/json_writer.h"
+#include "common/log.h"
 #include "common/redact.h"
 #include "common/strings.h"
 
@@ -68,7 +69,7 @@ std::vector<ReportRow> image_rows(const Inventory& inventory, const std::string&
     }
     if (!u.error.empty()) {
       row.error = true;
-      row.fields = {text("raw", printable(u.raw, 200)), text("error", u.error), list("where", g.where)};
+      row.fields = {text("raw", printable(u.raw, 200)), text("error", printable(u.error, 400)), list("where", g.where)};
       rows.push_back(std::move(row));
       continue;
     }
@@ -110,7 +111,7 @@ std::vector<ReportRow> chart_rows(const Inventory& inventory, const std::string&
     if (!u.error.empty()) {
       row.error = true;
       row.fields = {text("chart", u.ref.chart), text("repo_url", printable(repo, 200)), text("version", u.ref.version),
-                    text("error", u.error), list("where", g.where)};
+                    text("error", printable(u.error, 400)), list("where", g.where)};
       rows.push_back(std::move(row));
       continue;
     }
@@ -140,30 +141,66 @@ ReportFormat parse_report_format(const std::string& t) {
   throw UsageError(cat("--format '", t, "': use jsonl (one JSON object per line) or list (one per line)"));
 }
 
-void write_rows(Output& out, const std::vector<ReportRow>& rows, ReportFormat format) {
-  for (const auto& row : rows) {
-    if (format == ReportFormat::kList) {
-      if (!row.error) out.write(row.list_line + "\n");
-      continue;
-    }
-    rapidjson::Document doc(rapidjson::kObjectType);
-    auto& a = doc.GetAllocator();
-    doc.AddMember("kind", rapidjson::Value(row.kind.c_str(), a), a);
-    for (const auto& f : row.fields) {
-      rapidjson::Value name(f.name.c_str(), a);
-      switch (f.type) {
-        case ReportField::Type::kString: doc.AddMember(name, rapidjson::Value(f.text.c_str(), a), a); break;
-        case ReportField::Type::kBool: doc.AddMember(name, rapidjson::Value(f.flag), a); break;
-        case ReportField::Type::kList: {
-          rapidjson::Value items(rapidjson::kArrayType);
-          for (const auto& i : f.items) items.PushBack(rapidjson::Value(i.c_str(), a), a);
-          doc.AddMember(name, items, a);
-          break;
+namespace {
+
+std::string where_of(const ReportRow& row) {
+  for (const auto& f : row.fields)
+    if (f.name == "where" && !f.items.empty()) return f.items.front();
+  return "(unknown place)";
+}
+
+void write_fields(json::ObjectWriter& o, const ReportRow& row) {
+  json::append_string(o.key("kind"), row.kind, "kind");
+  for (const auto& f : row.fields) {
+    std::string& value = o.escaped_key(f.name);
+    switch (f.type) {
+      case ReportField::Type::kString: json::append_string(value, f.text, f.name); break;
+      case ReportField::Type::kBool: value += f.flag ? "true" : "false"; break;
+      case ReportField::Type::kList: {
+        value += '[';
+        for (size_t i = 0; i < f.items.size(); ++i) {
+          if (i > 0) value += ',';
+          json::append_string(value, f.items[i], f.name);
         }
+        value += ']';
+        break;
       }
     }
-    out.json_line(doc);
   }
+}
+
+}  // namespace
+
+size_t write_rows(Output& out, const std::vector<ReportRow>& rows, ReportFormat format) {
+  JsonLineWriter lines(out);
+  std::string line;
+  size_t refused = 0;
+  const auto refuse = [&](const ReportRow& row, const std::string& why) {
+    log::error(cat(where_of(row), ": this ", row.kind, " is left out: ", why));
+    ++refused;
+  };
+  for (const auto& row : rows) {
+    if (format == ReportFormat::kList) {
+      if (row.error) continue;
+      if (printable(row.list_line, row.list_line.size()) != row.list_line) {
+        refuse(row, cat("'", printable(row.list_line, 200), "' holds bytes a list line cannot carry"));
+        continue;
+      }
+      out.write(row.list_line + "\n");
+      continue;
+    }
+    line.clear();
+    json::ObjectWriter o(line);
+    try {
+      write_fields(o, row);
+    } catch (const json::JsonValueError& e) {
+      refuse(row, e.what());
+      continue;
+    }
+    o.close();
+    lines.write_line(line);  // built whole first: a value JSON cannot carry is refused before a byte
+  }
+  return refused;
 }
 
 }  // namespace sf::rm

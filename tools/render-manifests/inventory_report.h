@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/output.h"
 #include "render-manifests/inventory.h"
-#include "render-manifests/output.h"
 
 namespace sf::rm {
 
@@ -34,6 +34,9 @@ std::vector<ReportRow> chart_rows(const Inventory& inventory, const std::string&
 enum class ReportFormat { kJsonLines, kList };
 ReportFormat parse_report_format(const std::string& text);
 
-void write_rows(Output& out, const std::vector<ReportRow>& rows, ReportFormat format);
+// Writes every row that can be written: a row holding text JSON or a plain list cannot carry
+// (invalid UTF-8, control characters: a hostile chart name or version) is left out with an
+// error naming where it was found, and counted in the result, so it spoils its own row only.
+size_t write_rows(Output& out, const std::vector<ReportRow>& rows, ReportFormat format);
 
 }  // namespace sf::rm

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/redact.h"
 #include "common/strings.h"
 #include "render-manifests/inventory.h"
 #include "render-manifests/secrets.h"
@@ -36,7 +37,10 @@ bool known_rule(const std::string& id) {
   return false;
 }
 
-std::string Finding::text() const { return cat(file, ':', line, ": ", rule, ": ", message); }
+// Messages quote the linted text (keys, names, images): shown escaped, never as raw bytes.
+std::string Finding::text() const {
+  return cat(printable(file, 4096), ':', line, ": ", rule, ": ", printable(message, 4096));
+}
 
 namespace {
 

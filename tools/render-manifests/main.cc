@@ -2,11 +2,11 @@
 // bootstrap's run-time facts, renders the repository's own templates strictly, inventories
 // every image and chart (with a rewrite to a local mirror, for an air gap), and lints the tree.
 #include <cstring>
-#include <iostream>
 #include <string>
 
 #include "common/cli.h"
 #include "common/error.h"
+#include "common/output.h"
 #include "common/strings.h"
 #include "render-manifests/commands.h"
 
@@ -42,12 +42,12 @@ const char* const kUsage =
 
 int run(int argc, char** argv) {
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
-    std::cout << kUsage;
+    Output::standard().write(kUsage);
     return argc < 2 ? kExitUsage : kExitOk;
   }
   const std::string command = argv[1];
   if (command == "--version") {
-    std::cout << "render-manifests " << SF_VERSION << "\n";
+    Output::standard().write(cat("render-manifests ", SF_VERSION, "\n"));
     return kExitOk;
   }
   if (command == "facts") return rm::run_facts(argc - 1, argv + 1);

@@ -5,9 +5,9 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "common/file_read.h"
 #include "common/redact.h"
 #include "common/strings.h"
-#include "render-manifests/output.h"
 #include "render-manifests/template_render.h"
 #include "render-manifests/template_scan.h"
 #include "render-manifests/yaml_docs.h"
@@ -41,7 +41,7 @@ void check_output(const std::string& path, const std::string& text, const std::s
 }
 
 ScannedTemplate scan_file(const std::string& file) {
-  const std::string text = read_input(file, kMaxTemplate);
+  const std::string text = read_small_input(file, kMaxTemplate, "template");
   return scan_template(text, file);
 }
 
@@ -58,7 +58,7 @@ bool is_template_set(const std::string& dir) {
 
 TemplateSet load_template_set(const std::string& dir) {
   const std::string index = (fs::path(dir) / kIndex).string();
-  const std::string text = read_input(index, 1u << 20);
+  const std::string text = read_small_file(index, 1u << 20, "template set index");
   const YamlFile parsed = parse_yaml_file(index, text);
   if (!parsed.problems.empty())
     throw ParseError(cat(index, ':', parsed.problems.front().line), cat("invalid YAML: ", parsed.problems.front().message));
@@ -97,8 +97,8 @@ Value load_values(const std::string& defaults_file, const std::vector<std::strin
                   const std::vector<std::string>& sets) {
   Value values;
   values.type = Value::Type::kMap;
-  if (!defaults_file.empty()) values = parse_values(read_input(defaults_file, 4u << 20), defaults_file);
-  for (const auto& file : values_files) merge_values(values, parse_values(read_input(file, 4u << 20), file));
+  if (!defaults_file.empty()) values = parse_values(read_small_file(defaults_file, 4u << 20, "values file"), defaults_file);
+  for (const auto& file : values_files) merge_values(values, parse_values(read_small_input(file, 4u << 20, "values file"), file));
   for (const auto& s : sets) {
     std::string key;
     const Value v = parse_set(s, key);

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <thread>
 
 #include "common/cli.h"
 #include "common/contracts.h"
@@ -19,6 +18,8 @@
 #include "common/output.h"
 #include "common/redact.h"
 #include "common/strings.h"
+#include "scrape-nodes/pod_scrape.h"
+#include "scrape-nodes/sampling.h"
 #include "scrape-nodes/scraper.h"
 #include "scrape-nodes/targets.h"
 #include "scrape-nodes/usage.h"
@@ -56,12 +57,25 @@ cli::ToolInfo tool_info() {
       "\n"
       "Through the API server (--via-apiserver): each node is reached at\n"
       "  SERVER/api/v1/nodes/NAME:PORT/proxy/PATH with the kubeconfig's credentials (KUBECONFIG\n"
-      "  rules, --kubeconfig, --context), so the node network need not be routable from here.\n",
+      "  rules, --kubeconfig, --context), so the node network need not be routable from here.\n"
+      "\n"
+      "Pods (--pods): each node's kubelet /metrics/resource instead (the endpoint metrics-server reads),\n"
+      "  two samples apart; per node a node_usage line (capacity from its node line, busy cores and\n"
+      "  working set from the kubelet) followed by a pod_usage line per container: cpu_usage_cores\n"
+      "  (counter increase over the kubelet's own sample times), memory_working_set_bytes, the seconds\n"
+      "  it ran in the window. Targets are node lines (kind-wait --list nodes); pod lines in the input\n"
+      "  are copied to the output first, for price-calc. Through the API server the kubelet is\n"
+      "  SERVER/api/v1/nodes/NAME/proxy/metrics/resource (RBAC nodes/proxy, which also allows the\n"
+      "  kubelet's exec: see docs/allocation.md); directly it is https://INTERNAL_IP:10250 with\n"
+      "  --token-file (a service account token allowed nodes/metrics) and --cacert.\n",
       "  scrape-nodes --once http://127.0.0.1:9100/metrics\n"
       "  scrape-nodes --interval 30s node1:9100 node2:9100 | price-calc\n"
       "  kind-wait --list nodes | scrape-nodes --port 9100 | price-calc --format table\n"
       "  scrape-nodes --targets-file hosts.txt --concurrency 200 --timeout 3s > usage.jsonl\n"
-      "  kind-wait --list nodes | scrape-nodes --via-apiserver --context kind-sovereign\n"};
+      "  kind-wait --list nodes | scrape-nodes --via-apiserver --context kind-sovereign\n"
+      "  kind-wait --list nodes,pods | scrape-nodes --pods --via-apiserver | price-calc --by namespace\n"
+      "  kind-wait --list nodes | scrape-nodes --pods --token-file /var/run/secrets/kubernetes.io/serviceaccount/token \\\n"
+      "      --cacert /var/run/secrets/kubernetes.io/serviceaccount/ca.crt\n"};
 }
 
 std::vector<std::string> comma_list(const std::string& text) {
@@ -150,6 +164,44 @@ struct LineMaker {
   }
 };
 
+// 0 all targets scraped, 1 none, 3 some (the others are on stdout).
+int exit_code(size_t failures, size_t targets) {
+  if (failures == targets) {
+    log::error(cat("all ", failures, " target(s) failed"));
+    return kExitFailed;
+  }
+  if (failures > 0) {
+    log::warn(cat(failures, " of ", targets, " target(s) failed; the others are on stdout"));
+    return kExitPartial;
+  }
+  return kExitOk;
+}
+
+// --pods: the pod lines of the input first (price-calc reads the inventory before the usage),
+// then per node its node_usage line and its containers' pod_usage lines.
+int run_pods(const std::vector<Target>& targets, const ScrapeOptions& options, std::chrono::milliseconds interval,
+             bool once, const std::vector<std::string>& pod_lines) {
+  Output& out = Output::standard();
+  for (const std::string& line : pod_lines) {
+    out.write(line);
+    out.write("\n");
+  }
+  out.flush();  // the inventory is on its way while the kubelets are sampled
+  const std::vector<NodeLines> nodes = scrape_pods(targets, options, interval, once);
+  size_t failures = 0, containers = 0;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (!nodes[i].error.empty()) {
+      ++failures;
+      log::warn(cat(targets[i].node_name, ": ", nodes[i].error));
+    }
+    containers += nodes[i].containers;
+    out.write(nodes[i].lines);
+  }
+  out.flush();
+  log::debug(cat(containers, " container(s) on ", targets.size() - failures, " node(s)"));
+  return exit_code(failures, targets.size());
+}
+
 int run(int argc, char** argv) {
   cli::App app(tool_info());
   std::string interval_text = "10s", timeout_text = "5s", connect_timeout_text = "2s";
@@ -159,7 +211,7 @@ int run(int argc, char** argv) {
   ScrapeOptions options;
   int retries = 1;
   long long concurrency = 64, max_bytes = 16 << 20, port = 9100;
-  std::string cacert, kubeconfig, context;
+  std::string cacert, kubeconfig, context, token_file;
   app.options().add_options()
     ("target", cli::po::value(&positional_targets), "a target (repeatable; also positional)")
     ("targets-file,f", cli::po::value(&targets_file), "read targets from FILE, one per line ('-' = stdin)")
@@ -181,11 +233,19 @@ int run(int argc, char** argv) {
     ("insecure", "do not verify https certificates (say so only for tests)")
     ("via-apiserver", "reach each node through the API server's node proxy; targets are node names")
     ("kubeconfig", cli::po::value(&kubeconfig), "with --via-apiserver: the kubeconfig (default: KUBECONFIG rules)")
-    ("context", cli::po::value(&context), "with --via-apiserver: the kubeconfig context");
+    ("context", cli::po::value(&context), "with --via-apiserver: the kubeconfig context")
+    ("pods", "scrape each node's kubelet /metrics/resource: node_usage and pod_usage lines (needs node lines)")
+    ("token-file", cli::po::value(&token_file), "with --pods, directly: a bearer token file for the kubelets");
   app.positional().add("target", -1);
   cli::po::variables_map vm;
   if (!app.parse(argc, argv, vm)) return kExitOk;
 
+  const bool pods = vm.count("pods") > 0;
+  if (pods) {  // the kubelet's defaults, unless the flags say otherwise
+    if (vm["scheme"].defaulted()) defaults.scheme = "https";
+    if (vm["port"].defaulted()) port = 10250;
+    if (vm["path"].defaulted()) defaults.path = "/metrics/resource";
+  }
   if (defaults.scheme != "http" && defaults.scheme != "https") throw UsageError("--scheme must be http or https");
   options.concurrency = static_cast<size_t>(checked_count(concurrency, "--concurrency", 1, 10000));
   const auto body_cap = static_cast<size_t>(checked_count(max_bytes, "--max-bytes", 1, 1LL << 40));
@@ -214,13 +274,24 @@ int run(int argc, char** argv) {
   options.via_apiserver = via_apiserver;
   if (!via_apiserver && (vm.count("kubeconfig") || vm.count("context")))
     throw UsageError("--kubeconfig and --context go with --via-apiserver");
+  if (!token_file.empty()) {
+    if (!pods || via_apiserver)
+      throw UsageError("--token-file goes with --pods scraping kubelets directly (through the API server the "
+                       "kubeconfig's credentials are used)");
+    options.http.bearer_token = kube::read_token_file(token_file);
+  }
+  if (pods && !positional_targets.empty())
+    throw UsageError("--pods prices each node by its capacity, which node lines carry: pipe kind-wait --list nodes in "
+                     "(or --targets-file with node lines) instead of naming targets");
   std::vector<Target> targets;
+  std::vector<std::string> pod_lines;  // passed on to price-calc, first
   for (const auto& text : positional_targets) {
     targets.push_back(via_apiserver ? Target{"", text, {}, 0} : parse_target_text(text, defaults, "argument"));
   }
   if (!targets_file.empty() || (positional_targets.empty() && !isatty(STDIN_FILENO))) {
     LineReader reader(targets_file.empty() ? "-" : targets_file);
-    for (auto& t : read_targets(reader, defaults, via_apiserver)) targets.push_back(std::move(t));
+    for (auto& t : read_targets(reader, defaults, via_apiserver, pods ? &pod_lines : nullptr))
+      targets.push_back(std::move(t));
   }
   if (via_apiserver) {
     // The kubeconfig's TLS and credentials replace --cacert/--insecure; our limits stay.
@@ -236,54 +307,53 @@ int run(int argc, char** argv) {
     http.backoff_max = options.http.backoff_max;
     http.max_body_bytes = options.http.max_body_bytes;
     options.http = std::move(http);
-    for (auto& t : targets) route_through_apiserver(t, client.config().server, defaults);
+    for (auto& t : targets) {
+      if (pods) route_to_kubelet(t, client.config().server, defaults.path);
+      else route_through_apiserver(t, client.config().server, defaults);
+    }
     log::debug(cat("scraping through ", client.config().origin));
   }
   if (targets.empty()) throw UsageError("no targets: give URLs or host:port as arguments, --targets-file, or pipe node lines in (see --help)");
   for (auto& t : targets) t.labels.insert(t.labels.end(), extra_labels.begin(), extra_labels.end());
+  options.http.headers.emplace_back(kAcceptHeader);
+  if (pods) {
+    for (const Target& t : targets)
+      if (!t.has_capacity)
+        throw UsageError(cat("'", redact_url(t.url), "': --pods needs node lines (kind-wait --list nodes) for the ",
+                             "capacity that prices each node"));
+    return run_pods(targets, options, interval, once, pod_lines);
+  }
 
   const LineMaker make{rules, once};
   std::vector<Outcome> outcomes(targets.size());  // one per target, in target order
   std::vector<FirstSample> firsts(once ? 0 : targets.size());
-  // When each target's second scrape is due: its own first sample plus the interval.
-  std::vector<std::pair<std::chrono::steady_clock::time_point, size_t>> due;
-  options.http.headers.emplace_back(kAcceptHeader);
   http::MultiFetcher fetcher(options.http, options.concurrency);
 
   log::Progress progress;
   progress.update(cat("scraping ", targets.size(), " target(s)..."));
   const auto sweep_start = Clock::now();
-  std::vector<size_t> all(targets.size());
-  for (size_t i = 0; i < targets.size(); ++i) all[i] = i;
-  scrape_sweep(targets, all, options, fetcher, [&](size_t i, ScrapeResult&& r) {
-    if (!r.sample) {
-      outcomes[i] = make.failure(targets[i], sweep_start, Clock::now(), r.error);
-    } else if (once) {
-      outcomes[i] = make.figures(targets[i], nullptr, *r.sample);
-    } else {
-      firsts[i] = digest(*r.sample, rules);
-      due.emplace_back(std::chrono::steady_clock::now() + interval, i);
-    }
-  });
-
-  if (!once) {
-    progress.update(cat("first sample: ", due.size(), "/", targets.size(), " ok; waiting ", interval_text, "..."));
-    // Second samples in waves: every target whose interval has passed, then the next ones due.
-    std::sort(due.begin(), due.end());
-    size_t next = 0;
-    std::vector<size_t> wave;
-    while (next < due.size()) {
-      std::this_thread::sleep_until(due[next].first);
-      const auto now = std::chrono::steady_clock::now();
-      wave.clear();
-      while (next < due.size() && due[next].first <= now) wave.push_back(due[next++].second);
-      scrape_sweep(targets, wave, options, fetcher, [&](size_t i, ScrapeResult&& r) {
+  sample_twice<NodeSample, SampleCollector>(
+      targets, options, fetcher, interval,
+      [&](size_t i, ScrapeResult&& r) {
+        if (!r.sample) {
+          outcomes[i] = make.failure(targets[i], sweep_start, Clock::now(), r.error);
+          return false;
+        }
+        if (once) {
+          outcomes[i] = make.figures(targets[i], nullptr, *r.sample);
+          return false;
+        }
+        firsts[i] = digest(*r.sample, rules);
+        return true;
+      },
+      [&](size_t i, ScrapeResult&& r) {
         outcomes[i] = r.sample ? make.figures(targets[i], &firsts[i], *r.sample)
                                : make.failure(targets[i], firsts[i].scraped_at, Clock::now(), r.error);
         firsts[i] = FirstSample{};  // done with it
+      },
+      [&](size_t wanted, size_t total) {
+        if (!once) progress.update(cat("first sample: ", wanted, "/", total, " ok; waiting ", interval_text, "..."));
       });
-    }
-  }
   progress.clear();
 
   JsonLineWriter out(Output::standard());
@@ -297,15 +367,7 @@ int run(int argc, char** argv) {
     out.write_line(o.line);
   }
   out.flush();
-  if (failures == targets.size()) {
-    log::error(cat("all ", failures, " target(s) failed"));
-    return kExitFailed;
-  }
-  if (failures > 0) {
-    log::warn(cat(failures, " of ", targets.size(), " target(s) failed; the others are on stdout"));
-    return kExitPartial;
-  }
-  return kExitOk;
+  return exit_code(failures, targets.size());
 }
 
 }  // namespace

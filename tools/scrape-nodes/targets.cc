@@ -110,10 +110,14 @@ Target target_from_node(const NodeRecord& node, const TargetDefaults& defaults, 
   target.node_name = node.name;
   target.labels = node.labels;
   target.gpus = node.capacity.gpus;
+  target.has_capacity = true;
+  target.cpu_cores = node.capacity.cpu_cores;
+  target.memory_bytes = node.capacity.memory_bytes;
   return target;
 }
 
-std::vector<Target> read_targets(LineReader& reader, const TargetDefaults& defaults, bool names_only) {
+std::vector<Target> read_targets(LineReader& reader, const TargetDefaults& defaults, bool names_only,
+                                 std::vector<std::string>* pod_lines) {
   std::vector<Target> targets;
   std::string_view line;
   while (reader.next(line)) {
@@ -123,13 +127,18 @@ std::vector<Target> read_targets(LineReader& reader, const TargetDefaults& defau
     if (text.front() == '{') {
       const rapidjson::Document doc = parse_json_object(text, where);
       const std::string kind = kind_of(doc);
+      if (kind == "pod" && pod_lines != nullptr) {
+        pod_lines->emplace_back(text);
+        continue;
+      }
       if (kind != "node") {
         log::debug(cat(where, ": skipping a \"", kind, "\" line (only \"node\" lines are targets)"));
         continue;
       }
       const NodeRecord node = read_node_record(doc, where);
       if (names_only) {
-        targets.push_back(Target{"", node.name, node.labels, node.capacity.gpus});
+        targets.push_back(Target{"", node.name, node.labels, node.capacity.gpus, true, node.capacity.cpu_cores,
+                                 node.capacity.memory_bytes});
       } else {
         targets.push_back(target_from_node(node, defaults, where));
       }
@@ -147,6 +156,12 @@ void route_through_apiserver(Target& target, const std::string& server, const Ta
     throw UsageError(cat("'", target.url, "': through the API server, targets are node names or node lines"));
   const std::string scheme = defaults.scheme == "https" ? "https" : "";
   target.url = server + kube::node_proxy_path(target.node_name, std::to_string(defaults.port), defaults.path, scheme);
+}
+
+void route_to_kubelet(Target& target, const std::string& server, const std::string& path) {
+  if (target.node_name.empty())
+    throw UsageError(cat("'", target.url, "': through the API server, targets are node names or node lines"));
+  target.url = server + kube::node_proxy_path(target.node_name, "", path);
 }
 
 }  // namespace sf::scrape

@@ -1,5 +1,7 @@
 """Status errors (k8s.io/apimachinery pkg/api/errors, meta/v1 Status) and query parameter parsing."""
 
+from emulator_common.listener import AbortConnection  # noqa: F401 (raised by handler, watch, proxy)
+
 from .util import go_json
 
 # ---------------------------------------------------------------------------------------------
@@ -17,14 +19,6 @@ class AdminError(Exception):
     def __init__(self, message, code=400):
         super().__init__(message)
         self.code = code
-
-
-class AbortConnection(Exception):
-    """Raised inside a handler to drop the connection: FIN, or RST when rst is true."""
-
-    def __init__(self, rst=False):
-        super().__init__("abort")
-        self.rst = rst
 
 
 def status_obj(code, reason, message, details=None, metadata=None):

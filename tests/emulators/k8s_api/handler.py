@@ -10,6 +10,8 @@ import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler
 
+from emulator_common.listener import apply_request_faults, read_body
+
 from .authz import ReqInfo, authorize, request_info
 from .errors import AbortConnection, AdminError, ApiError, bad_request, fault_error, not_found_generic, \
     not_found_obj, parse_bool, status_obj
@@ -133,24 +135,7 @@ class Handler(WatchMixin, WritesMixin, DiscoveryMixin, ProxyMixin, BaseHTTPReque
             self._send_json(err.code, err.status, extra=sorted(err.headers.items()))
 
     def _read_body(self):
-        te = (self.headers.get("Transfer-Encoding") or "").lower()
-        if "chunked" in te:
-            out = b""
-            while True:
-                line = self.rfile.readline(65537)
-                size = int(line.split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    return out
-                out += self.rfile.read(size)
-                self.rfile.readline(65537)
-                if len(out) > 64 << 20:
-                    raise ValueError("request body too large")
-        n = int(self.headers.get("Content-Length") or 0)
-        if n > 64 << 20:
-            raise ValueError("request body too large")
-        return self.rfile.read(n) if n > 0 else b""
+        return read_body(self.rfile, self.headers, 64 << 20)
 
     # -- dispatch --
 
@@ -186,19 +171,12 @@ class Handler(WatchMixin, WritesMixin, DiscoveryMixin, ProxyMixin, BaseHTTPReque
             user_agent=self.headers.get("User-Agent"), accept=self.headers.get("Accept"),
             accept_encoding=self.headers.get("Accept-Encoding"))
         try:
-            delay, rule = self.app.faults.on_request(self.command, path, info.verb == "watch")
-            if delay:
-                self.entry["fault"] = "delay"
-                time.sleep(delay)
-            if rule is not None:
-                self.entry["fault"] = rule["type"]
-                if rule["type"] == "status":
-                    raise fault_error(rule)
-                if rule["type"] == "close":
-                    self.entry["end_reason"] = "fault-close"
-                    raise AbortConnection(rst=bool(rule.get("rst")))
-                if rule["type"] == "reset":
-                    self.reset_rule = rule
+            rule = apply_request_faults(self.entry, *self.app.faults.on_request(self.command, path,
+                                                                                info.verb == "watch"))
+            if rule is not None and rule["type"] == "status":
+                raise fault_error(rule)
+            if rule is not None and rule["type"] == "reset":
+                self.reset_rule = rule
             if not auth.ok:
                 log('"Unable to authenticate the request" err="%s"' % auth.error)   # kube-apiserver's log line
                 raise ApiError(401, "Unauthorized", "Unauthorized")

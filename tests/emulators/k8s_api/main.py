@@ -3,9 +3,8 @@
 import argparse
 import json
 import os
-import signal
-import sys
-import threading
+
+from emulator_common.listener import serve
 
 from .app import App
 from .auth import Authenticator, load_tokens
@@ -74,31 +73,10 @@ def main(argv=None):
     app.server = server
     server.server_bind()
 
-    def stop(signum, frame):
-        server.stopping.set()
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     log("%s on %s:%d (client certs: %s, tokens: %d, anonymous: %s)" % (
         "https" if tls else "http", args.host, server.port, tls.mode if tls else "n/a", len(tokens),
         args.anonymous_auth))
-    if args.listen_delay > 0:
-        # the port is bound (reserved) but not listening: clients get "connection refused"
-        sys.stdout.write("LISTENING %d\n" % server.port)
-        sys.stdout.flush()
-        log("refusing connections for %.1fs" % args.listen_delay)
-        if server.stopping.wait(args.listen_delay):
-            os._exit(0)
-        server.server_activate()
-    else:
-        server.server_activate()
-        sys.stdout.write("LISTENING %d\n" % server.port)
-        sys.stdout.flush()
-    server.run()
-    log("stopped")
-    sys.stderr.flush()
-    os._exit(0)
+    serve(server, args.listen_delay, log)
 
 
 if __name__ == "__main__":

@@ -100,24 +100,21 @@ class ProxyMixin:
         try:
             headers = [(k, v) for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP and k.lower() != "date"]
             headers.append(("Audit-Id", str(uuid.uuid4())))
+            # 1xx, 204 and 304 answers (and HEAD) end with their headers (RFC 9112 6.3): no chunked
+            # framing, or a keep-alive client reads its "0" as the start of the next answer.
+            no_body = resp.status < 200 or resp.status in (204, 304) or self.command == "HEAD"
             length = resp.getheader("Content-Length")
-            # 1xx, 204 and 304 answers and any answer to HEAD have no body (RFC 9112 6.3): no
-            # chunked framing either, or its "0\r\n\r\n" would be read as the next answer's start.
-            bodyless = resp.status in (204, 304) or 100 <= resp.status < 200 or self.command == "HEAD"
-            if bodyless:
-                self._head(resp.status, [h for h in headers if h[0].lower() != "content-length"])
-                return
-            if length is None:
+            if length is None and not no_body:
                 headers = [h for h in headers if h[0].lower() != "content-length"] + [("Transfer-Encoding", "chunked")]
             self._head(resp.status, headers)
-            while True:
+            while not no_body:
                 chunk = resp.read(65536)
                 if not chunk:
                     break
                 data = chunk if length is not None else b"%x\r\n%s\r\n" % (len(chunk), chunk)
                 self.wfile.write(data)
                 self._count(len(data))
-            if length is None:
+            if length is None and not no_body:
                 self.wfile.write(b"0\r\n\r\n")
         except (OSError, http.client.HTTPException):
             raise AbortConnection()

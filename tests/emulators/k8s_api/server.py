@@ -1,14 +1,16 @@
-"""The listening server: per-connection TLS, connection tracking, outages."""
+"""The listening server: per-connection TLS, connection tracking, outages (the outage loop is
+emulator_common.listener's)."""
 
 import socket
 import socketserver
 import ssl
-import struct
 import sys
 import threading
 import time
 import traceback
 from http.server import ThreadingHTTPServer
+
+from emulator_common.listener import OutageServer, reset_on_close
 
 from .errors import AbortConnection
 from .handler import ConnInfo, Handler, _local
@@ -16,7 +18,8 @@ from .tls import shutdown_socket
 from .util import log
 
 
-class Server(ThreadingHTTPServer):
+class Server(OutageServer, ThreadingHTTPServer):
+    log = staticmethod(log)
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
@@ -67,10 +70,7 @@ class Server(ThreadingHTTPServer):
                 self.RequestHandlerClass(sock, client_address, self)
             except AbortConnection as a:
                 if a.rst:
-                    try:
-                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    except OSError:
-                        pass
+                    reset_on_close(sock)
                 sock.close()
             except (OSError, ssl.SSLError):
                 pass
@@ -97,14 +97,6 @@ class Server(ThreadingHTTPServer):
             return
         log("error while serving %s: %s" % (client_address, "".join(traceback.format_exc())))
 
-    def begin_outage(self, seconds):
-        self.outage_seconds = max(0.0, seconds)
-
-        def later():
-            time.sleep(0.1)   # let the admin response that asked for it go out first
-            self.shutdown()
-        threading.Thread(target=later, daemon=True).start()
-
     def drop_connections(self):
         self.app.store.signal_watchers(("abort",))
         with self.conns_lock:
@@ -114,27 +106,3 @@ class Server(ThreadingHTTPServer):
                 shutdown_socket(c.sock)
             except OSError:
                 pass
-
-    def run(self):
-        """Serve until stopped; an outage closes the listener, drops connections, re-listens later."""
-        while not self.stopping.is_set():
-            self.serve_forever(poll_interval=0.1)
-            if self.stopping.is_set():
-                break
-            log("outage: not listening for %.1fs" % self.outage_seconds)
-            self.socket.close()
-            self.drop_connections()
-            if self.stopping.wait(self.outage_seconds):
-                break
-            while not self.stopping.is_set():
-                try:
-                    self.socket = socket.socket(self.address_family, self.socket_type)
-                    self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                    self.socket.bind(self.server_address)
-                    self.socket.listen(self.request_queue_size)
-                    break
-                except OSError as e:
-                    log("outage: cannot listen again yet: %s" % e)
-                    self.socket.close()
-                    self.stopping.wait(0.1)
-            log("outage over: listening on port %d" % self.port)

@@ -1,8 +1,9 @@
 """Small helpers shared by every part of the emulator: logging, time, Go-style JSON."""
 
 import json
-import sys
 import time
+
+from emulator_common.listener import make_log
 
 DEFAULT_K8S_VERSION = "v1.36.1"
 ADMIN_GROUPS = {"system:masters", "kubeadm:cluster-admins"}
@@ -13,12 +14,7 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
               "trailers", "transfer-encoding", "upgrade", "proxy-connection"}
 
 
-def log(msg):
-    try:
-        sys.stderr.write("k8s_api: %s\n" % msg)
-        sys.stderr.flush()
-    except Exception:
-        pass
+log = make_log("k8s_api")
 
 
 def now_rfc3339():

@@ -2,11 +2,9 @@
 
 import argparse
 import json
-import os
-import signal
 import ssl
-import sys
-import threading
+
+from emulator_common.listener import serve
 
 from .faults import Faults, RequestLog
 from .server import Server, log
@@ -67,28 +65,9 @@ def main(argv=None):
     server.server_bind()
     app.port = server.port
 
-    def stop(signum, frame):
-        server.stopping.set()
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     log("%s on %s:%d (initialized=%s sealed=%s)" % ("https" if tls_ctx else "http", args.host, server.port,
                                                    st.p["initialized"], st.sealed))
-    if args.listen_delay > 0:
-        sys.stdout.write("LISTENING %d\n" % server.port)
-        sys.stdout.flush()
-        if server.stopping.wait(args.listen_delay):
-            os._exit(0)
-        server.server_activate()
-    else:
-        server.server_activate()
-        sys.stdout.write("LISTENING %d\n" % server.port)
-        sys.stdout.flush()
-    server.run()
-    log("stopped")
-    sys.stderr.flush()
-    os._exit(0)
+    serve(server, args.listen_delay, log)
 
 
 if __name__ == "__main__":

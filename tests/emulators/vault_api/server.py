@@ -7,13 +7,14 @@ import http
 import json
 import socket
 import ssl
-import struct
-import sys
 import threading
 import time
 import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from emulator_common.listener import (AbortConnection as Abort, OutageServer, apply_request_faults, make_log, read_body,
+                                     reset_on_close)
 
 from . import control, gojson, router, sys_http, system
 from .errors import VaultError
@@ -25,18 +26,7 @@ RAW_BODY_PATHS = ("sys/storage/raft/snapshot", "sys/storage/raft/snapshot-force"
 _TRUE = ("1", "t", "T", "TRUE", "true", "True")
 
 
-def log(msg):
-    try:
-        sys.stderr.write("vault_api: %s\n" % msg)
-        sys.stderr.flush()
-    except Exception:
-        pass
-
-
-class Abort(Exception):
-    def __init__(self, rst=False):
-        super().__init__("abort")
-        self.rst = rst
+log = make_log("vault_api")
 
 
 def token_from(headers):
@@ -98,6 +88,10 @@ class Handler(BaseHTTPRequestHandler):
         head = ("HTTP/1.1 %d %s\r\n" % (status, phrase) + "".join("%s: %s\r\n" % h for h in hs) + "\r\n").encode("latin-1")
         if self.entry is not None:
             self.entry["status"] = status
+            # recorded before the answer leaves: a client reading the log right after its
+            # response must see this request's changes (the finally below runs too late)
+            if self.req is not None:
+                self.entry["changes"] = self.req.changes
         rule = self.reset_rule
         if rule is not None:
             data = head + framed
@@ -123,22 +117,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- dispatch ----------------------------------------------------------------------------
 
     def read_body(self):
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            out = b""
-            while True:
-                size = int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    return out
-                out += self.rfile.read(size)
-                self.rfile.readline(65537)
-                if len(out) > MAX_REQUEST:
-                    raise ValueError("too large")
-        n = int(self.headers.get("Content-Length") or 0)
-        if n > MAX_REQUEST:
-            raise ValueError("too large")
-        return self.rfile.read(n) if n > 0 else b""
+        return read_body(self.rfile, self.headers, MAX_REQUEST)
 
     def dispatch(self):
         self.conn_requests += 1
@@ -163,19 +142,11 @@ class Handler(BaseHTTPRequestHandler):
         t0 = time.monotonic()
         self.req = None
         try:
-            delay, rule = app.faults.on_request(self.command, path)
-            if delay:
-                self.entry["fault"] = "delay"
-                time.sleep(delay)
-            if rule is not None:
-                self.entry["fault"] = rule["type"]
-                if rule["type"] == "status":
-                    return self.fault_status(rule)
-                if rule["type"] == "close":
-                    self.entry["end_reason"] = "fault-close"
-                    raise Abort(rst=bool(rule.get("rst")))
-                if rule["type"] == "reset":
-                    self.reset_rule = rule
+            rule = apply_request_faults(self.entry, *app.faults.on_request(self.command, path))
+            if rule is not None and rule["type"] == "status":
+                return self.fault_status(rule)
+            if rule is not None and rule["type"] == "reset":
+                self.reset_rule = rule
             self.route(path, query, body, tok)
         except (Abort, OSError):
             raise
@@ -323,7 +294,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(status, result)
 
 
-class Server(ThreadingHTTPServer):
+class Server(OutageServer, ThreadingHTTPServer):
+    log = staticmethod(log)
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
@@ -362,10 +334,7 @@ class Server(ThreadingHTTPServer):
                 self.RequestHandlerClass(sock, client_address, self)
             except Abort as a:
                 if a.rst:
-                    try:
-                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    except OSError:
-                        pass
+                    reset_on_close(sock)
             except (OSError, ssl.SSLError):
                 pass
             except Exception:
@@ -383,43 +352,11 @@ class Server(ThreadingHTTPServer):
                 except OSError:
                     pass
 
-    def begin_outage(self, seconds):
-        self.outage_seconds = max(0.0, float(seconds))
-
-        def later():
-            time.sleep(0.1)     # let the control response that asked for it go out first
-            self.shutdown()
-        threading.Thread(target=later, daemon=True).start()
-
-    def run(self):
-        """Serve until stopped; an outage closes the listener and every connection, refuses
-        connections for the given seconds, then listens on the same port again."""
-        while not self.stopping.is_set():
-            self.serve_forever(poll_interval=0.1)
-            if self.stopping.is_set():
-                break
-            log("outage: not listening for %.1fs" % self.outage_seconds)
-            self.socket.close()
-            with self.conns_lock:
-                conns = list(self.conns.values())
-            for c in conns:
-                try:
-                    socket.socket.shutdown(c, socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            if self.stopping.wait(self.outage_seconds):
-                break
-            while not self.stopping.is_set():
-                try:
-                    self.socket = socket.socket(self.address_family, self.socket_type)
-                    self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                    self.socket.bind(self.server_address)
-                    self.socket.listen(self.request_queue_size)
-                    break
-                except OSError as e:
-                    log("outage: cannot listen again yet: %s" % e)
-                    self.socket.close()
-                    self.stopping.wait(0.1)
-            log("outage over: listening on port %d" % self.port)
-
-
+    def drop_connections(self):
+        with self.conns_lock:
+            conns = list(self.conns.values())
+        for c in conns:
+            try:
+                socket.socket.shutdown(c, socket.SHUT_RDWR)
+            except OSError:
+                pass

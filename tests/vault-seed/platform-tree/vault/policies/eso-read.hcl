@@ -1,0 +1,7 @@
+path "secret/data/platform/*" {
+  capabilities = ["read"]
+}
+
+path "secret/data/apps/*" {
+  capabilities = ["read"]
+}
