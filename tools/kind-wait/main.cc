@@ -125,9 +125,9 @@ int run(int argc, char** argv) {
   const bool no_wait = vm.count("no-wait") > 0;
   const bool force_sync_secrets = vm.count("force-sync-secrets") > 0;
   if (!list.empty() && (!conditions.empty() || !syncs.empty() || force_sync_secrets))
-    throw UsageError("--list goes alone: it does not take --for, --sync or --force-sync-secrets; run kind-wait twice");
+    throw UsageError("--list and --for, --sync or --force-sync-secrets do not go together; run kind-wait twice");
   if (list.empty() && conditions.empty() && syncs.empty() && !force_sync_secrets)
-    throw UsageError("nothing to do: give at least one --for CONDITION or --sync application/NS/NAME, or --list nodes "
+    throw UsageError("nothing to wait for: give at least one --for CONDITION or --sync application/NS/NAME, or --list nodes "
                      "(see kind-wait --help)");
   if ((retry_now || no_wait) && syncs.empty()) throw UsageError("--retry-now and --no-wait go with --sync");
   if (no_wait && !conditions.empty())
