@@ -310,6 +310,22 @@ class FlowTests(unittest.TestCase):
         self.assertEqual(r.status, 200, r.body)
         return {a["metadata"]["name"]: a for a in r.json()["items"]}
 
+    def find_keys(self, doc, key):
+        """The innermost dict of a control-API answer that holds `key` (the KV data)."""
+        if isinstance(doc, dict):
+            if key in doc:
+                return doc
+            for v in doc.values():
+                found = self.find_keys(v, key)
+                if found:
+                    return found
+        if isinstance(doc, list):
+            for v in reversed(doc):
+                found = self.find_keys(v, key)
+                if found:
+                    return found
+        return {}
+
     def calls(self):
         if not os.path.exists(self.log):
             return []
@@ -328,9 +344,9 @@ class FlowTests(unittest.TestCase):
         seed = init.get("vault_seed") or {}
         secrets += [v for k, v in seed.items() if "token" in k and isinstance(v, str) and len(v) > 8]
         for path in ("platform/opencost/basic-auth", "platform/prometheus/basic-auth", "apps/demo/db"):
-            data = self.vault.kv("secret", path)
-            values = (data.get("data") or data).values() if isinstance(data, dict) else []
-            secrets += [v for v in values if isinstance(v, str) and len(v) >= 8]
+            data = self.find_keys(self.vault.kv("secret", path), "password")
+            self.assertTrue(data.get("password"), path)
+            secrets += [data["password"]]
         with open(os.path.join(self.state, "ingress.key")) as f:
             key = f.read()
         secrets += [line for line in key.splitlines() if line and not line.startswith("-----")]
@@ -373,7 +389,12 @@ class FlowTests(unittest.TestCase):
             self.assertEqual(os.stat(os.path.join(self.state, name)).st_mode & 0o777, 0o600, name)
         # Vault initialised, unsealed and seeded through the proxy; the Applications healthy.
         self.assertFalse(self.vault.state()["sealed"])
-        self.assertTrue(self.vault.kv("secret", "platform/ingress-tls"))
+        # vault/seed.yaml reads exactly the files ingress-ca.sh made: Vault holds them byte for byte.
+        stored = self.find_keys(self.vault.kv("secret", "platform/ingress-tls"), "tls.key")
+        for key, name in (("tls.crt", "ingress.crt"), ("tls.key", "ingress.key"), ("ca.crt", "ingress-ca.crt")):
+            with open(os.path.join(self.state, name)) as f:
+                self.assertEqual(stored.get(key), f.read(), key)
+        self.assertEqual(sorted(stored), ["ca.crt", "tls.crt", "tls.key"])
         apps = self.applications()
         self.assertEqual(sorted(apps), sorted(APPS))
         self.assertEqual({n: (a["status"]["sync"]["status"], a["status"]["health"]["status"]) for n, a in apps.items()},
