@@ -10,6 +10,7 @@
 #include "common/redact.h"
 #include "common/strings.h"
 #include "common/time_util.h"
+#include "kind-wait/transient_retry.h"
 
 namespace sf::kw {
 namespace {
@@ -44,25 +45,11 @@ void sleep_for(const SyncOptions& options, milliseconds d) {
                   last.empty() ? std::string() : "; last: " + last));
 }
 
-// Runs `attempt` until it returns, retrying what kube::judge_failure calls transient (refused,
-// reset, 5xx, 429, 404 while the object does not exist yet) with 200 ms doubling to 2 s.
 template <typename Attempt>
 auto with_retries(ApplicationApi& api, const SyncOptions& options, const std::string& doing, Attempt attempt) {
-  milliseconds backoff(200);
-  for (;;) {
-    try {
-      return attempt();
-    } catch (...) {
-      const kube::RetryVerdict verdict = kube::judge_failure(std::current_exception());
-      if (verdict.fatal) throw;
-      const milliseconds delay = std::max(backoff, std::min(verdict.at_least, milliseconds(10'000)));
-      if (options.deadline.expired() || delay >= options.deadline.remaining())
-        gave_up(api, options, doing, verdict.message);
-      log::debug(cat(doing, ": retrying in ", delay.count(), " ms: ", verdict.message));
-      sleep_for(options, delay);
-      backoff = std::min(backoff * 2, milliseconds(2'000));
-    }
-  }
+  return retry_transient(
+      options.deadline, doing, attempt, [&](const std::string& last) { gave_up(api, options, doing, last); },
+      [&](milliseconds d) { sleep_for(options, d); });
 }
 
 // One conditional write (it carries the resourceVersion), sent once: after a transient failure

@@ -7,6 +7,7 @@
 #include "common/json_writer.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "kind-wait/transient_retry.h"
 
 namespace sf::kw {
 namespace {
@@ -22,20 +23,12 @@ constexpr Collection kCollections[] = {
 
 template <typename Attempt>
 auto retrying(const Deadline& deadline, const std::string& doing, Attempt attempt) {
-  milliseconds backoff(200);
-  for (;;) {
-    try {
-      return attempt();
-    } catch (...) {
-      const kube::RetryVerdict verdict = kube::judge_failure(std::current_exception());
-      if (verdict.fatal) throw;
-      const milliseconds delay = std::max(backoff, std::min(verdict.at_least, milliseconds(10'000)));
-      if (deadline.expired() || delay >= deadline.remaining())
-        throw Error(cat(doing, ": gave up at ", deadline.what(), "; last: ", verdict.message));
-      std::this_thread::sleep_for(delay);
-      backoff = std::min(backoff * 2, milliseconds(2'000));
-    }
-  }
+  return retry_transient(
+      deadline, doing, attempt,
+      [&](const std::string& last) -> void {
+        throw Error(cat(doing, ": gave up at ", deadline.what(), "; last: ", last));
+      },
+      [&](milliseconds d) { std::this_thread::sleep_for(d); });
 }
 
 std::string plural(size_t n, const char* one, const char* many) { return cat(n, " ", n == 1 ? one : many); }
