@@ -113,9 +113,13 @@ class SyncTests(Case):
                                'been modified; please apply your changes to the latest version and try again')
         r = self.kw("--sync", "application/argocd/root", "--no-wait", "--timeout", "20s")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("(2 conflicts re-read)", r.stderr)
         puts = [w for w in self.writes() if w[0] == "PUT"]
-        self.assertEqual(puts, [("PUT", 409), ("PUT", 409), ("PUT", 200)])
+        # The two injected conflicts, and possibly a real one (the controller stand-in consuming
+        # the refresh annotation between the re-read and the write, seen under load): every one
+        # re-read and counted, then exactly one landed write.
+        self.assertGreaterEqual(len(puts), 3, puts)
+        self.assertEqual(puts, [("PUT", 409)] * (len(puts) - 1) + [("PUT", 200)])
+        self.assertIn("(%d conflicts re-read)" % (len(puts) - 1), r.stderr)
 
     def test_a_lost_answer_is_not_written_twice_nor_refused(self):
         # The connection closes after the request: nothing was stored; the next read says so.
@@ -144,11 +148,15 @@ class SyncTests(Case):
         self.emu.argocd("argocd", "root", syncSeconds=20)
         first = self.kw("--sync", "application/argocd/root", "--no-wait", "--timeout", "20s")
         self.assertEqual(first.returncode, 0, first.stderr)
+        # The first run's PUTs: one, or a 409 and a retry when the controller stand-in consumed
+        # the refresh annotation between its read and its write (seen under load).
+        puts_of_first = [w for w in self.writes() if w[0] == "PUT"]
+        self.assertEqual(puts_of_first.count(("PUT", 200)), 1, puts_of_first)
         r = self.kw("--sync", "application/argocd/root", "--timeout", "10s")
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("application argocd/root: another operation is already in progress (phase Running", r.stderr)
         self.assertLess(r.elapsed, 5, "refused at once, as Argo CD does")
-        self.assertEqual(len([w for w in self.writes() if w[0] == "PUT"]), 1, "the second run wrote nothing")
+        self.assertEqual([w for w in self.writes() if w[0] == "PUT"], puts_of_first, "the second run wrote nothing")
 
 
 class RetryNowTests(Case):
