@@ -16,7 +16,8 @@ BIN          := $(BUILD_DIR)/bin
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-build build test test-unit test-integration test-platform sanitize fuzz fuzz-short bench \
-        demo cost-report allocation-report check-charts opencost-pricing install clean
+        demo cost-report allocation-report check-charts opencost-pricing install clean \
+        infra-up infra-down sync status credentials
 
 help: ## list the targets
 	@b=; n=; if [ -t 1 ] && [ -z "$$NO_COLOR" ]; then b=$$'\033[1m'; n=$$'\033[0m'; fi; \
@@ -79,17 +80,50 @@ bench: deps build ## benchmarks, each printed as a ratio against its peer in the
 demo: build ## scrape this machine's node-exporter (started on a free port) and price it
 	@SF_BIN_DIR=$(abspath $(BIN)) scripts/demo.sh
 
+# The platform (docs/infra-up.md): Kind + Terraform + Argo CD, gated by kind-wait and vault-seed.
+# Every setting below can be given on the command line: make infra-up HTTPS_PORT=8443.
+CLUSTER    ?= sovereign-finops
+STATE_DIR  ?= $(or $(XDG_STATE_HOME),$(HOME)/.local/state)/sovereign-finops/$(CLUSTER)
+LISTEN     ?= 127.0.0.1
+HTTP_PORT  ?= 80
+HTTPS_PORT ?= 443
+WORKERS    ?= 2
+MIRROR     ?=
+DOMAIN     ?= localhost
+TIMEOUT    ?= 15m
+INFRA      := SF_CLUSTER='$(CLUSTER)' SF_STATE_DIR='$(STATE_DIR)' SF_LISTEN='$(LISTEN)' SF_HTTP_PORT='$(HTTP_PORT)' \
+              SF_HTTPS_PORT='$(HTTPS_PORT)' SF_WORKERS='$(WORKERS)' SF_MIRROR='$(MIRROR)' SF_DOMAIN='$(DOMAIN)' \
+              SF_TIMEOUT='$(TIMEOUT)' SF_BUILD_DIR='$(BUILD_DIR)' SF_EXPOSE='$(EXPOSE)' SF_REPLACE='$(REPLACE)' \
+              SF_PURGE='$(PURGE)' SF_MAKE='$(MAKE)' scripts/infra-up.sh
+
+infra-up: ## the whole platform on a 3-node Kind cluster (preflight .. smoke check); safe to re-run
+	@$(INFRA) up
+
+infra-down: ## destroy the cluster and its files (the Vault init file and the CA stay unless PURGE=1)
+	@$(INFRA) down
+
+sync: ## ask Argo CD to refresh and sync the root app now, then wait until every app is Synced and Healthy
+	@$(INFRA) sync
+
+status: ## nodes and Applications of the running platform, healthy or not (exit 0 only when all are)
+	@$(INFRA) status
+
+credentials: ## where the Argo CD, basic-auth and Vault credentials are (prints no secret)
+	@$(INFRA) credentials
+
 # pipefail: a stage that fails (cluster down, a node not scraped) fails the target, whatever
 # the last stage printed; price-calc itself fails on empty input (nothing was priced).
 cost-report: build ## price the live Kind cluster's nodes (kind-wait | scrape-nodes | price-calc); fails if any stage does
-	@set -o pipefail; $(BIN)/kind-wait --list nodes | $(BIN)/scrape-nodes --via-apiserver --interval $${INTERVAL:-10s} | \
+	@set -o pipefail; if [ -z "$$KUBECONFIG" ] && [ -s '$(STATE_DIR)/kubeconfig' ]; then export KUBECONFIG='$(STATE_DIR)/kubeconfig'; fi; \
+	  $(BIN)/kind-wait --list nodes | $(BIN)/scrape-nodes --via-apiserver --interval $${INTERVAL:-10s} | \
 	  $(BIN)/price-calc --pricing opencost/pricing.json --format $${FORMAT:-table} || { rc=$$?; \
 	  if [ $$rc -eq 3 ]; then echo "cost-report: partial: some nodes were not scraped or priced (see above)" >&2; \
 	  else echo "cost-report: failed (exit $$rc): is the Kind cluster up and its kubeconfig current? (see above)" >&2; fi; \
 	  exit $$rc; }
 
 allocation-report: build ## allocate the live Kind cluster's costs to namespaces (BY=controller, FORMAT=html, ...); fails if any stage does
-	@set -o pipefail; $(BIN)/kind-wait --list nodes,pods | $(BIN)/scrape-nodes --pods --via-apiserver --interval $${INTERVAL:-10s} | \
+	@set -o pipefail; if [ -z "$$KUBECONFIG" ] && [ -s '$(STATE_DIR)/kubeconfig' ]; then export KUBECONFIG='$(STATE_DIR)/kubeconfig'; fi; \
+	  $(BIN)/kind-wait --list nodes,pods | $(BIN)/scrape-nodes --pods --via-apiserver --interval $${INTERVAL:-10s} | \
 	  $(BIN)/price-calc --pricing opencost/pricing.json --by $${BY:-namespace} --format $${FORMAT:-table} || { rc=$$?; \
 	  if [ $$rc -eq 3 ]; then echo "allocation-report: partial: some nodes or lines were not allocated (see above)" >&2; \
 	  else echo "allocation-report: failed (exit $$rc): is the Kind cluster up and its kubeconfig current? (see above)" >&2; fi; \

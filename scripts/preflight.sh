@@ -117,7 +117,7 @@ check_ports() {
     elif (exec 3<>"/dev/tcp/$probe/$port") 2>/dev/null; then
       bad "port $port" "$listen:$port is in use by another program" \
         "find it: sudo ss -ltnp 'sport = :$port' (macOS: sudo lsof -iTCP:$port -sTCP:LISTEN), and stop it" \
-        "or move the platform to free ports: terraform/cluster host_ports (the flow's HTTP_PORT=8080 HTTPS_PORT=8443)"
+        "or move the platform to free ports: make infra-up HTTP_PORT=8080 HTTPS_PORT=8443 (replaces an existing cluster: add REPLACE=1)"
     else
       ok "port $port" "$listen:$port is free"
     fi

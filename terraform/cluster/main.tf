@@ -10,46 +10,47 @@ resource "terraform_data" "state_dir" {
 
 resource "kind_cluster" "this" {
   name            = var.cluster_name
-  node_image      = var.node_image
+  node_image      = local.control_plane.image
   kubeconfig_path = local.kubeconfig_path
   # kind's own wait checks the control plane only and counts a timeout as success: the
   # Makefile waits with kind-wait instead.
   wait_for_ready = false
 
+  # kind-config.yaml field by field (locals.tf): the same cluster `kind create cluster --config`
+  # would make from that file.
   kind_config {
-    kind        = "Cluster"
-    api_version = "kind.x-k8s.io/v1alpha4"
-
-    containerd_config_patches = local.use_mirror ? [local.containerd_config_path_patch] : []
+    kind                      = local.kind.kind
+    api_version               = local.kind.apiVersion
+    containerd_config_patches = try(local.kind.containerdConfigPatches, [])
 
     networking {
-      # The API server answers on loopback only (kind's default, written down).
-      api_server_address = "127.0.0.1"
+      api_server_address = try(local.kind.networking.apiServerAddress, "127.0.0.1")
     }
 
-    # One control plane (the ingress node, the only one with port mappings), then the workers.
     dynamic "node" {
-      for_each = local.nodes
+      for_each = local.kind.nodes
       content {
         role                   = node.value.role
-        kubeadm_config_patches = node.value.role == "control-plane" ? [local.ingress_ready_patch] : []
+        image                  = node.value.image
+        labels                 = try(node.value.labels, null)
+        kubeadm_config_patches = try(node.value.kubeadmConfigPatches, [])
 
         dynamic "extra_port_mappings" {
-          for_each = node.value.role == "control-plane" ? local.ingress_ports : []
+          for_each = try(node.value.extraPortMappings, [])
           content {
-            container_port = extra_port_mappings.value.container_port
-            host_port      = extra_port_mappings.value.host_port
-            listen_address = var.listen_address
-            protocol       = "TCP"
+            container_port = extra_port_mappings.value.containerPort
+            host_port      = extra_port_mappings.value.hostPort
+            listen_address = extra_port_mappings.value.listenAddress
+            protocol       = extra_port_mappings.value.protocol
           }
         }
 
         dynamic "extra_mounts" {
-          for_each = local.node_mounts
+          for_each = try(node.value.extraMounts, [])
           content {
-            host_path      = extra_mounts.value.host_path
-            container_path = extra_mounts.value.container_path
-            read_only      = true
+            host_path      = extra_mounts.value.hostPath
+            container_path = extra_mounts.value.containerPath
+            read_only      = extra_mounts.value.readOnly
           }
         }
       }
@@ -64,12 +65,12 @@ resource "kind_cluster" "this" {
 
   lifecycle {
     precondition {
-      condition     = try(fileexists("${local.repository_path}/.git/HEAD"), false)
-      error_message = "The repository at ${local.repository_path} has no .git folder (a git worktree or a copy?): the in-cluster Git server needs a clone. Set repository_path to a clone."
+      condition     = alltrue([for d in local.git_dirs : fileexists("${d}/HEAD")])
+      error_message = "A Git directory the nodes mount has no HEAD (${join(", ", local.git_dirs)}): give render-manifests git.hostPath=$(git rev-parse --path-format=absolute --git-common-dir)."
     }
     precondition {
-      condition     = !local.use_mirror || length(fileset(local.containerd_certs_dir, "*/hosts.toml")) > 0
-      error_message = "registry_mirror is set but ${local.containerd_certs_dir} holds no <registry>/hosts.toml: render them first (render-manifests render, see docs/infra-up.md) or set containerd_certs_dir."
+      condition     = alltrue([for d in local.containerd_dirs : length(fileset(d, "*/hosts.toml")) > 0])
+      error_message = "The containerd certs folder the nodes mount holds no <registry>/hosts.toml (${join(", ", local.containerd_dirs)}): copy render-manifests' containerd-certs.d there first (make infra-up does)."
     }
   }
 

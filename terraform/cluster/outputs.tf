@@ -20,10 +20,10 @@ output "state_dir" {
 
 output "ingress_http_url" {
   description = "Where the ingress controller answers plain HTTP on this machine."
-  value       = "http://${var.listen_address}:${var.host_ports.http}"
+  value       = "http://${local.http_mapping.listenAddress}:${local.http_mapping.hostPort}"
 }
 
 output "ingress_https_url" {
   description = "Where the ingress controller answers HTTPS on this machine; the UIs are host names on it (terraform/platform's ui_urls)."
-  value       = "https://${var.listen_address}:${var.host_ports.https}"
+  value       = "https://${local.https_mapping.listenAddress}:${local.https_mapping.hostPort}"
 }

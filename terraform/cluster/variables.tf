@@ -1,10 +1,12 @@
 # Every variable that reaches kind_cluster says "Changing it replaces the cluster": the
 # tehcyx/kind provider has no update, every kind_cluster attribute is ForceNew, so a new value
 # means terraform destroys the cluster (and everything Argo CD deployed in it) and creates it
-# again.
+# again. The Kind settings themselves (nodes, image, ports, mounts, mirror) are not variables
+# here: they are the one file render-manifests renders from bootstrap/cluster (kind_config_path),
+# and the rules below check that file.
 
 variable "cluster_name" {
-  description = "Name of the Kind cluster; its nodes are the Docker containers <name>-control-plane, <name>-worker, <name>-worker2, and the kubeconfig context is kind-<name>. Changing it replaces the cluster."
+  description = "Name of the Kind cluster; its nodes are the Docker containers <name>-control-plane, <name>-worker, <name>-worker2, and the kubeconfig context is kind-<name>. Must equal the name in kind_config_path. Changing it replaces the cluster."
   type        = string
   default     = "sovereign-finops"
   nullable    = false
@@ -20,127 +22,85 @@ variable "cluster_name" {
   }
 }
 
-variable "node_image" {
-  description = "Kind node image for every node, pinned by tag AND digest, built by kind v0.31.0 (the kind library inside tehcyx/kind 0.11.0; images are only guaranteed with the kind release that built them). Default: Kubernetes 1.34.3 from the kind v0.31.0 release notes; 1.35.0@sha256:452d707d4862f52530247495d180205e029056831160e22870e37e3f6c1ac31f is that release's default but Kubernetes 1.35 refuses cgroup v1 hosts. Changing it replaces the cluster."
+variable "kind_config_path" {
+  description = "The Kind cluster's configuration, kind-config.yaml as `render-manifests render bootstrap/cluster` writes it (make infra-up renders it into the state folder): the one description of the cluster's nodes, node image, port mappings, mounts and registry mirror, mapped field by field into kind_cluster (kind create cluster --config reads the same file). Changing its content replaces the cluster."
   type        = string
-  default     = "kindest/node:v1.34.3@sha256:08497ee19eace7b4b5348db5c6a1591d7752b164530a36f855cb0f2bdcbadd48"
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z0-9./_-]+:v[0-9]+\\.[0-9]+\\.[0-9]+@sha256:[0-9a-f]{64}$", var.node_image))
-    error_message = "node_image must be pinned by tag and digest, like kindest/node:v1.34.3@sha256:<64 hex digits>; a tag alone can be moved, a digest cannot."
-  }
-}
-
-variable "worker_count" {
-  description = "Number of worker nodes beside the one control plane. At least 1: MetalLB announces addresses from workers only (the control plane carries exclude-from-external-load-balancers). Changing it replaces the cluster."
-  type        = number
-  default     = 2
-  nullable    = false
-
-  validation {
-    condition     = var.worker_count == floor(var.worker_count) && var.worker_count >= 1 && var.worker_count <= 5
-    error_message = "worker_count must be a whole number from 1 to 5 (each Kind node is a container with its own kubelet: more than 5 does not fit a laptop)."
-  }
-}
-
-variable "host_ports" {
-  description = "Host ports mapped to the control plane's 80 and 443, where the ingress controller listens (hostPort on the ingress-ready node). Change them when 80/443 are taken or cannot be bound. Changing them replaces the cluster."
-  type = object({
-    http  = number
-    https = number
-  })
-  default  = { http = 80, https = 443 }
-  nullable = false
-
-  validation {
-    condition = alltrue([for p in [var.host_ports.http, var.host_ports.https] :
-    p == floor(p) && p >= 1 && p <= 65535])
-    error_message = "host_ports.http and host_ports.https must be whole numbers from 1 to 65535."
+    condition     = startswith(var.kind_config_path, "/") && can(yamldecode(file(var.kind_config_path)).nodes[0])
+    error_message = "kind_config_path must be the absolute path of a kind config with nodes: render it with `render-manifests render bootstrap/cluster --set git.hostPath=... -o DIR` and give DIR/kind-config.yaml."
   }
   validation {
-    condition     = var.host_ports.http != var.host_ports.https
-    error_message = "host_ports.http and host_ports.https must differ: one host port cannot serve both 80 and 443."
+    condition = !can(yamldecode(file(var.kind_config_path)).nodes[0]) || try(alltrue([for k in [yamldecode(file(var.kind_config_path))] :
+      k.kind == "Cluster" && k.apiVersion == "kind.x-k8s.io/v1alpha4" &&
+      length(setsubtract(keys(k), ["kind", "apiVersion", "name", "networking", "nodes", "containerdConfigPatches"])) == 0 &&
+      length(setsubtract(keys(try(k.networking, {})), ["apiServerAddress"])) == 0 &&
+      alltrue([for n in k.nodes : length(setsubtract(keys(n), ["role", "image", "kubeadmConfigPatches", "extraPortMappings", "extraMounts", "labels"])) == 0])
+    ]), false)
+    error_message = "kind_config_path must be a kind.x-k8s.io/v1alpha4 Cluster using only the fields terraform/cluster maps (name, networking.apiServerAddress, nodes[].role/image/kubeadmConfigPatches/extraPortMappings/extraMounts/labels, containerdConfigPatches): a field kind_cluster would drop silently is refused."
   }
-}
-
-variable "listen_address" {
-  description = "Host address the 80/443 port mappings bind to. Default 127.0.0.1: Kind's own default, 0.0.0.0, would expose Argo CD, Vault and every other UI to each network this machine joins. Any other address (0.0.0.0 to serve other machines, or one interface's address) is refused unless expose_to_network = true. Changing it replaces the cluster."
-  type        = string
-  default     = "127.0.0.1"
-  nullable    = false
-
   validation {
-    condition     = can(regex("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$", var.listen_address)) && can(cidrhost("${var.listen_address}/32", 0))
-    error_message = "listen_address must be an IPv4 address such as 127.0.0.1 (Docker's IPv6 port forwarding is unreliable, see kind's known issues)."
+    condition     = !can(yamldecode(file(var.kind_config_path)).nodes[0]) || try(yamldecode(file(var.kind_config_path)).name == var.cluster_name, false)
+    error_message = "The name in kind_config_path differs from cluster_name: render bootstrap/cluster with --set cluster.name=<cluster_name>."
+  }
+  validation {
+    condition = !can(yamldecode(file(var.kind_config_path)).nodes[0]) || try(alltrue([for k in [yamldecode(file(var.kind_config_path))] :
+      k.nodes[0].role == "control-plane" && length([for n in k.nodes : n if n.role == "control-plane"]) == 1 &&
+      alltrue([for n in k.nodes : contains(["control-plane", "worker"], n.role)]) &&
+      length(k.nodes) >= 2 && length(k.nodes) <= 6
+    ]), false)
+    error_message = "kind_config_path must describe one control-plane node, first, and 1 to 5 workers (MetalLB announces from workers only; more than 5 nodes do not fit a laptop)."
+  }
+  validation {
+    condition = !can(yamldecode(file(var.kind_config_path)).nodes[0]) || try(alltrue([for k in [yamldecode(file(var.kind_config_path))] :
+      length(distinct([for n in k.nodes : n.image])) == 1 &&
+      can(regex("^[a-z0-9./_-]+:v[0-9]+\\.[0-9]+\\.[0-9]+@sha256:[0-9a-f]{64}$", k.nodes[0].image))
+    ]), false)
+    error_message = "Every node in kind_config_path must run the same node image, pinned by tag and digest (kindest/node:v1.34.3@sha256:<64 hex digits>): a tag alone can be moved, a digest cannot."
+  }
+  validation {
+    condition = !can(yamldecode(file(var.kind_config_path)).nodes[0]) || try(alltrue([for k in [yamldecode(file(var.kind_config_path))] :
+      anytrue([for p in try(k.nodes[0].kubeadmConfigPatches, []) : strcontains(p, "kind: InitConfiguration") && strcontains(p, "ingress-ready=true")]) &&
+      join(",", sort([for m in try(k.nodes[0].extraPortMappings, []) : tostring(m.containerPort) if m.protocol == "TCP"])) == "443,80" &&
+      length(distinct([for m in k.nodes[0].extraPortMappings : m.hostPort])) == 2 &&
+      alltrue([for m in k.nodes[0].extraPortMappings : m.hostPort == floor(m.hostPort) && m.hostPort >= 1 && m.hostPort <= 65535]) &&
+      alltrue([for n in slice(k.nodes, 1, length(k.nodes)) : length(try(n.extraPortMappings, [])) == 0])
+    ]), false)
+    error_message = "The control plane in kind_config_path must carry the ingress-ready=true kubeadm patch (InitConfiguration) and map containerPort 80 and 443 (TCP) to two different host ports from 1 to 65535; workers map no ports."
+  }
+  validation {
+    condition = !can(yamldecode(file(var.kind_config_path)).nodes[0]) || try(alltrue([for m in yamldecode(file(var.kind_config_path)).nodes[0].extraPortMappings :
+    can(cidrhost("${m.listenAddress}/32", 0)) && can(regex("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$", m.listenAddress))]), false)
+    error_message = "Every port mapping in kind_config_path must listen on an IPv4 address such as 127.0.0.1 (Docker's IPv6 port forwarding is unreliable, see kind's known issues)."
   }
   validation {
     # Judges IPv4 addresses only: anything else has its own message above.
-    condition     = !can(regex("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$", var.listen_address)) || startswith(var.listen_address, "127.") || var.expose_to_network
-    error_message = "listen_address is not a loopback address: that opens the platform's UIs to the network. Set expose_to_network = true if you mean it."
+    condition = !can(yamldecode(file(var.kind_config_path)).nodes[0]) || var.expose_to_network || try(alltrue([for m in yamldecode(file(var.kind_config_path)).nodes[0].extraPortMappings :
+    startswith(m.listenAddress, "127.") || !can(regex("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$", m.listenAddress))]), false)
+    error_message = "A port mapping in kind_config_path does not listen on a loopback address: that opens the platform's UIs to the network. Set expose_to_network = true if you mean it."
+  }
+  validation {
+    condition = !can(yamldecode(file(var.kind_config_path)).nodes[0]) || try(alltrue(flatten([for n in yamldecode(file(var.kind_config_path)).nodes : [for m in try(n.extraMounts, []) :
+      m.readOnly == true && startswith(m.hostPath, "/") &&
+    !contains(["/", "/etc", "/var", "/usr", "/kind"], trimsuffix(m.containerPath, "/"))]])), false)
+    error_message = "Every extraMount in kind_config_path must be readOnly: true, from an absolute host path, and must not hide a folder the node needs (/, /etc, /var, /usr, /kind): nothing in the cluster may change the laptop's files."
+  }
+  validation {
+    condition = !can(yamldecode(file(var.kind_config_path)).nodes[0]) || try(alltrue([for k in [yamldecode(file(var.kind_config_path))] :
+      try(k.networking.apiServerAddress, "127.0.0.1") == "127.0.0.1" &&
+      alltrue([for p in try(k.containerdConfigPatches, []) : !strcontains(p, "mirrors")]) &&
+      (length(try(k.containerdConfigPatches, [])) == 0 || alltrue([for n in k.nodes : anytrue([for m in try(n.extraMounts, []) : m.containerPath == "/etc/containerd/certs.d"])]))
+    ]), false)
+    error_message = "kind_config_path: the API server must listen on 127.0.0.1, containerd patches must use config_path and never the registry.mirrors table (containerd 2 refuses it next to config_path), and with a containerd patch every node must mount /etc/containerd/certs.d."
   }
 }
 
 variable "expose_to_network" {
-  description = "Set to true, on purpose, to let listen_address be 0.0.0.0 or a network interface's address, for example a shared demo host the team reaches by name. Every UI (Argo CD, Vault, OpenCost, Prometheus) then answers on that network behind its basic auth and TLS only. Does not itself reach the cluster: listen_address does."
+  description = "Set to true, on purpose, to let the port mappings in kind_config_path listen on 0.0.0.0 or a network interface's address (render bootstrap/cluster with --set ingress.listenAddress=...), for example a shared demo host the team reaches by name. Every UI (Argo CD, Vault, OpenCost, Prometheus) then answers on that network behind its basic auth and TLS only. Does not itself reach the cluster: the listen address does."
   type        = bool
   default     = false
   nullable    = false
-}
-
-variable "repository_path" {
-  description = "Absolute path of this repository's checkout, mounted read-only into every node for the in-cluster Git server that Argo CD reads. It must be a clone with its own .git folder: a git worktree's .git file points outside the mount. null = the checkout this file is in. Changing it replaces the cluster."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.repository_path == null || startswith(coalesce(var.repository_path, "-"), "/")
-    error_message = "repository_path must be an absolute path (starting with /)."
-  }
-  validation {
-    # Judges absolute paths only: a relative one has its own message above.
-    condition     = var.repository_path == null || !startswith(coalesce(var.repository_path, "/"), "/") || try(fileexists("${var.repository_path}/.git/HEAD"), false)
-    error_message = "repository_path must be an existing clone with a .git folder (no <path>/.git/HEAD found). A git worktree or a copy without .git cannot be served by the in-cluster Git server."
-  }
-}
-
-variable "repository_container_path" {
-  description = "Where the repository appears inside each node; the in-cluster Git server's hostPath volume reads it there. Changing it replaces the cluster."
-  type        = string
-  default     = "/sovereign-finops/repo"
-  nullable    = false
-
-  validation {
-    condition     = can(regex("^/[A-Za-z0-9._/-]+$", var.repository_container_path)) && !can(regex("(^|/)\\.\\.?(/|$)", var.repository_container_path))
-    error_message = "repository_container_path must be an absolute path of letters, digits, '.', '_', '-' and '/', without '.' or '..' parts."
-  }
-  validation {
-    condition     = !contains(["/", "/etc", "/var", "/usr", "/kind", "/etc/containerd/certs.d"], trimsuffix(var.repository_container_path, "/"))
-    error_message = "repository_container_path must not hide a folder the node itself needs (/, /etc, /var, /usr, /kind, /etc/containerd/certs.d)."
-  }
-}
-
-variable "registry_mirror" {
-  description = "Optional registry mirror as host[:port] (a pull-through cache or an air-gap registry reachable from the nodes, e.g. kind-registry:5000). \"\" = pull from the internet. When set, containerd reads /etc/containerd/certs.d (config_path) and the containerd_certs_dir folder is mounted there. Changing it replaces the cluster."
-  type        = string
-  default     = ""
-  nullable    = false
-
-  validation {
-    condition     = var.registry_mirror == "" || can(regex("^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?$", var.registry_mirror))
-    error_message = "registry_mirror must be host or host:port (e.g. kind-registry:5000 or registry.example.internal), with no scheme, path or spaces."
-  }
-}
-
-variable "containerd_certs_dir" {
-  description = "Host folder with one <registry>/hosts.toml per mirrored registry (docker.io, quay.io, ghcr.io, registry.k8s.io, ...), rendered by render-manifests; mounted read-only at /etc/containerd/certs.d on every node when registry_mirror is set. null = containerd-certs.d in the state folder. Changing it replaces the cluster."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.containerd_certs_dir == null || startswith(coalesce(var.containerd_certs_dir, "-"), "/")
-    error_message = "containerd_certs_dir must be an absolute path."
-  }
 }
 
 variable "state_dir" {

@@ -4,7 +4,7 @@
 # outputs in the same apply.
 terraform {
   # 1.9 is the first release whose validation rules may refer to other variables
-  # (listen_address needs expose_to_network). Tested with 1.11.4.
+  # (kind_config_path's listen addresses need expose_to_network). Tested with 1.11.4.
   required_version = ">= 1.9.0"
 
   required_providers {

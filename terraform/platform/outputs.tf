@@ -1,12 +1,13 @@
 locals {
   port_suffix = var.ingress_https_port == 443 ? "" : ":${var.ingress_https_port}"
+  domain      = local.parameters.ingress.domain
 }
 
 output "ui_urls" {
-  description = "The platform's UIs through the ingress (TLS from the local CA in the state folder)."
+  description = "The platform's UIs through the ingress (TLS from the local CA in the state folder), under the root Application's ingress.domain."
   value = {
     for ui in ["argocd", "opencost", "prometheus", "vault"] :
-    ui => "https://${ui}.${var.ingress_domain}${local.port_suffix}"
+    ui => "https://${ui}.${local.domain}${local.port_suffix}"
   }
 }
 
@@ -16,14 +17,14 @@ output "argocd_release" {
 }
 
 output "root_application" {
-  description = "The root Application Argo CD syncs first (namespace/name) and the parameters it was given."
+  description = "The root Application Argo CD syncs first (namespace/name) and the parameters it was given (read from the rendered file)."
   value = {
-    application = "${local.argocd_namespace}/root"
-    repo_url    = var.git_repo_url
-    revision    = var.git_target_revision
-    layer       = var.layer
-    addresses   = var.metallb_addresses
-    mirror      = var.registry_mirror
-    domain      = var.ingress_domain
+    application = "${local.argocd_namespace}/${local.root.metadata.name}"
+    repo_url    = local.root.spec.source.repoURL
+    revision    = local.root.spec.source.targetRevision
+    layer       = local.parameters.layer
+    addresses   = local.parameters.metallb.addresses
+    mirror      = local.mirror
+    domain      = local.domain
   }
 }

@@ -20,8 +20,9 @@ RM = sftest.binary("render-manifests")
 FIXTURES = os.path.join(sftest.SOURCE_DIR, "tests", "render-manifests")
 DOCKER = os.path.join(FIXTURES, "docker", "kind-3-nodes-ipv6.json")
 RENDERED = os.path.join(FIXTURES, "rendered", "sample-platform.yaml")
-LAPTOP = ["--set", "git.hostPath=/srv/git/sovereign-finops.git",
-          "--set", "metallb.addresses={172.18.255.205-172.18.255.254}",
+# The root Application is bootstrap/platform's (the set must be named since the split into
+# bootstrap/cluster and bootstrap/platform).
+LAPTOP = ["bootstrap/platform", "--set", "metallb.addresses={172.18.255.205-172.18.255.254}",
           "--set", "network.controlPlaneCIDRs={172.18.0.3/32}", "--set", "network.nodeCIDRs={172.18.0.0/16}"]
 # Every command that writes to stdout, with arguments that make it write something.
 WRITERS = {

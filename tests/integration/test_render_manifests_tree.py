@@ -42,12 +42,14 @@ class ProjectTree(unittest.TestCase):
     def test_rendered_bootstrap_lints_clean(self):
         out = tempfile.mkdtemp(prefix="rm-tree-")
         try:
-            for values in ("laptop.yaml", "air-gap.yaml"):
-                target = os.path.join(out, values)
-                r = run_in_tree("render", "bootstrap/templates", "-f", os.path.join(VALUES, values), "-o", target)
-                self.assertEqual(r.returncode, 0, r.stderr)
-                lint = run_in_tree("lint", target)
-                self.assertEqual(lint.returncode, 0, lint.stdout + lint.stderr)
+            for template_set in ("cluster", "platform"):
+                for values in ("laptop.yaml", "air-gap.yaml"):
+                    target = os.path.join(out, template_set + "-" + values)
+                    r = run_in_tree("render", "bootstrap/" + template_set, "-f",
+                                    os.path.join(VALUES, template_set + "-" + values), "-o", target)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    lint = run_in_tree("lint", target)
+                    self.assertEqual(lint.returncode, 0, lint.stdout + lint.stderr)
         finally:
             shutil.rmtree(out, ignore_errors=True)
 

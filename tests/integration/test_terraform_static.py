@@ -1,8 +1,11 @@
-"""terraform/ without a provider: `terraform fmt -check`, every .tf parsed by npm @cdktf/hcl2json,
-and the structure the bootstrap promises (exact provider pins, a node image by digest built by
-the kind release inside tehcyx/kind, loopback port mappings, no kubernetes_manifest, typed and
-described variables, the ForceNew note on every variable that reaches kind_cluster), plus the
-root Application chart rendered by the real Helm 3.17."""
+"""terraform/ without a provider: `terraform fmt -check`, every .tf parsed by npm @cdktf/hcl2json
+(tests/platform/test_terraform_hcl.py proves the parser rejects broken files), and the structure
+the bootstrap promises: exact provider pins, the Kind settings taken field by field from
+render-manifests' kind config (a node image by digest built by the kind release inside
+tehcyx/kind, loopback port mappings: bootstrap/cluster/values.yaml), no kubernetes_manifest,
+typed and described variables, the ForceNew note on every variable that reaches kind_cluster;
+stage 2 installing the rendered bootstrap/platform files through its `manifests` chart, which
+the real Helm 3.17 renders byte for byte."""
 import json
 import os
 import re
@@ -12,6 +15,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+import sftest  # noqa: E402
 import tfsupport as tf  # noqa: E402
 
 # Node images published with kind v0.31.0 (its release notes; the library inside tehcyx/kind
@@ -24,10 +28,12 @@ KIND_V0_31_0_IMAGES = {
 }
 PINNED_PROVIDERS = {"cluster": {"kind": ("tehcyx/kind", "0.11.0")},
                     "platform": {"helm": ("hashicorp/helm", "3.1.2")}}
-# CONTRACT-platform.md: the root Application's Helm parameters.
-ROOT_PARAMETERS = {"layer", "git.repoURL", "git.targetRevision", "metallb.addresses", "registry.mirror",
-                   "ingress.domain"}
 FORCE_NEW_NOTE = "replaces the cluster"
+# The kind config fields terraform/cluster maps, and what each becomes in tehcyx/kind's schema.
+NODE_FIELDS = {"role": "role", "image": "image", "labels": "labels", "kubeadmConfigPatches": "kubeadm_config_patches"}
+PORT_FIELDS = {"containerPort": "container_port", "hostPort": "host_port", "listenAddress": "listen_address",
+               "protocol": "protocol"}
+MOUNT_FIELDS = {"hostPath": "host_path", "containerPath": "container_path", "readOnly": "read_only"}
 
 
 class TerraformStaticTests(unittest.TestCase):
@@ -69,14 +75,6 @@ class TerraformStaticTests(unittest.TestCase):
         for path, doc in self.parsed.items():
             self.assertTrue(doc, f"{path} parsed to nothing")
 
-    def test_the_parser_rejects_broken_hcl(self):
-        with tempfile.TemporaryDirectory() as d:
-            bad = os.path.join(d, "broken.tf")
-            with open(bad, "w") as f:
-                f.write('variable "x" {\n  default = \n}\n')
-            with self.assertRaisesRegex(AssertionError, r"broken\.tf"):
-                tf.parse_hcl([bad])
-
     def test_providers_pinned_to_exact_versions(self):
         for stage, expected in PINNED_PROVIDERS.items():
             terraform_blocks = [b for doc in self.docs[stage] for b in doc.get("terraform", [])]
@@ -100,56 +98,72 @@ class TerraformStaticTests(unittest.TestCase):
         self.assertEqual(floors, {">= 1.9.0"})
 
     def test_node_image_is_pinned_by_digest_to_a_kind_v0_31_0_image(self):
-        default = self.variables("cluster")["node_image"][0]["default"]
+        # The default lives in render-manifests' values (the one source of Kind settings).
+        with open(os.path.join(sftest.SOURCE_DIR, "bootstrap", "cluster", "values.yaml")) as f:
+            default = re.search(r"(?m)^  nodeImage: (\S+)$", f.read()).group(1)
         m = re.fullmatch(r"kindest/node:(v[0-9.]+)@sha256:([0-9a-f]{64})", default)
         self.assertIsNotNone(m, default)
         self.assertEqual(KIND_V0_31_0_IMAGES.get(m.group(1)), m.group(2), "not an image built by kind v0.31.0")
-        cluster = tf.merged_blocks(self.docs["cluster"], "resource")["kind_cluster"]["this"][0]
-        self.assertEqual(cluster["node_image"], "${var.node_image}")
+        cluster = self.kind_cluster()
+        self.assertEqual(cluster["node_image"], "${local.control_plane.image}")
+
+    def kind_cluster(self):
+        return tf.merged_blocks(self.docs["cluster"], "resource")["kind_cluster"]["this"][0]
 
     def kind_nodes(self):
-        cluster = tf.merged_blocks(self.docs["cluster"], "resource")["kind_cluster"]["this"][0]
-        config = cluster["kind_config"][0]
+        config = self.kind_cluster()["kind_config"][0]
         self.assertNotIn("node", config, "every node comes from the one dynamic block")
         nodes = config["dynamic"]["node"]
         self.assertEqual(len(nodes), 1)
-        self.assertEqual(nodes[0]["for_each"], "${local.nodes}")
+        self.assertEqual(nodes[0]["for_each"], "${local.kind.nodes}")
         return config, nodes[0]["content"][0]
 
-    def test_port_mappings_bind_the_listen_address_which_defaults_to_loopback(self):
-        variables = self.variables("cluster")
-        self.assertEqual(variables["listen_address"][0]["default"], "127.0.0.1")
-        self.assertIs(variables["expose_to_network"][0]["default"], False)
+    def test_kind_cluster_maps_the_rendered_kind_config_field_by_field(self):
+        """Nothing about the cluster is decided in HCL: each attribute is the kind config's field."""
+        self.assertEqual(self.cluster_local("kind"), "${yamldecode(file(var.kind_config_path))}")
         config, node = self.kind_nodes()
-        mappings = node["dynamic"]["extra_port_mappings"][0]
-        self.assertEqual(mappings["for_each"], '${node.value.role == "control-plane" ? local.ingress_ports : []}')
-        self.assertEqual(mappings["content"][0]["listen_address"], "${var.listen_address}")
-        self.assertEqual(mappings["content"][0]["protocol"], "TCP")
-        self.assertEqual(node["kubeadm_config_patches"],
-                         '${node.value.role == "control-plane" ? [local.ingress_ready_patch] : []}')
-        patch = self.cluster_local("ingress_ready_patch")
-        self.assertRegex(patch, r"^kind: InitConfiguration\n")
-        self.assertIn('node-labels: "ingress-ready=true"', patch)
-        self.assertEqual(config["networking"][0]["api_server_address"], "127.0.0.1")
-
-    def test_worker_count_defaults_to_two(self):
-        self.assertEqual(self.variables("cluster")["worker_count"][0]["default"], 2)
-        self.assertIn("range(var.worker_count)", self.cluster_local("nodes"))
-
-    def test_every_node_mounts_read_only(self):
-        _, node = self.kind_nodes()
+        self.assertEqual(config["kind"], "${local.kind.kind}")
+        self.assertEqual(config["api_version"], "${local.kind.apiVersion}")
+        self.assertEqual(config["containerd_config_patches"], "${try(local.kind.containerdConfigPatches, [])}")
+        self.assertEqual(config["networking"][0]["api_server_address"],
+                         '${try(local.kind.networking.apiServerAddress, "127.0.0.1")}')
+        for field, attribute in NODE_FIELDS.items():
+            self.assertIn(f"node.value.{field}", node[attribute], attribute)
+        ports = node["dynamic"]["extra_port_mappings"][0]
+        self.assertEqual(ports["for_each"], "${try(node.value.extraPortMappings, [])}")
+        for field, attribute in PORT_FIELDS.items():
+            self.assertEqual(ports["content"][0][attribute], f"${{extra_port_mappings.value.{field}}}")
         mounts = node["dynamic"]["extra_mounts"][0]
-        self.assertEqual(mounts["for_each"], "${local.node_mounts}")
-        self.assertIs(mounts["content"][0]["read_only"], True)
+        self.assertEqual(mounts["for_each"], "${try(node.value.extraMounts, [])}")
+        for field, attribute in MOUNT_FIELDS.items():
+            self.assertEqual(mounts["content"][0][attribute], f"${{extra_mounts.value.{field}}}")
+        self.assertIs(self.kind_cluster()["wait_for_ready"], False)
+
+    def test_the_fields_rule_names_exactly_what_is_mapped(self):
+        """A field the kind config may hold but kind_cluster would not get is refused, not dropped."""
+        rules = " ".join(v["condition"] for v in self.variables("cluster")["kind_config_path"][0]["validation"])
+        for field in list(NODE_FIELDS) + ["extraPortMappings", "extraMounts"]:
+            self.assertIn(f'"{field}"', rules)
+        for field in ("kind", "apiVersion", "name", "networking", "nodes", "containerdConfigPatches",
+                      "apiServerAddress"):
+            self.assertIn(f'"{field}"', rules)
+
+    def test_loopback_by_default_and_expose_to_network_on_purpose(self):
+        with open(os.path.join(sftest.SOURCE_DIR, "bootstrap", "cluster", "values.yaml")) as f:
+            self.assertRegex(f.read(), r"(?m)^  listenAddress: 127\.0\.0\.1$")
+        self.assertIs(self.variables("cluster")["expose_to_network"][0]["default"], False)
+        rules = [v["condition"] for v in self.variables("cluster")["kind_config_path"][0]["validation"]]
+        self.assertTrue(any("var.expose_to_network" in r and 'startswith(m.listenAddress, "127.")' in r for r in rules))
 
     def test_containerd_uses_config_path_and_never_registry_mirrors(self):
         for path in self.files:
             code = re.sub(r"(?m)#.*$", "", tf.read_text(path))
+            code = re.sub(r'"[^"\n]*"', '""', code)  # the rule that refuses the old table names it
             self.assertFalse("mirrors" in code, f"{path}: containerd 2.x refuses registry.mirrors next to config_path")
-        cluster = tf.merged_blocks(self.docs["cluster"], "resource")["kind_cluster"]["this"][0]
-        self.assertEqual(cluster["kind_config"][0]["containerd_config_patches"],
-                         "${local.use_mirror ? [local.containerd_config_path_patch] : []}")
-        self.assertIn('config_path = "/etc/containerd/certs.d"', self.cluster_local("containerd_config_path_patch"))
+        with open(os.path.join(sftest.SOURCE_DIR, "bootstrap", "cluster", "kind-config.yaml.mustache")) as f:
+            template = f.read()
+        self.assertIn('config_path = "/etc/containerd/certs.d"', template)
+        self.assertNotIn("registry.mirrors]", template)
 
     def test_no_kubernetes_manifest_and_no_kubernetes_provider(self):
         for stage in tf.STAGES:
@@ -166,7 +180,7 @@ class TerraformStaticTests(unittest.TestCase):
         self.assertEqual(provider["kubernetes"]["config_path"], "${var.kubeconfig_path}")
         main = tf.read_text(os.path.join(tf.TERRAFORM_DIR, "platform", "main.tf"))
         self.assertNotRegex(main, r"(?m)^\s*(set|set_list|set_sensitive)\s*\{", "v2 set blocks")
-        self.assertRegex(main, r"(?m)^\s*set\s*=\s*\[")
+        self.assertRegex(main, r"(?m)^\s*set\s*=\s*local\.mirror_sets\[")  # an attribute: a list of objects
 
     def test_every_variable_is_typed_described_and_unique_per_stage(self):
         for stage in tf.STAGES:
@@ -184,8 +198,7 @@ class TerraformStaticTests(unittest.TestCase):
         """Two root modules cannot share a variable; a value given to both must pass both alike."""
         cluster, platform = self.variables("cluster"), self.variables("platform")
         shared = set(cluster) & set(platform)
-        self.assertEqual(shared, {"kubeconfig_path", "repository_path", "repository_container_path",
-                                  "registry_mirror"})
+        self.assertEqual(shared, {"kubeconfig_path"})
         for name in shared - {"kubeconfig_path"}:  # stage 2's kubeconfig must exist, stage 1's not yet
             rules = {stage: [(v["condition"], v["error_message"]) for v in bodies[name][0]["validation"]]
                      for stage, bodies in (("cluster", cluster), ("platform", platform))}
@@ -194,7 +207,7 @@ class TerraformStaticTests(unittest.TestCase):
 
     def kind_cluster_variables(self):
         """Variables that reach kind_cluster, directly or through locals."""
-        cluster = tf.merged_blocks(self.docs["cluster"], "resource")["kind_cluster"]["this"][0]
+        cluster = self.kind_cluster()
         local_bodies = {}
         for block in tf.merged_blocks(self.docs["cluster"], "locals")["_list"]:
             local_bodies.update(block)
@@ -211,8 +224,7 @@ class TerraformStaticTests(unittest.TestCase):
     def test_every_variable_that_reaches_kind_cluster_says_it_replaces_the_cluster(self):
         variables = self.variables("cluster")
         feeding = self.kind_cluster_variables()
-        self.assertTrue({"cluster_name", "node_image", "worker_count", "host_ports", "listen_address",
-                         "repository_path", "registry_mirror", "state_dir", "kubeconfig_path"} <= feeding, feeding)
+        self.assertEqual(feeding, {"cluster_name", "kind_config_path", "state_dir", "kubeconfig_path"})
         for name, bodies in variables.items():
             description = bodies[0]["description"]
             if name in feeding:
@@ -220,76 +232,121 @@ class TerraformStaticTests(unittest.TestCase):
             else:
                 self.assertNotIn(FORCE_NEW_NOTE, description, f"{name} does not feed kind_cluster")
 
+    def platform_release(self, name):
+        return tf.merged_blocks(self.docs["platform"], "resource")["helm_release"][name][0]
+
+    def platform_locals(self):
+        out = {}
+        for block in tf.merged_blocks(self.docs["platform"], "locals")["_list"]:
+            out.update(block)
+        return out
+
     def test_platform_stage_pins_argo_cd_and_reads_the_trees_values_file(self):
         variables = self.variables("platform")
-        self.assertEqual(variables["argocd_values_files"][0]["default"], ["argocd/values/argo-cd.yaml"])
-        local_values = {}
-        for block in tf.merged_blocks(self.docs["platform"], "locals")["_list"]:
-            local_values.update(block)
-        self.assertEqual(local_values["argocd_chart_version"], "10.1.1")
-        argocd = tf.merged_blocks(self.docs["platform"], "resource")["helm_release"]["argocd"][0]
+        self.assertEqual(variables["argocd_values_files"][0]["default"], ["argocd/argo-cd/values.yaml"])
+        self.assertTrue(os.path.isfile(os.path.join(sftest.SOURCE_DIR, "argocd", "argo-cd", "values.yaml")))
+        self.assertEqual(self.platform_locals()["argocd_chart_version"], "10.1.1")
+        argocd = self.platform_release("argocd")
         self.assertEqual(argocd["version"], "${local.argocd_chart_version}")
-        self.assertNotIn("set", argocd, "an override would be undone when Argo CD syncs itself")
+        # Only the mirror's rewrite, from the root chart's own image table: Argo CD's first
+        # self-sync writes the same values.
+        self.assertEqual(argocd["set"], '${local.mirror_sets["argocd"]}')
+        with open(os.path.join(sftest.SOURCE_DIR, "argocd", "root", "values.yaml")) as f:
+            self.assertIn("version: 10.1.1}", f.read(), "the tree's argocd Application pins the same chart")
 
-    def test_root_release_hands_over_exactly_the_contract_parameters(self):
-        root = tf.merged_blocks(self.docs["platform"], "resource")["helm_release"]["root"][0]
-        names = {s["name"] for s in root["set"]} | {s["name"] for s in root["set_list"]}
-        self.assertEqual(names, ROOT_PARAMETERS)
-        for s in root["set"]:
-            self.assertEqual(s.get("type"), "string", f"{s['name']}: '1.0' must not become a number")
-        self.assertEqual(set(self.variables("platform")["metallb_addresses"][0]) & {"default"}, set(),
-                         "the MetalLB range is a run-time fact: no default")
+    def test_git_server_is_the_trees_chart_with_its_defaults(self):
+        self.assertEqual(self.variables("platform")["git_server_chart"][0]["default"], "k8s/system/git-server")
+        self.assertTrue(os.path.isfile(os.path.join(sftest.SOURCE_DIR, "k8s", "system", "git-server", "Chart.yaml")))
+        git = self.platform_release("git_server")
+        self.assertEqual(git["name"], "git-server")
+        self.assertEqual(git["namespace"], "git-server")
+        self.assertEqual(git["set"], '${local.mirror_sets["git-server"]}')
+
+    def test_root_application_and_namespaces_are_the_rendered_files_unchanged(self):
+        """One source: stage 2 has no root parameter of its own; it installs bootstrap/platform's output."""
+        variables = self.variables("platform")
+        for gone in ("layer", "git_repo_url", "git_target_revision", "metallb_addresses", "registry_mirror",
+                     "ingress_domain"):
+            self.assertNotIn(gone, variables)
+        local_values = self.platform_locals()
+        self.assertEqual(local_values["root_file"], "${var.bootstrap_dir}/root-application.yaml")
+        self.assertEqual(local_values["namespaces_file"], "${var.bootstrap_dir}/namespaces.yaml")
+        for name, file_local in (("root", "root_file"), ("namespaces", "namespaces_file")):
+            release = self.platform_release(name)
+            self.assertEqual(release["chart"], "${path.module}/manifests")
+            self.assertEqual(release["values"], [f"${{yamlencode({{ manifests = file(local.{file_local}) }})}}"])
+            self.assertNotIn("set", release)
+        self.assertEqual(self.platform_release("root")["namespace"], "${local.argocd_namespace}")
+        for name in ("git_server", "argocd"):
+            self.assertNotIn("create_namespace", self.platform_release(name), "made, labelled, by the namespaces release")
+            self.assertIn("helm_release.namespaces", json.dumps(self.platform_release(name)["depends_on"]))
+        self.assertFalse(os.path.exists(os.path.join(tf.TERRAFORM_DIR, "platform", "root-app")),
+                         "the root Application has one template: bootstrap/platform")
 
 
-class RootApplicationChartTests(unittest.TestCase):
-    """terraform/platform/root-app rendered by the real Helm 3.17."""
+class ManifestsChartTests(unittest.TestCase):
+    """terraform/platform/manifests rendered by the real Helm 3.17: the rendered file goes
+    through byte for byte (never through Helm's template engine)."""
 
-    CHART = os.path.join(tf.TERRAFORM_DIR, "platform", "root-app")
-    SETS = ["--set", "metallb.addresses={172.18.255.200-172.18.255.250,172.18.254.0/28}",
-            "--set-string", "git.targetRevision=1.0", "--set", "registry.mirror=kind-registry:5000"]
+    CHART = os.path.join(tf.TERRAFORM_DIR, "platform", "manifests")
 
     def helm(self, *args):
         return subprocess.run([tf.helm(), *args], capture_output=True, text=True, timeout=60)
 
-    def test_helm_lint_is_clean(self):
-        r = self.helm("lint", "--strict", self.CHART, *self.SETS)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-
-    def test_renders_the_root_application_with_the_contract_parameters(self):
-        r = self.helm("template", "root-application", self.CHART, "--namespace", "argocd", *self.SETS)
+    def render_platform(self, d):
+        rm = sftest.binary("render-manifests")
+        out = os.path.join(d, "platform")
+        r = subprocess.run([rm, "render", os.path.join(sftest.SOURCE_DIR, "bootstrap", "platform"),
+                            "--set", "metallb.addresses={172.18.255.205-172.18.255.254}",
+                            "--set", "network.controlPlaneCIDRs={172.18.0.3/32}",
+                            "--set", "network.nodeCIDRs={172.18.0.0/16}",
+                            "--set", "git.repoURL=https://git.example.internal/{{ .Release.Name }}.git",
+                            "-o", out], capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
-        # The rendered YAML is plain enough to read as JSON-compatible lines without a YAML library.
-        text = r.stdout
-        self.assertIn("kind: Application", text)
-        self.assertRegex(text, r"(?m)^  name: root$")
-        self.assertRegex(text, r"(?m)^  namespace: argocd$")
-        self.assertRegex(text, r"(?m)^    path: argocd/root$")
-        self.assertIn('targetRevision: "1.0"', text)
-        parameters = re.findall(r"- name: (\S+)\n\s+value: (\".*\")", text)
-        by_name = {n: json.loads(v) for n, v in parameters}
-        self.assertEqual(by_name["metallb.addresses[0]"], "172.18.255.200-172.18.255.250")
-        self.assertEqual(by_name["metallb.addresses[1]"], "172.18.254.0/28")
-        self.assertEqual(by_name["registry.mirror"], "kind-registry:5000")
-        self.assertEqual(by_name["git.targetRevision"], "1.0")
-        self.assertEqual(by_name["layer"], "kind")
-        base_names = {re.sub(r"\[\d+\]$", "", n) for n in by_name}
-        self.assertEqual(base_names, ROOT_PARAMETERS)
-        self.assertNotRegex(text, r"(?m)^\s*finalizers:", "deleting root must not cascade to the platform")
+        return out
 
-    def test_refuses_to_render_without_a_metallb_range_or_with_a_bad_layer(self):
+    def test_helm_lint_is_clean(self):
+        with tempfile.TemporaryDirectory() as d:
+            values = os.path.join(d, "values.json")
+            with open(values, "w") as f:
+                json.dump({"manifests": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n"}, f)
+            r = self.helm("lint", "--strict", self.CHART, "-f", values)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    @staticmethod
+    def documents(text):
+        """The YAML documents of a stream, without Helm's "# Source" lines and comment-only parts."""
+        docs = []
+        for part in re.split(r"(?m)^---\n", text):
+            lines = [l for l in part.splitlines() if not l.startswith("# Source: ")]
+            if any(l.strip() and not l.lstrip().startswith("#") for l in lines):
+                docs.append("\n".join(lines).strip("\n"))
+        return docs
+
+    def test_the_rendered_root_application_goes_through_unchanged(self):
+        with tempfile.TemporaryDirectory() as d:
+            platform = self.render_platform(d)
+            for name in ("root-application.yaml", "namespaces.yaml"):
+                with self.subTest(file=name):
+                    with open(os.path.join(platform, name)) as f:
+                        rendered = f.read()
+                    values = os.path.join(d, "values.json")
+                    with open(values, "w") as f:
+                        json.dump({"manifests": rendered}, f)  # what yamlencode({manifests = file(...)}) carries
+                    r = self.helm("template", "root-application", self.CHART, "--namespace", "argocd", "-f", values)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    # Document for document as rendered: Helm only adds its "# Source" lines.
+                    self.assertEqual(self.documents(r.stdout), self.documents(rendered))
+                    self.assertGreaterEqual(len(self.documents(rendered)), 1)
+                    if name == "root-application.yaml":
+                        # A Helm template tag inside a value stays text: nothing in the file is evaluated.
+                        self.assertIn("https://git.example.internal/{{ .Release.Name }}.git", r.stdout)
+
+    def test_refuses_to_render_without_manifests(self):
         r = self.helm("template", "x", self.CHART)
         self.assertNotEqual(r.returncode, 0)
-        self.assertIn("metallb.addresses", r.stderr)
-        r = self.helm("template", "x", self.CHART, *self.SETS, "--set", "layer=cloud")
-        self.assertNotEqual(r.returncode, 0)
-        self.assertIn("layer", r.stderr)
+        self.assertIn("manifests: give the rendered YAML to install", r.stderr)
 
-    def test_values_file_and_schema_agree(self):
-        schema = json.loads(tf.read_text(os.path.join(self.CHART, "values.schema.json")))
-        with open(os.path.join(self.CHART, "values.yaml")) as f:
-            top_level = {line.split(":")[0] for line in f if re.match(r"^[a-z]", line)}
-        self.assertEqual(set(schema["required"]), top_level)
-        self.assertEqual(set(schema["properties"]), top_level)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -1,5 +1,7 @@
 """Helpers for the terraform/ tests: the real terraform and Helm binaries, and every .tf file
-parsed with npm @cdktf/hcl2json (the HCL library Terraform itself uses, built as WASM)."""
+parsed with npm @cdktf/hcl2json (the HCL library Terraform itself uses, built as WASM) through
+the tests' one HCL parser, tests/platform/parse-hcl.mjs (installed with tests/platform's npm
+packages by scripts/install-deps.sh)."""
 import glob
 import json
 import os
@@ -11,7 +13,7 @@ import sftest
 
 TERRAFORM_DIR = os.path.join(sftest.SOURCE_DIR, "terraform")
 STAGES = ("cluster", "platform")
-NPM_DIR = os.path.join(sftest.SOURCE_DIR, "tests", "terraform")
+NPM_DIR = os.path.join(sftest.SOURCE_DIR, "tests", "platform")
 # Where scripts/install-deps.sh unpacks Helm 3.17 (the Helm major Argo CD 3.4 renders with).
 HELM_DEFAULT = os.path.join(os.environ.get("SF_TOOLS_DIR") or os.path.join(sftest.SOURCE_DIR, ".cache", "k8s-tools"), "bin", "helm")
 
@@ -52,10 +54,10 @@ def tf_files():
 
 def parse_hcl(paths):
     """{path: hcl2json document} for every path, or AssertionError naming the file that failed."""
-    script = os.path.join(NPM_DIR, "parse_hcl.js")
+    script = os.path.join(NPM_DIR, "parse-hcl.mjs")
     if not os.path.isdir(os.path.join(NPM_DIR, "node_modules", "@cdktf", "hcl2json")):
         raise AssertionError(f"npm @cdktf/hcl2json is not installed in {NPM_DIR}: run scripts/install-deps.sh")
-    r = subprocess.run(["node", script, *paths], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(["node", script, "--json", *paths], capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         raise AssertionError(f"hcl2json rejected a file: {r.stderr.strip()}")
     return json.loads(r.stdout)

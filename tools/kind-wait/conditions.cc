@@ -1,5 +1,6 @@
 #include "kind-wait/conditions.h"
 
+#include <chrono>
 #include <limits>
 
 #include "common/checked_number.h"
@@ -170,8 +171,14 @@ Verdict application_verdict(const rapidjson::Value& app) {
       const std::string reconciled = path_string(app, {"status", "reconciledAt"});
       bool before = reconciled.empty();
       if (!before) {
+        // metav1.Time travels in whole seconds (RFC 3339 in JSON; apimachinery's ProtoTime drops
+        // the nanoseconds on Argo CD's gRPC API), so `argocd app wait`'s ReconciledAt.Before(
+        // FinishedAt) compares whole seconds: a reconcile in the same second counts as after.
         try {
-          before = parse_rfc3339(reconciled, "status.reconciledAt") < parse_rfc3339(finished, "finishedAt");
+          using std::chrono::floor;
+          using std::chrono::seconds;
+          before = floor<seconds>(parse_rfc3339(reconciled, "status.reconciledAt")) <
+                   floor<seconds>(parse_rfc3339(finished, "finishedAt"));
         } catch (const std::exception&) {
           before = reconciled < finished;  // both RFC 3339 UTC: text order is time order
         }
@@ -190,7 +197,9 @@ Verdict application_verdict(const rapidjson::Value& app) {
   if (!health_message.empty()) why += ": " + health_message;
   if (!condition_message.empty()) why += "; " + condition_message;
   if (in_progress) why += "; " + progress_note;
-  return pending(why);
+  Verdict verdict = pending(why);
+  verdict.degraded = health == "Degraded";
+  return verdict;
 }
 
 Verdict crd_verdict(const rapidjson::Value& crd) {

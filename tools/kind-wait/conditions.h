@@ -5,7 +5,8 @@
 //    Available=True, which can hold mid-rollout.
 //  - Pod: phase Running, or condition Ready=True.
 //  - Argo CD Application: `argocd app wait` (health Healthy, sync Synced, no operation in flight,
-//    reconciled after the last sync finished); a missing status counts as Progressing.
+//    reconciled after the last sync finished, both times in whole seconds as the CLI sees
+//    them); a missing status counts as Progressing.
 //  - CustomResourceDefinition: condition Established=True.
 // Every verdict carries a message that says why it is not ready, in the words kubectl/Argo CD use.
 #pragma once
@@ -22,6 +23,7 @@ enum class State { kPending, kReady, kFailed };
 struct Verdict {
   State state = State::kPending;
   std::string message;
+  bool degraded = false;  // an Application whose health is Degraded (degraded.h judges how long)
   bool ready() const { return state == State::kReady; }
 };
 

@@ -119,6 +119,27 @@ TEST_CASE("Argo CD Application: argocd app wait's rule", "[conditions]") {
   CHECK(application_verdict(app(R"("health":{"status":"Degraded"})")).message == "Unknown/Degraded");
   // No status at all: Progressing.
   CHECK(application_verdict(json(R"({"metadata":{"name":"new"}})")).message == "Unknown/Progressing");
+  // Degraded is flagged for the Degraded rule (degraded.h); other healths are not.
+  CHECK(degraded.degraded);
+  CHECK_FALSE(stale.degraded);
+  CHECK_FALSE(application_verdict(app(R"("health":{"status":"Progressing"})")).degraded);
+}
+
+TEST_CASE("Argo CD Application: reconciledAt and finishedAt compared in whole seconds", "[conditions]") {
+  auto app = [](const std::string& reconciled, const std::string& finished) {
+    return json(R"({"metadata":{"name":"root","namespace":"argocd"},"status":{"sync":{"status":"Synced"},)"
+                R"("health":{"status":"Healthy"},"reconciledAt":")" + reconciled +
+                R"(","operationState":{"phase":"Succeeded","finishedAt":")" + finished + R"("}}})");
+  };
+  // The same second is not before (metav1.Time has whole seconds; ReconciledAt.Before is false).
+  CHECK(application_verdict(app("2026-08-01T10:00:03Z", "2026-08-01T10:00:03Z")).ready());
+  // A writer that keeps fractions: .2 and .9 of the same second are the same second to the CLI.
+  CHECK(application_verdict(app("2026-08-01T10:00:03.2Z", "2026-08-01T10:00:03.9Z")).ready());
+  // The second before is before, fractions or not.
+  CHECK_FALSE(application_verdict(app("2026-08-01T10:00:02.999Z", "2026-08-01T10:00:03Z")).ready());
+  CHECK_FALSE(application_verdict(app("2026-08-01T10:00:02Z", "2026-08-01T10:00:03Z")).ready());
+  // Offsets count: 12:00:03+02:00 is 10:00:03Z.
+  CHECK(application_verdict(app("2026-08-01T12:00:03+02:00", "2026-08-01T10:00:03Z")).ready());
 }
 
 TEST_CASE("CRD established", "[conditions]") {

@@ -31,7 +31,7 @@ std::string check_name(std::string_view spec, std::string_view value, const char
   return std::string(value);
 }
 
-ObjectState state_of(const std::string& name, const Verdict& v) { return {name, v.ready(), v.message}; }
+ObjectState state_of(const std::string& name, const Verdict& v) { return {name, v.ready(), v.message, v.degraded}; }
 
 }  // namespace
 

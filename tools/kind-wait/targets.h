@@ -39,6 +39,7 @@ struct ObjectState {
   std::string name;
   bool ready = false;
   std::string message;
+  bool degraded = false;  // an Application with health Degraded (the Degraded rule, degraded.h)
 };
 
 struct TargetStatus {

@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/redact.h"
 #include "common/strings.h"
+#include "kind-wait/degraded.h"
 #include "kind-wait/inventory.h"
 
 namespace sf::kw {
@@ -202,6 +203,7 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
   }
 
   log::Progress progress;
+  DegradedRule degraded(options.degraded_grace);
   std::vector<TargetStatus> statuses(options.targets.size());
   bool all_ready = false;
   bool any_failed = false;
@@ -222,10 +224,11 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
         shared->dirty = false;
         all_ready = true;
         any_failed = false;
-        for (size_t i = 0; i < options.targets.size(); ++i) {
-          statuses[i] = evaluate(options.targets[i], of_target[i]->store);
-          all_ready = all_ready && statuses[i].ready();
-          any_failed = any_failed || statuses[i].state == State::kFailed;
+        for (size_t i = 0; i < options.targets.size(); ++i) statuses[i] = evaluate(options.targets[i], of_target[i]->store);
+        degraded.apply(options.targets, statuses, Steady::now());
+        for (const auto& status : statuses) {
+          all_ready = all_ready && status.ready();
+          any_failed = any_failed || status.state == State::kFailed;
         }
         answered = false;
         synced = false;
@@ -242,6 +245,12 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
         timed_out = true;
         break;
       }
+      // A Degraded spell that outlasts its grace is judged when it does, without an event.
+      const auto wake = std::min(deadline, degraded.next_expiry().value_or(deadline));
+      if (now >= wake) {
+        shared->dirty = true;
+        continue;
+      }
       if (progress.enabled()) {
         std::vector<std::string> ready_specs;
         std::vector<std::string> waiting;
@@ -257,10 +266,10 @@ int wait_for(const kube::RestConfig& config, const WaitOptions& options, std::FI
         if (line.size() > width) line = line.substr(0, width - 3) + "...";
         progress.update(line);
         // Wake once a second for the elapsed time; changes wake us at once.
-        shared->changed.wait_until(lock, std::min(deadline, now + std::chrono::seconds(1)),
+        shared->changed.wait_until(lock, std::min(wake, now + std::chrono::seconds(1)),
                                    [&] { return shared->dirty || shared->fatal; });
       } else {
-        shared->changed.wait_until(lock, deadline, [&] { return shared->dirty || shared->fatal; });
+        shared->changed.wait_until(lock, wake, [&] { return shared->dirty || shared->fatal; });
       }
     }
     shared->stop = true;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,9 +23,12 @@ struct WaitOptions {
   Deadline deadline;                           // the one limit: requests, retries, exec plugins
   bool jsonl = false;  // final state as JSON lines on `out`
   size_t max_list_bytes = kube::kDefaultMaxListBytes;
+  // The Degraded rule (degraded.h): an Application Degraded for longer fails the wait; nullopt: off.
+  std::optional<std::chrono::milliseconds> degraded_grace;
 };
 
-// Waits; returns the exit code (0 all hold, 1 timed out or a target failed). Prints the result:
+// Waits; returns the exit code (0 all hold, 1 timed out or a target failed: a deployment past its
+// progress deadline, an Application Degraded for longer than degraded_grace). Prints the result:
 // a line on stderr (unless -q), and with jsonl the final state on `out`. Throws for fatal
 // problems (TLS verification, rejected credentials, an exec plugin that failed or hung) with
 // their exit code. On timeout the message names the culprit: the API server that never

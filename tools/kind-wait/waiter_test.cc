@@ -270,3 +270,31 @@ TEST_CASE("list nodes: a Retry-After longer than the time left ends the run with
   CHECK(Steady::now() - start < milliseconds(1'000));  // does not sleep into the deadline
   CHECK(api.requests().size() == 1);
 }
+
+TEST_CASE("wait: an Application Degraded longer than the grace fails without another event", "[waiter][degraded]") {
+  // One Degraded Application in the LIST, then a quiet watch: the grace running out wakes the wait.
+  const std::string app = R"({"kind":"ApplicationList","apiVersion":"argoproj.io/v1alpha1","metadata":{"resourceVersion":"9"},)"
+                          R"("items":[{"metadata":{"name":"vault","namespace":"argocd","resourceVersion":"8"},)"
+                          R"("status":{"sync":{"status":"Synced"},"health":{"status":"Degraded",)"
+                          R"("message":"StatefulSet \"vault\" has 0 of 1 ready replicas"}}}]})";
+  FakeApi api([&](const std::string& target) {
+    Reply r;
+    if (is_watch(target)) r.keep_open = [] { return true; };
+    else r.chunks = {app};
+    return r;
+  });
+  kw::WaitOptions o;
+  o.targets.push_back(kw::parse_target("applications/argocd"));
+  o.timeout = milliseconds(10'000);
+  o.deadline = Deadline::after(o.timeout, "the 10.0s --timeout");
+  o.jsonl = true;
+  o.degraded_grace = milliseconds(600);
+  const Captured c = capture([&](std::FILE* out) { return kw::wait_for(config_for(api), o, out); });
+  CHECK(c.code == kExitFailed);
+  CHECK(c.took >= milliseconds(550));
+  CHECK(c.took < milliseconds(5'000));  // long before the 10 s timeout
+  CHECK_THAT(c.err, Catch::Contains("a condition failed and will not hold without intervention") &&
+                        Catch::Contains("vault: Degraded for") && Catch::Contains("longer than the 600ms --degraded-grace") &&
+                        Catch::Contains("StatefulSet \"vault\" has 0 of 1 ready replicas"));
+  CHECK_THAT(c.out, Catch::Contains(R"("state":"failed")") && Catch::Contains(R"("timed_out":false)"));
+}

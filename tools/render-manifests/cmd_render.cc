@@ -21,10 +21,12 @@ cli::ToolInfo render_info() {
   return {
       "render-manifests render",
       "render-manifests render [options] [SET_DIR|TEMPLATE]",
-      "Renders a template set (a folder with templates.yaml; default bootstrap/templates) or one\n"
-      "Mustache template with the set's default values, then each -f values file, then each --set,\n"
-      "and writes the outputs: a set to a folder (-o DIR, replaced as a whole), one output\n"
-      "(--only PATH) or one template to stdout or -o FILE (replaced atomically).",
+      "Renders a template set (a folder with templates.yaml) or one Mustache template with the\n"
+      "set's default values, then each -f values file, then each --set, and writes the outputs: a\n"
+      "set to a folder (-o DIR, replaced as a whole), one output (--only PATH) or one template to\n"
+      "stdout or -o FILE (replaced atomically). The bootstrap has two sets: bootstrap/cluster (the\n"
+      "Kind cluster, rendered before it exists) and bootstrap/platform (the root Application and\n"
+      "the namespaces, rendered with the running cluster's facts).",
       "Strict: an undefined value, a required value (~ in the defaults) left unset, a section over\n"
       "a string, a list or map where text goes, a --set or values-file key the defaults do not\n"
       "declare or of another type: each is an error naming the template or values file, the line\n"
@@ -34,12 +36,12 @@ cli::ToolInfo render_info() {
       "\n"
       "--set KEY=VALUE: dotted keys (git.hostPath=...); true/false are booleans; {a,b} is a list\n"
       "of strings ({} the empty list); one key per --set (a ',' outside braces is refused).\n",
-      "  render-manifests render --set git.hostPath=$PWD --set metallb.addresses={172.18.255.205-172.18.255.254} -o build/bootstrap\n"
-      "  render-manifests render bootstrap/templates --only root-application.yaml --set git.hostPath=$PWD \\\n"
-      "      --set metallb.addresses={172.18.255.205-172.18.255.254}\n"
-      "  render-manifests render -f my-values.yaml --set registry.mirror=kind-registry:5000 \\\n"
-      "      --set registry.certsHostPath=$PWD/build/bootstrap/containerd-certs.d -o build/bootstrap\n"
-      "  render-manifests render --list --set registry.mirror=kind-registry:5000\n"};
+      "  render-manifests render bootstrap/cluster --set git.hostPath=$(git rev-parse --path-format=absolute --git-common-dir) -o build/cluster\n"
+      "  render-manifests render bootstrap/platform --only root-application.yaml --set metallb.addresses={172.18.255.205-172.18.255.254} \\\n"
+      "      --set network.controlPlaneCIDRs={172.18.0.3/32} --set network.nodeCIDRs={172.18.0.0/16}\n"
+      "  render-manifests render bootstrap/cluster -f my-values.yaml --set registry.mirror=kind-registry:5000 \\\n"
+      "      --set registry.certsHostPath=$HOME/.local/state/sovereign-finops/sovereign-finops/containerd-certs.d -o build/cluster\n"
+      "  render-manifests render bootstrap/cluster --list --set git.hostPath=/x --set registry.mirror=kind-registry:5000 --set registry.certsHostPath=/c\n"};
 }
 
 }  // namespace
@@ -57,11 +59,13 @@ int run_render(int argc, char** argv) {
     ("output,o", cli::po::value(&output), "a folder for a set, a file for one output (default: stdout)")
     ("only", cli::po::value(&only), "render only this output of the set")
     ("list", "print the paths the set would write, one per line, and stop")
-    ("input", cli::po::value(&input), "template set folder or template file (default: bootstrap/templates)");
+    ("input", cli::po::value(&input), "template set folder (bootstrap/cluster, bootstrap/platform) or template file");
   app.positional().add("input", 1);
   cli::po::variables_map vm;
   if (!app.parse(argc, argv, vm)) return kExitOk;
-  if (input.empty()) input = "bootstrap/templates";
+  if (input.empty())
+    throw UsageError("give the template set to render: bootstrap/cluster (the Kind cluster, before it exists) or "
+                     "bootstrap/platform (the root Application, with the running cluster's facts), or one template");
 
   if (!is_template_set(input)) {
     std::error_code ec;

@@ -23,7 +23,8 @@ const char* const kUsage =
     "Commands:\n"
     "  facts    read `docker network inspect kind`; print the subnet and a MetalLB pool, or\n"
     "           --check a given range\n"
-    "  render   render the repository's templates (bootstrap/templates) with values and --set\n"
+    "  render   render the repository's templates (bootstrap/cluster, bootstrap/platform) with\n"
+    "           values and --set\n"
     "  images   list every image with its pinned version, from the tree or rendered YAML on stdin;\n"
     "           --mirror REGISTRY rewrites them to a local registry\n"
     "  charts   list every Helm chart with its pinned version; --mirror maps them to OCI\n"
@@ -34,7 +35,7 @@ const char* const kUsage =
     "\n"
     "Examples:\n"
     "  docker network inspect kind | render-manifests facts --format env\n"
-    "  render-manifests render bootstrap/templates --set git.hostPath=$PWD -o build/bootstrap\n"
+    "  render-manifests render bootstrap/cluster --set git.hostPath=$PWD/.git -o build/cluster\n"
     "  helm template vault ./vault-0.34.1.tgz | render-manifests images --format list\n"
     "  render-manifests images --mirror registry.local:5000\n"
     "  render-manifests lint\n";

@@ -28,7 +28,7 @@ struct OutputSpec {
   std::string path;           // a template for the output's path
   std::string each;           // "" or a dotted key naming a list
   std::string when;           // "" or a dotted key (a boolean, or x? for "is set")
-  std::string origin;         // "bootstrap/templates/templates.yaml:7"
+  std::string origin;         // "bootstrap/cluster/templates.yaml:7"
 };
 
 struct TemplateSet {

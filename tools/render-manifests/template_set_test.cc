@@ -12,14 +12,14 @@ using sf::rm::test::source_dir;
 
 namespace {
 
-std::string templates() { return (source_dir() / "bootstrap" / "templates").string(); }
+std::string set_dir(const std::string& name) { return (source_dir() / "bootstrap" / name).string(); }
 std::string values_fixture(const std::string& name) {
   return (source_dir() / "tests" / "render-manifests" / "values" / name).string();
 }
 
-std::map<std::string, std::string> render_bootstrap(const std::vector<std::string>& files,
+std::map<std::string, std::string> render_bootstrap(const std::string& set_name, const std::vector<std::string>& files,
                                                     const std::vector<std::string>& sets = {}) {
-  const TemplateSet set = load_template_set(templates());
+  const TemplateSet set = load_template_set(set_dir(set_name));
   return render_set(set, load_values(set.values_file, files, sets));
 }
 
@@ -32,14 +32,15 @@ bool has_mount(const YAML::Node& node, const std::string& host, const std::strin
 
 }  // namespace
 
-TEST_CASE("bootstrap templates: the laptop's kind config", "[set]") {
-  const auto files = render_bootstrap({values_fixture("laptop.yaml")});
-  CHECK(files.size() == 3);  // no mirror: no containerd patch, no hosts.toml
+TEST_CASE("bootstrap/cluster: the laptop's kind config", "[set]") {
+  const auto files = render_bootstrap("cluster", {values_fixture("cluster-laptop.yaml")});
+  CHECK(files.size() == 1);  // no mirror: no hosts.toml
   REQUIRE(files.count("kind-config.yaml"));
   const YAML::Node kind = YAML::Load(files.at("kind-config.yaml"));
   CHECK(kind["kind"].as<std::string>() == "Cluster");
   CHECK(kind["apiVersion"].as<std::string>() == "kind.x-k8s.io/v1alpha4");
   CHECK(kind["name"].as<std::string>() == "sovereign-finops");
+  CHECK(kind["networking"]["apiServerAddress"].as<std::string>() == "127.0.0.1");
   CHECK_FALSE(kind["containerdConfigPatches"].IsDefined());
   const YAML::Node nodes = kind["nodes"];
   REQUIRE(nodes.size() == 3);
@@ -74,13 +75,11 @@ TEST_CASE("bootstrap templates: the laptop's kind config", "[set]") {
       CHECK_FALSE(n["kubeadmConfigPatches"].IsDefined());
     }
   }
-  // The piece for tehcyx/kind's kubeadm_config_patches is the same patch.
-  CHECK(YAML::Load(files.at("kind/kubeadm-ingress-patch.yaml"))["nodeRegistration"]["kubeletExtraArgs"]["node-labels"]
-            .as<std::string>() == "ingress-ready=true");
 }
 
-TEST_CASE("bootstrap templates: the root Application carries the run-time facts", "[set]") {
-  const auto files = render_bootstrap({values_fixture("laptop.yaml")});
+TEST_CASE("bootstrap/platform: the root Application carries the run-time facts", "[set]") {
+  const auto files = render_bootstrap("platform", {values_fixture("platform-laptop.yaml")});
+  CHECK(files.size() == 2);
   const YAML::Node app = YAML::Load(files.at("root-application.yaml"));
   CHECK(app["apiVersion"].as<std::string>() == "argoproj.io/v1alpha1");
   CHECK(app["kind"].as<std::string>() == "Application");
@@ -109,14 +108,30 @@ TEST_CASE("bootstrap templates: the root Application carries the run-time facts"
   CHECK(app["spec"]["syncPolicy"]["automated"]["selfHeal"].as<bool>());
 }
 
-TEST_CASE("bootstrap templates: a mirror adds config_path, certs.d on every node and hosts.toml", "[set]") {
-  const auto files = render_bootstrap({values_fixture("air-gap.yaml")});
+TEST_CASE("bootstrap/platform: the two namespaces, restricted, kept by Helm", "[set]") {
+  const auto files = render_bootstrap("platform", {values_fixture("platform-laptop.yaml")});
+  const std::vector<YAML::Node> docs = YAML::LoadAll(files.at("namespaces.yaml"));
+  std::vector<std::string> names;
+  for (const auto& d : docs) {
+    if (!d.IsMap()) continue;
+    CHECK(d["kind"].as<std::string>() == "Namespace");
+    names.push_back(d["metadata"]["name"].as<std::string>());
+    for (const char* mode : {"enforce", "audit", "warn"}) {
+      CHECK(d["metadata"]["labels"][std::string("pod-security.kubernetes.io/") + mode].as<std::string>() == "restricted");
+      CHECK(d["metadata"]["labels"][std::string("pod-security.kubernetes.io/") + mode + "-version"].as<std::string>() == "v1.34");
+    }
+    CHECK(d["metadata"]["annotations"]["helm.sh/resource-policy"].as<std::string>() == "keep");
+  }
+  CHECK(names == std::vector<std::string>{"git-server", "argocd"});
+}
+
+TEST_CASE("bootstrap/cluster: a mirror adds config_path, certs.d on every node and hosts.toml", "[set]") {
+  const auto files = render_bootstrap("cluster", {values_fixture("cluster-air-gap.yaml")});
   const YAML::Node kind = YAML::Load(files.at("kind-config.yaml"));
   REQUIRE(kind["containerdConfigPatches"].size() == 1);
   const std::string patch = kind["containerdConfigPatches"][0].as<std::string>();
   CHECK(patch.find("config_path = \"/etc/containerd/certs.d\"") != std::string::npos);
   CHECK(patch.find("registry.mirrors") == std::string::npos);  // never the old patch
-  CHECK(files.at("kind/containerd-config-patch.toml") == patch + "\n");
   REQUIRE(kind["nodes"].size() == 4);  // three workers from the values file
   for (const auto& n : kind["nodes"]) CHECK(has_mount(n, "/srv/state/finops/containerd-certs.d", "/etc/containerd/certs.d"));
   CHECK(has_mount(kind["nodes"][0], "/srv/checkouts/sovereign-finops/.git", "/srv/git/sovereign-finops.git"));
@@ -133,8 +148,9 @@ TEST_CASE("bootstrap templates: a mirror adds config_path, certs.d on every node
     CHECK(toml.find("override_path") == std::string::npos);
     CHECK(toml.find("[host.") == std::string::npos);  // air gap: no upstream fallback
   }
-  CHECK(files.size() == 10);
-  const YAML::Node app = YAML::Load(files.at("root-application.yaml"));
+  CHECK(files.size() == 7);
+  const auto platform = render_bootstrap("platform", {values_fixture("platform-air-gap.yaml")});
+  const YAML::Node app = YAML::Load(platform.at("root-application.yaml"));
   const YAML::Node values = app["spec"]["source"]["helm"]["valuesObject"];
   CHECK(values["registry"]["mirror"].as<std::string>() == "kind-registry:5000");
   CHECK(values["ingress"]["domain"].as<std::string>() == "finops.bank.example");
@@ -142,24 +158,26 @@ TEST_CASE("bootstrap templates: a mirror adds config_path, certs.d on every node
   CHECK(app["spec"]["source"]["targetRevision"].as<std::string>() == "v1.4.0");
 }
 
-TEST_CASE("bootstrap templates: --set over the values files, and fallback to the upstream", "[set]") {
-  const auto files = render_bootstrap({values_fixture("air-gap.yaml")},
+TEST_CASE("bootstrap sets: --set over the values files, and fallback to the upstream", "[set]") {
+  const auto files = render_bootstrap("cluster", {values_fixture("cluster-air-gap.yaml")},
                                       {"registry.upstreamFallback=true", "ingress.listenAddress=0.0.0.0",
-                                       "registry.scheme=https", "metallb.addresses={}"});
+                                       "registry.scheme=https"});
   const std::string& toml = files.at("containerd-certs.d/quay.io/hosts.toml");
   CHECK(toml.find("server = \"https://quay.io\"") != std::string::npos);
   CHECK(toml.find("[host.\"https://kind-registry:5000\"]") != std::string::npos);
   const YAML::Node kind = YAML::Load(files.at("kind-config.yaml"));
   CHECK(kind["nodes"][0]["extraPortMappings"][0]["listenAddress"].as<std::string>() == "0.0.0.0");
-  const YAML::Node app = YAML::Load(files.at("root-application.yaml"));
+  const auto platform = render_bootstrap("platform", {values_fixture("platform-air-gap.yaml")}, {"metallb.addresses={}"});
+  const YAML::Node app = YAML::Load(platform.at("root-application.yaml"));
   const YAML::Node addresses = app["spec"]["source"]["helm"]["valuesObject"]["metallb"]["addresses"];
   CHECK(addresses.IsSequence());
   CHECK(addresses.size() == 0);
 }
 
-TEST_CASE("bootstrap templates: what is missing or wrong is named", "[set]") {
-  const TemplateSet set = load_template_set(templates());
-  auto error_of = [&](const std::vector<std::string>& files, const std::vector<std::string>& sets) {
+TEST_CASE("bootstrap sets: what is missing or wrong is named", "[set]") {
+  auto error_of = [&](const std::string& set_name, const std::vector<std::string>& files,
+                      const std::vector<std::string>& sets) {
+    const TemplateSet set = load_template_set(set_dir(set_name));
     try {
       render_set(set, load_values(set.values_file, files, sets));
     } catch (const sf::Error& e) {
@@ -167,22 +185,25 @@ TEST_CASE("bootstrap templates: what is missing or wrong is named", "[set]") {
     }
     return std::string("no error");
   };
-  CHECK_THAT(error_of({}, {}), Catch::Contains("is required and has no value"));
-  CHECK_THAT(error_of({values_fixture("laptop.yaml")}, {"registry.mirror=quay.io", "registry.certsHostPath=/c"}),
+  const std::string laptop = values_fixture("cluster-laptop.yaml");
+  CHECK_THAT(error_of("cluster", {}, {}), Catch::Contains("'git.hostPath' is required and has no value"));
+  CHECK_THAT(error_of("platform", {}, {}), Catch::Contains("'metallb.addresses' is required and has no value"));
+  CHECK_THAT(error_of("cluster", {laptop}, {"registry.mirror=quay.io", "registry.certsHostPath=/c"}),
              Catch::Contains("output 'containerd-certs.d/quay.io/hosts.toml' is also made by"));
-  CHECK_THAT(error_of({values_fixture("laptop.yaml")}, {"registry.mirror=kind-registry:5000"}),
+  CHECK_THAT(error_of("cluster", {laptop}, {"registry.mirror=kind-registry:5000"}),
              Catch::Contains("kind-config.yaml.mustache:") && Catch::Contains("'registry.certsHostPath' is required"));
-  CHECK_THAT(error_of({values_fixture("laptop.yaml")}, {"git.hostPath=/a path/with \"quotes\""}), Catch::Equals("no error"));
-  CHECK_THAT(error_of({values_fixture("laptop.yaml")}, {"ingress.httpPort=80: x"}),
-             Catch::Contains("inserted unquoted"));
-  CHECK_THAT(error_of({values_fixture("laptop.yaml")}, {"ingress.domian=x"}), Catch::Contains("check the spelling"));
-  CHECK_THAT(error_of({values_fixture("laptop.yaml")}, {"cluster.workers=w"}),
+  CHECK_THAT(error_of("cluster", {laptop}, {"git.hostPath=/a path/with \"quotes\""}), Catch::Equals("no error"));
+  CHECK_THAT(error_of("cluster", {laptop}, {"ingress.httpPort=80: x"}), Catch::Contains("inserted unquoted"));
+  CHECK_THAT(error_of("cluster", {laptop}, {"ingress.domain=x"}), Catch::Contains("check the spelling"));
+  CHECK_THAT(error_of("cluster", {laptop}, {"cluster.workers=w"}),
              Catch::Contains("cluster.workers is a string, but the defaults") && Catch::Contains("declare a list"));
 }
 
-TEST_CASE("bootstrap templates: deterministic", "[set]") {
-  const auto first = render_bootstrap({values_fixture("air-gap.yaml")});
-  for (int i = 0; i < 3; ++i) CHECK(render_bootstrap({values_fixture("air-gap.yaml")}) == first);
+TEST_CASE("bootstrap sets: deterministic", "[set]") {
+  const auto first = render_bootstrap("cluster", {values_fixture("cluster-air-gap.yaml")});
+  for (int i = 0; i < 3; ++i) CHECK(render_bootstrap("cluster", {values_fixture("cluster-air-gap.yaml")}) == first);
+  const auto root = render_bootstrap("platform", {values_fixture("platform-air-gap.yaml")});
+  CHECK(render_bootstrap("platform", {values_fixture("platform-air-gap.yaml")}) == root);
 }
 
 TEST_CASE("template sets: index errors and each/when rules", "[set]") {

@@ -21,7 +21,7 @@ struct Value {
   std::string text;  // kString: the text; kBool: "true" or "false"
   std::vector<Value> items;                          // kList
   std::vector<ValueMember> members;  // kMap, in file order
-  std::string origin;  // "bootstrap/templates/values.yaml:12", "--set git.hostPath"
+  std::string origin;  // "bootstrap/cluster/values.yaml:12", "--set git.hostPath"
 
   bool flag() const { return type == Type::kBool && text == "true"; }
   const Value* member(std::string_view key) const;

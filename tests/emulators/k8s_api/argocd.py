@@ -5,8 +5,9 @@ API turns it on, so tests that script Application status by hand keep full contr
 Followed from argo-cd: controller/appcontroller.go (processRequestedAppOperation,
 setOperationState: the whole operationState replaced and `operation` cleared when the phase is
 completed; persistAppStatus: health lastTransitionTime only on a change; the refresh annotation
-consumed after the status is persisted), controller/sync.go (NewOperationState: Running with
-startedAt), gitops-engine's sync messages, pkg/apis/application/v1alpha1 (RetryStrategy
+consumed after the status is persisted; a Terminating phase resumed and ended), controller/sync.go
+(NewOperationState: Running with startedAt), gitops-engine's sync messages (Terminate: "Operation
+terminated"), pkg/apis/application/v1alpha1 (RetryStrategy
 NextRetryAt: duration x factor^retries, capped, defaults 5s, 2, 3m; RevisionHistory).
 Timestamps are metav1.Time: RFC 3339 in whole seconds. README.md ("Argo CD controller") has the
 knobs.
@@ -29,6 +30,7 @@ MSG_RUNNING = "one or more tasks are running"
 MSG_SUCCEEDED = "successfully synced (all tasks run)"
 MSG_FAILED = "one or more synchronization tasks completed unsuccessfully"
 MSG_ERROR = "one or more objects failed to apply, reason: the server could not find the requested resource"
+MSG_TERMINATED = "Operation terminated"
 COMPLETED = ("Succeeded", "Failed", "Error")
 
 # Per-app settings (control API); `defaults` holds them for every app.
@@ -197,6 +199,16 @@ class ArgoController:
         with self.lock:
             run = self.runs.setdefault(key, {})
             busy = run.get("syncing")
+        if state is not None and state.get("phase") == "Terminating":
+            # `argocd app terminate-op` (server TerminateOperation) wrote the phase: the controller
+            # resumes the operation in Terminating, gitops-engine's Terminate() ends it as Failed
+            # "Operation terminated", no retry follows, and `operation` is cleared.
+            with self.lock:
+                pending = self.runs[key].get("terminating")
+                self.runs[key]["terminating"] = True
+            if not pending:
+                self._later(self._conf(key)["refreshDelaySeconds"], key, self._terminate)
+            return
         if state is None or state.get("phase") in COMPLETED:
             self._start(key, op)
         elif not busy:
@@ -282,6 +294,20 @@ class ArgoController:
             self._later(conf["reconcileDelaySeconds"] + conf["progressingSeconds"], key, self._settle_health)
         else:
             self._later(conf["reconcileDelaySeconds"], key, self._refresh)
+
+    def _terminate(self, key):
+        now = now_rfc3339()
+
+        def change(app):
+            st = (app.get("status") or {}).get("operationState")
+            if st and st.get("phase") == "Terminating":
+                st.update(phase="Failed", message=MSG_TERMINATED, finishedAt=now)
+                app.pop("operation", None)
+            return app
+        self._patch(key, change)
+        with self.lock:
+            self.runs.get(key, {}).pop("terminating", None)
+            self.runs.get(key, {}).pop("syncing", None)
 
     def _retry(self, key):
         def change(app):
