@@ -1,3 +1,4 @@
+# ctest: no-tools  (runs none of our binaries: nothing for the sanitizer build to check)
 """scripts/kubeconfig-merge.sh, which terraform/cluster runs when merge_kubeconfig = true,
 against the real kubectl (v1.32 on the machine image): the user's other entries survive, the
 file is replaced atomically at 0600 after a backup, kind's lock file is honoured, and remove
