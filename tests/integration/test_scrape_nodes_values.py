@@ -179,6 +179,18 @@ class HostileInput(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("stdout: write failed: No space left on device", r.stderr)
 
+    def test_a_closed_pipe_is_an_error(self):
+        with FaultServer() as server:
+            read_end, write_end = os.pipe()
+            os.close(read_end)  # the reader is gone before the lines are written
+            try:
+                r = subprocess.run([SCRAPE, "--once", server.url("/ok"), server.url("/ok")], stdout=write_end,
+                                   stderr=subprocess.PIPE, text=True, timeout=60)
+            finally:
+                os.close(write_end)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("stdout: the reader closed the pipe", r.stderr)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

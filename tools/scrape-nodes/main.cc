@@ -363,7 +363,8 @@ int run(int argc, char** argv) {
     const Outcome& o = outcomes[i];
     if (!o.error.empty()) {
       ++failures;
-      log::warn(cat(targets[i].node_name.empty() ? redact_url(targets[i].url) : targets[i].node_name, ": ", o.error));
+      // Every error already starts with the target's (redacted) URL: name a node only if there is one.
+      log::warn(targets[i].node_name.empty() ? o.error : cat(targets[i].node_name, ": ", o.error));
     }
     out.write_line(o.line);
   }
