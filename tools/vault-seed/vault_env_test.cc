@@ -89,3 +89,27 @@ TEST_CASE("vault_env: ~/.vault-token is read trimmed, and absent is nullopt") {
   CHECK(*read_vault_token_file(dir.path.string()) == "hvs.x");
   CHECK_FALSE(read_vault_token_file(""));
 }
+
+TEST_CASE("vault_env: a token or namespace with CR, LF or another control character is refused, unquoted") {
+  for (const std::string bad : {"hvs.abc\r\nX-Evil: 1", "hvs.a\nb", "hvs.a\x1b[2J", "hvs.\x7f"}) {
+    for (const std::string name : {"VAULT_TOKEN", "VAULT_NAMESPACE"}) {
+      FakeEnv env;
+      env.values = {{name, bad}};
+      try {
+        (void)read_vault_env(env);
+        FAIL("accepted " << name);
+      } catch (const sf::UsageError& e) {
+        const std::string m = e.what();
+        CHECK_THAT(m, Catch::Contains(name) && Catch::Contains("control character") && !Catch::Contains("X-Evil") &&
+                          !Catch::Contains("hvs."));
+      }
+    }
+  }
+  FakeEnv tab;
+  tab.values = {{"VAULT_TOKEN", "hvs.a\tb"}};  // TAB is a valid header byte, as in Go
+  CHECK(*read_vault_env(tab).token == "hvs.a\tb");
+  TempDir dir;
+  dir.write(".vault-token", "hvs.x\r\nX-Evil: 1\n");
+  CHECK_THROWS_WITH(read_vault_token_file(dir.path.string()),
+                    Catch::Contains("~/.vault-token holds a control character") && !Catch::Contains("X-Evil"));
+}
