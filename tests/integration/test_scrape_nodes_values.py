@@ -162,6 +162,12 @@ class HostileInput(unittest.TestCase):
         r = sftest.run([SCRAPE, "--once"], input='{"kind":"node","x":' + "[" * 100000 + "]" * 100000 + "}\n")
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn("nested deeper", r.stderr)
+        # A key given twice: no reader may pick one (RapidJSON took the first, silently).
+        r = sftest.run([SCRAPE, "--once"], input='{"kind":"node","name":"a","internal_ip":"127.0.0.1",'
+                                                 '"internal_ip":"10.9.9.9"}\n')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('<stdin>:1: field "internal_ip" is given twice', r.stderr)
+        self.assertEqual(r.stdout, "")
 
     def test_bad_flags_are_exit_2(self):
         for args, words in ((["--concurrency", "-1"], "--concurrency"), (["--max-bytes", "-1"], "--max-bytes"),

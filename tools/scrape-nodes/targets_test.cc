@@ -139,3 +139,13 @@ TEST_CASE("a redirect names its Location redacted, a 429 or 503 is a busy server
     CHECK_THAT(status_error(direct, status, "slow down", false),
                Catch::Contains("busy or limiting the rate") && !Catch::Contains("metrics URL"));
 }
+
+TEST_CASE("a node line with a key given twice is an error naming the key and the line") {
+  CHECK_THROWS_WITH(read_from_text("{\"kind\":\"node\",\"name\":\"a\",\"internal_ip\":\"10.0.0.1\",\"internal_ip\":\"10.0.0.2\"}\n"),
+                    Catch::Contains(":1") && Catch::Contains("field \"internal_ip\" is given twice"));
+  CHECK_THROWS_WITH(read_from_text("{\"kind\":\"node\",\"name\":\"a\",\"internal_ip\":\"10.0.0.1\",\"capacity\":{\"cpu_cores\":2,\"cpu_cores\":64}}\n"),
+                    Catch::Contains("(capacity)") && Catch::Contains("field \"cpu_cores\" is given twice"));
+  CHECK_THROWS_WITH(read_from_text("{\"kind\":\"node\",\"name\":\"a\",\"internal_ip\":\"10.0.0.1\",\"labels\":{\"z\":\"1\",\"z\":\"2\"}}\n"),
+                    Catch::Contains("label \"z\" is given twice"));
+  CHECK(read_from_text("{\"kind\":\"node\",\"name\":\"a\",\"internal_ip\":\"10.0.0.1\",\"labels\":{\"z\":\"1\",\"y\":\"1\"}}\n").size() == 1);
+}
