@@ -272,6 +272,13 @@ class FaultTests(unittest.TestCase):
             self.assertNotIn(password, r.stdout + r.stderr)
             ws.scan_leaks(self, vault)
 
+    def test_an_empty_spec_is_refused_before_any_request(self):
+        with vstest.Workspace(spec_text="") as ws, VaultEmulator() as vault:
+            r = ws.run(vault=vault)
+            self.assertEqual(r.returncode, 2, r)
+            self.assertIn(f"{ws.spec}: the spec must be a mapping", r.stderr)
+            self.assertEqual(r.stdout, "")
+            self.assertEqual(vault.requests_log(), [], "nothing was asked of Vault")
 
 def vstest_kv_creates(vault):
     return [w["path"] for w in vault.writes() if w["op"] == "kv-create"]

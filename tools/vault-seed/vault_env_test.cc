@@ -113,3 +113,18 @@ TEST_CASE("vault_env: a token or namespace with CR, LF or another control charac
   CHECK_THROWS_WITH(read_vault_token_file(dir.path.string()),
                     Catch::Contains("~/.vault-token holds a control character") && !Catch::Contains("X-Evil"));
 }
+
+TEST_CASE("vault_env: a VAULT_CLIENT_KEY that does not match VAULT_CLIENT_CERT is named before connecting") {
+  TempDir dir;
+  const auto one = sf::testing::make_self_signed("one");
+  const auto other = sf::testing::make_self_signed("other");
+  const std::string cert = dir.write("client.crt", one.certificate);
+  const std::string key = dir.write("other.key", other.key);
+  FakeEnv env;
+  env.values = {{"VAULT_CLIENT_CERT", cert}, {"VAULT_CLIENT_KEY", key}};
+  CHECK_THROWS_WITH(read_vault_env(env), Catch::Contains("VAULT_CLIENT_CERT " + cert) &&
+                                             Catch::Contains("VAULT_CLIENT_KEY " + key) &&
+                                             Catch::Contains("the client key does not match the client certificate"));
+  env.values["VAULT_CLIENT_KEY"] = dir.write("client.key", one.key);
+  CHECK(read_vault_env(env).tls.client_key_pem == one.key);
+}
