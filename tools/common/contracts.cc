@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include "common/error.h"
-#include "common/flat_json_scanner.h"
 #include "common/json_writer.h"
 #include "common/redact.h"
 #include "common/strings.h"
@@ -11,22 +10,12 @@
 namespace sf {
 namespace {
 
-// A key given twice has no meaning a reader may pick (JSON leaves it open; RapidJSON's
-// FindMember takes the first): refused, naming it. `what` says whose key ("field", "label").
-void require_unique_keys(const rapidjson::Value& object, const char* what, const std::string& where) {
-  std::vector<std::string_view> names;
-  names.reserve(object.MemberCount());
-  for (const auto& m : object.GetObject()) names.emplace_back(m.name.GetString(), m.name.GetStringLength());
-  if (const auto twice = json_scan::first_duplicate(names, [](std::string_view n) { return n; }))
-    throw ParseError(where, cat(what, " \"", printable(*twice, 80), "\" is given twice; give each ", what, " once"));
-}
-
 LabelList read_labels(const rapidjson::Value& object, const std::string& where) {
   LabelList labels;
   const rapidjson::Value* v = find_member(object, "labels");
   if (v == nullptr || v->IsNull()) return labels;
   if (!v->IsObject()) throw ParseError(where, "field \"labels\" must be an object of strings");
-  require_unique_keys(*v, "label", where);
+  refuse_duplicate_keys(*v, where, "label");
   for (const auto& m : v->GetObject()) {
     if (!m.value.IsString())
       throw ParseError(where, cat("label \"", printable(m.name.GetString(), 80), "\" must be a string"));
@@ -50,7 +39,7 @@ Resources read_resources(const rapidjson::Value& object, const char* field, cons
   if (v == nullptr || v->IsNull()) return r;
   if (!v->IsObject()) throw ParseError(where, cat("field \"", field, "\" must be an object"));
   const std::string inner = cat(where, " (", field, ")");
-  require_unique_keys(*v, "field", inner);
+  refuse_duplicate_keys(*v, inner, "field");
   r.cpu_cores = optional_number(*v, "cpu_cores", inner).value_or(0);
   r.memory_bytes = optional_number(*v, "memory_bytes", inner).value_or(0);
   r.gpus = optional_number(*v, "gpus", inner).value_or(0);
@@ -89,7 +78,7 @@ void write_node_record(JsonLineWriter& out, const NodeRecord& node) { out.write_
 
 NodeRecord read_node_record(const rapidjson::Value& object, const std::string& where) {
   NodeRecord node;
-  require_unique_keys(object, "field", where);
+  refuse_duplicate_keys(object, where, "field");
   node.name = require_string(object, "name", where);
   if (const rapidjson::Value* roles = find_member(object, "roles"); roles != nullptr && roles->IsArray()) {
     for (const auto& r : roles->GetArray())
