@@ -2,7 +2,10 @@
 fault; /ok serves a small valid node-exporter payload whose counters grow with each request,
 /counter-reset serves counters that go down on the second request, /value/NAME serves a payload
 with one hostile value (see BAD_VALUES), /many-cpus a 16 MB body with 300,000 cpu labels,
-/slow/SECONDS answers /ok after a delay, /auth wants Basic user:secret."""
+/slow/SECONDS answers /ok after a delay, /auth wants Basic user:secret, /status/CODE/SECONDS/FAILS
+answers CODE with Retry-After: SECONDS to its first FAILS requests and then as /ok, /redirect
+sends a 302 whose Location holds a password, /gzip-bomb sends ~1 KB of gzip that decodes to a
+valid payload of over 1 MB."""
 import gzip
 import os
 import socket
@@ -40,6 +43,16 @@ BAD_VALUES = {
     "newline-nodename": dict(nodename="evil\\nnode"),   # \n in the exposition format: a real newline
     "escape-nodename": dict(nodename="evil\x1b[2Jnode"),
 }
+
+
+def gzip_bomb_payload(decoded_bytes=1 << 20):
+    """A valid payload padded with comment lines past decoded_bytes, gzipped (~1 KB on the wire)."""
+    body = node_payload(cpu_user=105, rx=1000)
+    padding = b"# padding\n" * (decoded_bytes // 10 + 1)
+    return gzip.compress(padding + body, compresslevel=9)
+
+
+REDIRECT_PASSWORD = "hunter2-in-location"
 
 
 def many_cpus_payload(count=300_000, target_bytes=16 << 20):
@@ -108,6 +121,30 @@ class FaultServer:
                         self.send_header("Content-Type", "text/plain; version=0.0.4")
                         if accepts:
                             self.send_header("Content-Encoding", "gzip")
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+                    elif path.startswith("/status/"):
+                        code, seconds, fails = path[8:].split("/")
+                        if n <= int(fails):
+                            self.send_response(int(code))
+                            self.send_header("Retry-After", seconds)
+                            self.send_header("Content-Type", "text/plain")
+                            self.send_header("Content-Length", "11")
+                            self.end_headers()
+                            self.wfile.write(b"slow down!\n")
+                        else:
+                            self.send_body(200, node_payload(cpu_user=100 + 5 * n, rx=1000 * n))
+                    elif path == "/redirect":
+                        self.send_response(302)
+                        self.send_header("Location", f"http://user:{REDIRECT_PASSWORD}@127.0.0.1:{server.port}/redirected")
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                    elif path == "/gzip-bomb":
+                        body = gzip_bomb_payload()
+                        self.send_response(200)
+                        self.send_header("Content-Type", "text/plain; version=0.0.4")
+                        self.send_header("Content-Encoding", "gzip")
                         self.send_header("Content-Length", str(len(body)))
                         self.end_headers()
                         self.wfile.write(body)

@@ -286,6 +286,30 @@ class OutputTest(KindWaitCase):
         self.assertFalse(w2["ready"])
         self.assertEqual(w["labels"]["kubernetes.io/hostname"], "kind-worker")
 
+    def test_list_output_into_a_closed_pipe_or_onto_a_full_disk_is_an_error(self):
+        emu = self.emulator(H.kind_cluster(workers=2) + [H.pod("default", "web-1"), H.pod("default", "web-2")])
+        kc = self.kubeconfig(emu)
+        ok = run(["--kubeconfig", kc, "--list", "nodes,pods"])
+        self.assertEqual(ok.rc, 0, ok)
+        self.assertEqual({l["kind"] for l in ok.lines()}, {"node", "pod"}, "every kind has lines to write")
+        for kinds in ("nodes", "pods", "nodes,pods"):
+            with self.subTest(kinds=kinds):
+                argv = [kind_wait(), "--kubeconfig", kc, "--list", kinds, "--timeout", "20s"]
+                with open("/dev/full", "w") as full:
+                    p = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE, text=True, env=clean_env(),
+                                       timeout=60)
+                self.assertEqual(p.returncode, 1, p.stderr)
+                self.assertIn("stdout: write failed: No space left on device", p.stderr)
+                read_end, write_end = os.pipe()
+                os.close(read_end)  # the reader is gone before the inventory is written
+                try:
+                    p = subprocess.run(argv, stdout=write_end, stderr=subprocess.PIPE, text=True, env=clean_env(),
+                                       timeout=60)
+                finally:
+                    os.close(write_end)
+                self.assertEqual(p.returncode, 1, p.stderr)
+                self.assertIn("stdout: the reader closed the pipe", p.stderr)
+
     def test_progress_line_only_on_a_terminal(self):
         emu = self.emulator(H.kind_cluster(workers=1, ready=False))
         kc = self.kubeconfig(emu)

@@ -5,6 +5,7 @@ hostile server text, TLS failures told apart by type, plain-http credentials, du
 would overflow. Every wait ends at the one --timeout and names the culprit."""
 # ctest: serial  (wall-clock and peak-memory bounds are asserted)
 import base64
+import gzip
 import json
 import os
 import subprocess
@@ -16,7 +17,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sftest  # noqa: E402
 import test_kind_wait as T  # noqa: E402  (shared helpers; its test classes are not collected here)
-from apiserver_stub import Pki, SilentServer, StubApiServer  # noqa: E402
+from apiserver_stub import Pki, SilentServer, StubApiServer, node_list  # noqa: E402
 
 H = T.H
 
@@ -202,6 +203,41 @@ class SizeTest(Base):
             kc = kubeconfig(self.path("small-cap"), api.url)
             rc, err, _ = peak_rss_mb(["--kubeconfig", kc, "--list", "nodes", "--max-list-bytes", "1Mi"])
             self.assertIn("larger than the 1 MiB cap", err)
+
+    def test_a_gzip_answer_over_the_cap_once_decoded_is_refused(self):
+        # A NodeList of one node padded to 4 MiB: ~5 KB of gzip on the wire.
+        doc = node_list("node-gzip")
+        doc["items"][0]["metadata"]["annotations"] = {"padding": "x" * (4 << 20)}
+        decoded = json.dumps(doc).encode()
+        wire = gzip.compress(decoded, compresslevel=9)
+        accepted = []
+
+        def gzipped(handler, record):
+            asks = "gzip" in (handler.headers.get("Accept-Encoding") or "")
+            accepted.append(asks)
+            body = wire if asks else decoded
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            if asks:
+                handler.send_header("Content-Encoding", "gzip")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+            return True
+
+        self.assertLess(len(wire), 1 << 20, "on the wire it is under the cap")
+        with StubApiServer("gzip", behave=gzipped) as api:
+            kc = kubeconfig(self.path("gzip"), api.url)
+            rc, out, err, seconds = measured(["--kubeconfig", kc, "--list", "nodes", "--max-list-bytes", "1Mi",
+                                              "--timeout", "20s"])
+            self.assertEqual(rc, 1, err)
+            self.assertIn("the answer is larger than the 1 MiB cap", err)
+            self.assertEqual(out, "", "nothing listed from a refused answer")
+            self.assertLess(seconds, 5, "a cap is not retried until the timeout")
+            rc, out, err, _ = measured(["--kubeconfig", kc, "--list", "nodes", "--timeout", "20s"])
+            self.assertEqual(rc, 0, err)  # under the default 64 MiB cap the same answer decodes
+            self.assertEqual([json.loads(l)["name"] for l in out.splitlines()], ["node-gzip"])
+        self.assertTrue(accepted and all(accepted), "kind-wait asks for gzip")
 
     def test_an_oversized_kubeconfig_is_refused_before_parsing(self):
         kc = self.path("big-kubeconfig")

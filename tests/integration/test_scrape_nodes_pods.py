@@ -107,6 +107,22 @@ class ScrapePods(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("--token-file goes with --pods scraping kubelets directly", r.stderr)
 
+    def test_a_token_file_with_cr_lf_is_refused_before_any_request(self):
+        port = self.emu.url.rsplit(":", 1)[1]
+        bad = os.path.join(self.tmp.name, "token-crlf")
+        with open(bad, "w") as f:
+            f.write(TOKEN + "\r\nX-Injected: yes\n")
+        self.emu.clear_requests()
+        r = self.scrape("--port", port, "--path", "/api/v1/nodes/kind-worker/proxy/metrics/resource", "--token-file",
+                        bad, "--cacert", self.pki.ca_cert, input=node_line("kind-worker", ip="127.0.0.1") + "\n")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(f"--token-file {bad}: the token holds a control character", r.stderr)
+        self.assertNotIn(TOKEN, r.stderr + r.stdout)
+        self.assertNotIn("X-Injected", r.stderr + r.stdout)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(self.emu.requests_log(path_prefix="/api/v1/nodes/kind-worker/proxy"), [],
+                         "no request was sent")
+
     def test_a_kubelet_scrape_error_spoils_its_node_only(self):
         self.emu.set_node_usage("kind-worker2", scrape_error=True)
         r = self.via_apiserver()

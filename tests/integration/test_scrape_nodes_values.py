@@ -162,6 +162,12 @@ class HostileInput(unittest.TestCase):
         r = sftest.run([SCRAPE, "--once"], input='{"kind":"node","x":' + "[" * 100000 + "]" * 100000 + "}\n")
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn("nested deeper", r.stderr)
+        # A key given twice: no reader may pick one (RapidJSON took the first, silently).
+        r = sftest.run([SCRAPE, "--once"], input='{"kind":"node","name":"a","internal_ip":"127.0.0.1",'
+                                                 '"internal_ip":"10.9.9.9"}\n')
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn('<stdin>:1: field "internal_ip" is given twice', r.stderr)
+        self.assertEqual(r.stdout, "")
 
     def test_bad_flags_are_exit_2(self):
         for args, words in ((["--concurrency", "-1"], "--concurrency"), (["--max-bytes", "-1"], "--max-bytes"),
@@ -178,6 +184,18 @@ class HostileInput(unittest.TestCase):
                                    text=True, timeout=60)
         self.assertEqual(r.returncode, 1)
         self.assertIn("stdout: write failed: No space left on device", r.stderr)
+
+    def test_a_closed_pipe_is_an_error(self):
+        with FaultServer() as server:
+            read_end, write_end = os.pipe()
+            os.close(read_end)  # the reader is gone before the lines are written
+            try:
+                r = subprocess.run([SCRAPE, "--once", server.url("/ok"), server.url("/ok")], stdout=write_end,
+                                   stderr=subprocess.PIPE, text=True, timeout=60)
+            finally:
+                os.close(write_end)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("stdout: the reader closed the pipe", r.stderr)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ LabelList read_labels(const rapidjson::Value& object, const std::string& where) 
   const rapidjson::Value* v = find_member(object, "labels");
   if (v == nullptr || v->IsNull()) return labels;
   if (!v->IsObject()) throw ParseError(where, "field \"labels\" must be an object of strings");
+  refuse_duplicate_keys(*v, where, "label");
   for (const auto& m : v->GetObject()) {
     if (!m.value.IsString())
       throw ParseError(where, cat("label \"", printable(m.name.GetString(), 80), "\" must be a string"));
@@ -38,6 +39,7 @@ Resources read_resources(const rapidjson::Value& object, const char* field, cons
   if (v == nullptr || v->IsNull()) return r;
   if (!v->IsObject()) throw ParseError(where, cat("field \"", field, "\" must be an object"));
   const std::string inner = cat(where, " (", field, ")");
+  refuse_duplicate_keys(*v, inner, "field");
   r.cpu_cores = optional_number(*v, "cpu_cores", inner).value_or(0);
   r.memory_bytes = optional_number(*v, "memory_bytes", inner).value_or(0);
   r.gpus = optional_number(*v, "gpus", inner).value_or(0);
@@ -76,6 +78,7 @@ void write_node_record(JsonLineWriter& out, const NodeRecord& node) { out.write_
 
 NodeRecord read_node_record(const rapidjson::Value& object, const std::string& where) {
   NodeRecord node;
+  refuse_duplicate_keys(object, where, "field");
   node.name = require_string(object, "name", where);
   if (const rapidjson::Value* roles = find_member(object, "roles"); roles != nullptr && roles->IsArray()) {
     for (const auto& r : roles->GetArray())

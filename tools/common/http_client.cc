@@ -467,9 +467,13 @@ std::string describe_failure(const TransferState& state, CURLcode code, const Re
     case Failure::kConnect:
       return cat(where, ": cannot connect (", detail, "); is the server running and the address right?");
     case Failure::kTlsUntrusted: {
-      std::string why = d.tls_verify_result != X509_V_OK
-                            ? std::string(X509_verify_cert_error_string(d.tls_verify_result))
-                            : detail;
+      // OpenSSL's result names a chain that failed (issuer, dates). When it has none, libcurl's
+      // own host name check failed after the chain verified: the CA is fine, the name is not.
+      const bool chain_failed = d.tls_verify_result != X509_V_OK && d.tls_verify_result != X509_V_ERR_UNSPECIFIED;
+      if (!chain_failed && code == CURLE_PEER_FAILED_VERIFICATION)
+        return cat(where, ": TLS failed: the server's certificate is not for this host name (", detail,
+                   "); use a name the certificate holds in the URL, or a server certificate for this name");
+      const std::string why = chain_failed ? std::string(X509_verify_cert_error_string(d.tls_verify_result)) : detail;
       return cat(where, ": TLS failed: the server's certificate is not trusted (", why,
                  "); check the CA certificate you configured and the server's name");
     }

@@ -12,7 +12,9 @@
 #include <rapidjson/reader.h>
 
 #include "common/error.h"
+#include "common/flat_json_scanner.h"
 #include "common/json_writer.h"
+#include "common/redact.h"
 #include "common/strings.h"
 
 namespace sf {
@@ -219,6 +221,14 @@ const rapidjson::Value* find_member(const rapidjson::Value& object, std::string_
   if (!object.IsObject()) return nullptr;
   const auto it = object.FindMember(rapidjson::Value(rapidjson::StringRef(name.data(), name.size())));
   return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+void refuse_duplicate_keys(const rapidjson::Value& object, const std::string& where, const char* what) {
+  std::vector<std::string_view> names;
+  names.reserve(object.MemberCount());
+  for (const auto& m : object.GetObject()) names.emplace_back(m.name.GetString(), m.name.GetStringLength());
+  if (const auto twice = json_scan::first_duplicate(names, [](std::string_view n) { return n; }))
+    throw ParseError(where, cat(what, " \"", printable(*twice, 80), "\" is given twice; give each once"));
 }
 
 std::optional<double> optional_number(const rapidjson::Value& object, std::string_view name,

@@ -89,6 +89,9 @@ rapidjson::Document parse_json_object(std::string_view text, const std::string& 
 
 // Field access with errors that name where and which field, and say what was expected.
 const rapidjson::Value* find_member(const rapidjson::Value& object, std::string_view name);
+// A key given twice has no meaning a reader may pick (JSON leaves it open; FindMember takes the
+// first): ParseError naming `where` and the key; `what` says whose key ("field", "label").
+void refuse_duplicate_keys(const rapidjson::Value& object, const std::string& where, const char* what);
 double require_number(const rapidjson::Value& object, std::string_view name, const std::string& where);
 std::optional<double> optional_number(const rapidjson::Value& object, std::string_view name,
                                       const std::string& where);

@@ -182,7 +182,8 @@ RestConfig load_rest_config(const LoadOptions& options);
 std::optional<RestConfig> in_cluster_config(const std::string& root);
 
 // Reads a token file as client-go's file token source does (whitespace trimmed; empty is an
-// error). `role` names it in messages. Throws KubeconfigError.
+// error); a control character inside (not header_safe) is an error too. `role` names it in
+// messages. Throws KubeconfigError.
 std::string read_token_file(const std::string& path, std::string_view role = "tokenFile");
 
 // Whether `value` can travel in an HTTP header as Go's net/http allows (httpguts.

@@ -179,6 +179,10 @@ std::string read_token_file(const std::string& path, std::string_view role) {
   }
   const std::string token(trim(text));  // client-go's fileTokenSource: strings.TrimSpace
   if (token.empty()) throw KubeconfigError(cat(role, " ", path, ": read an empty token; write the token into it"));
+  // Every caller sends it as a bearer header: CR LF inside would start a header of its own.
+  if (!header_safe(token))
+    throw KubeconfigError(cat(role, " ", path, ": the token holds a control character (CR, LF or another byte below ",
+                              "0x20, or DEL), which an HTTP header cannot carry; it is not shown: write the token on one line"));
   return token;
 }
 

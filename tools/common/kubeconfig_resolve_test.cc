@@ -260,3 +260,13 @@ TEST_CASE("kubeconfig resolve: invalid configurations get client-go's messages w
   CHECK_THAT(proxy, Catch::Contains("invalid 'proxy-url' \"ftp://***@p:1\" for cluster \"c\": unsupported scheme \"ftp\""));
   CHECK(proxy.find("s3cret") == std::string::npos);
 }
+
+TEST_CASE("kubeconfig resolve: a token file with a control character inside is refused by whoever reads it",
+          "[kubeconfig]") {
+  TempDir dir;
+  const std::string file = dir.write("tok", "s3cret\r\nX-Injected: 1\n");
+  CHECK_THROWS_WITH(read_token_file(file, "--token-file"),
+                    Catch::Contains("--token-file " + file + ": the token holds a control character") &&
+                        !Catch::Contains("s3cret") && !Catch::Contains("X-Injected"));
+  CHECK(read_token_file(dir.write("ok", "  s3cret\r\n"), "--token-file") == "s3cret");  // trimmed, as client-go
+}

@@ -16,13 +16,6 @@ namespace {
 using json_scan::has_control_chars;
 
 // The names of an object's members given twice: refused, as in every contract.
-void refuse_duplicate_keys(const rapidjson::Value& object, const std::string& where, const char* what) {
-  std::vector<std::string_view> names;
-  for (const auto& m : object.GetObject()) names.emplace_back(m.name.GetString(), m.name.GetStringLength());
-  if (const auto twice = json_scan::first_duplicate(names, [](std::string_view n) { return n; }))
-    throw ParseError(where, cat(what, " \"", printable(*twice, 80), "\" is given twice; give each once"));
-}
-
 double figure(const rapidjson::Value& object, const char* field, const std::string& where, double fallback = 0) {
   const double v = optional_number(object, field, where).value_or(fallback);
   if (!(v >= 0) || !std::isfinite(v))

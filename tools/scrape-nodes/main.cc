@@ -279,7 +279,7 @@ int run(int argc, char** argv) {
     if (!pods || via_apiserver)
       throw UsageError("--token-file goes with --pods scraping kubelets directly (through the API server the "
                        "kubeconfig's credentials are used)");
-    options.http.bearer_token = kube::read_token_file(token_file);
+    options.http.bearer_token = kube::read_token_file(token_file, "--token-file");
   }
   if (pods && !positional_targets.empty())
     throw UsageError("--pods prices each node by its capacity, which node lines carry: pipe kind-wait --list nodes in "
@@ -363,7 +363,8 @@ int run(int argc, char** argv) {
     const Outcome& o = outcomes[i];
     if (!o.error.empty()) {
       ++failures;
-      log::warn(cat(targets[i].node_name.empty() ? redact_url(targets[i].url) : targets[i].node_name, ": ", o.error));
+      // Every error already starts with the target's (redacted) URL: name a node only if there is one.
+      log::warn(targets[i].node_name.empty() ? o.error : cat(targets[i].node_name, ": ", o.error));
     }
     out.write_line(o.line);
   }

@@ -9,10 +9,17 @@ std::string excerpt(const std::string& body) { return printable(trim(body.substr
 }  // namespace
 
 std::string status_error(const Target& target, long status, const std::string& body, bool via_apiserver,
-                         const std::string& peer) {
+                         const std::string& peer, const std::string& location) {
   const bool kubelet = peer == "kubelet";
   const std::string url = redact_url(target.url);
   const std::string answer = cat("HTTP ", status, body.empty() ? "" : cat(" (", excerpt(body), ")"));
+  if (status >= 300 && status < 400)
+    return cat(url, ": ", answer, "; the server redirects",
+               location.empty() ? std::string() : cat(" to ", printable(redact_urls_in(location), 200)),
+               ", and redirects are not followed: give the URL it names");
+  if (!via_apiserver && (status == 429 || status == 503))
+    return cat(url, ": ", answer, "; the ", peer, " (or a proxy in front of it) is busy or limiting the rate, ",
+               "still after the --retries given");
   if (!via_apiserver) return cat(url, ": ", answer, "; is this the ", peer, "'s metrics URL?");
   const std::string node = printable(target.node_name, 80);
   switch (status) {

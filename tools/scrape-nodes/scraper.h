@@ -47,9 +47,10 @@ struct ScrapeOptions {
 };
 
 // What an HTTP status other than 200 means, for a target URL or through the API server; `peer`
-// is what answers there ("node-exporter" or "kubelet").
+// is what answers there ("node-exporter" or "kubelet"); `location` is a redirect's Location
+// header (shown redacted: redirects are not followed).
 std::string status_error(const Target& target, long status, const std::string& body, bool via_apiserver,
-                         const std::string& peer = "node-exporter");
+                         const std::string& peer = "node-exporter", const std::string& location = "");
 
 // Scrapes targets[i] for every i in `which`, calling on_result once per target as it finishes.
 // `fetcher` is built with options.http (kAcceptHeader among its headers) and reused between
@@ -96,7 +97,8 @@ void scrape_sweep(const std::vector<Target>& targets, const std::vector<size_t>&
     } else if (!t.ok) {
       result.error = redact_urls_in(t.error);
     } else if (t.response.status != 200) {
-      result.error = status_error(target, t.response.status, t.response.body, options.via_apiserver, options.peer);
+      result.error = status_error(target, t.response.status, t.response.body, options.via_apiserver, options.peer,
+                                  t.response.header("location"));
     } else {
       try {
         slot.parser->finish();

@@ -127,3 +127,25 @@ TEST_CASE("HTTP errors through the API server speak of credentials and RBAC, not
   CHECK_THAT(m, Catch::Contains("node-exporter's metrics URL") && !Catch::Contains("pw@"));
   CHECK(m.find('\x1b') == std::string::npos);
 }
+
+TEST_CASE("a redirect names its Location redacted, a 429 or 503 is a busy server and not a wrong URL") {
+  Target direct{"http://10.0.0.1:9100/metrics", "", {}, 0};
+  const std::string redirect = status_error(direct, 302, "", false, "node-exporter", "https://u:pw@login.example/\x1b[2J");
+  CHECK_THAT(redirect, Catch::Contains("HTTP 302") && Catch::Contains("redirects to https://***@login.example/") &&
+                           Catch::Contains("not followed") && !Catch::Contains("pw@"));
+  CHECK(redirect.find('\x1b') == std::string::npos);
+  CHECK_THAT(status_error(direct, 301, "", false), Catch::Contains("the server redirects, and redirects are not followed"));
+  for (const long status : {429L, 503L})
+    CHECK_THAT(status_error(direct, status, "slow down", false),
+               Catch::Contains("busy or limiting the rate") && !Catch::Contains("metrics URL"));
+}
+
+TEST_CASE("a node line with a key given twice is an error naming the key and the line") {
+  CHECK_THROWS_WITH(read_from_text("{\"kind\":\"node\",\"name\":\"a\",\"internal_ip\":\"10.0.0.1\",\"internal_ip\":\"10.0.0.2\"}\n"),
+                    Catch::Contains(":1") && Catch::Contains("field \"internal_ip\" is given twice"));
+  CHECK_THROWS_WITH(read_from_text("{\"kind\":\"node\",\"name\":\"a\",\"internal_ip\":\"10.0.0.1\",\"capacity\":{\"cpu_cores\":2,\"cpu_cores\":64}}\n"),
+                    Catch::Contains("(capacity)") && Catch::Contains("field \"cpu_cores\" is given twice"));
+  CHECK_THROWS_WITH(read_from_text("{\"kind\":\"node\",\"name\":\"a\",\"internal_ip\":\"10.0.0.1\",\"labels\":{\"z\":\"1\",\"z\":\"2\"}}\n"),
+                    Catch::Contains("label \"z\" is given twice"));
+  CHECK(read_from_text("{\"kind\":\"node\",\"name\":\"a\",\"internal_ip\":\"10.0.0.1\",\"labels\":{\"z\":\"1\",\"y\":\"1\"}}\n").size() == 1);
+}

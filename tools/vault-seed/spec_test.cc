@@ -262,6 +262,9 @@ TEST_CASE("spec: not YAML, or not a mapping, is a parse error naming the place")
   Fixture f;
   CHECK_THAT(f.error("init: [\n"), Catch::StartsWith("seed.yaml:"));
   CHECK_THAT(f.error("- a\n- b\n"), Catch::Contains("the spec must be a mapping"));
+  // An empty file (or only a comment) is no spec: said as such, never an empty plan.
+  CHECK_THAT(f.error(""), Catch::Contains("the spec must be a mapping"));
+  CHECK_THAT(f.error("# nothing yet\n"), Catch::Contains("the spec must be a mapping"));
   CHECK_THAT(f.error("secrets: 5\n"), Catch::Contains("secrets: must be a list"));
   CHECK_THAT(f.error("mounts: [{path: secret}]\nsecrets:\n  - path: a\n    keys: {b: {generate: {kind: {x: 1}}}}\n"), Catch::Contains("must be a string"));
 }

@@ -303,6 +303,7 @@ Reply VaultClient::call(const std::string& method, const std::string& path, cons
       reply.status = response.status;
       reply.body = std::move(response.body);
       reply.attempts = attempt;
+      reply.location = response.header("location");
       parse_reply(reply);
       if (transport_->proxied() && !reply.json.IsObject() && reply.status >= 500) {
         reply.from_api_server = true;  // not Vault's JSON: the proxy's own answer
@@ -312,10 +313,10 @@ Reply VaultClient::call(const std::string& method, const std::string& path, cons
       if (again) {
         ++failures;
         milliseconds delay = backoff(failures);
-        double seconds = 0;
-        const std::string after = response.header("retry-after");
-        if (!after.empty() && parse_double(after, seconds) && seconds >= 0)
-          delay = std::min(milliseconds(5'000), milliseconds(static_cast<long long>(seconds * 1000)));
+        // Whole seconds, saturated (the shared parser): a huge or fractional value cast to an
+        // integer was undefined behaviour, and in practice a negative delay, so no wait at all.
+        if (const auto asked = http::parse_retry_after(response.header("retry-after")))
+          delay = std::min(milliseconds(5'000), *asked);
         log::debug(cat(what, ": HTTP ", reply.status, reply.from_api_server ? " from the API server" : "",
                        ", retrying in ", delay.count(), " ms"));
         pause(delay, what);
@@ -390,7 +391,13 @@ std::string VaultClient::explain(const Reply& reply, const std::string& what) co
     return cat("the API server answered HTTP ", reply.status, " for ", what, " (", describe(), "): ",
                printable(m, 300), hint);
   }
-  return cat(describe(), ": ", what, ": HTTP ", reply.status, reply.errors.empty() ? "" : ": ", reply.error_text());
+  std::string redirect;
+  if (reply.status >= 300 && reply.status < 400)
+    redirect = cat("; Vault redirects", reply.location.empty() ? "" : cat(" to ", printable(redact_urls_in(reply.location), 200)),
+                   " (a standby sends clients to the active node), and vault-seed does not follow redirects, which would "
+                   "send the token on: point VAULT_ADDR at the address it names");
+  return cat(describe(), ": ", what, ": HTTP ", reply.status, reply.errors.empty() ? "" : ": ", reply.error_text(),
+             redirect);
 }
 
 }  // namespace sf::vs

@@ -74,6 +74,7 @@ struct Reply {
   bool from_api_server = false;      // a Kubernetes Status body: the proxy answered, not Vault
   std::string api_server_message;    // its Status message
   int attempts = 0;
+  std::string location;              // a redirect's Location header (never followed)
 
   Reply() = default;
   Reply(Reply&&) = default;

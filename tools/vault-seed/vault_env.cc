@@ -8,6 +8,7 @@
 #include "common/cli.h"
 #include "common/error.h"
 #include "common/file_read.h"
+#include "common/kubeconfig.h"
 #include "common/redact.h"
 #include "common/strings.h"
 #include "common/tls_material.h"
@@ -54,6 +55,19 @@ std::optional<bool> parse_go_bool(const std::string& text) {
   return std::nullopt;
 }
 
+namespace {
+
+// A value sent in an HTTP header (X-Vault-Token, X-Vault-Namespace): CR LF in it would add
+// headers of its own, so any control character is refused, and the value is never shown.
+std::string header_ready(std::string_view value, const std::string& what) {
+  if (!kube::header_safe(value))
+    throw UsageError(cat(what, " holds a control character (CR, LF or another byte below 0x20, or DEL), which would "
+                         "add headers of its own to every request; it is refused and not shown: write it again"));
+  return std::string(value);
+}
+
+}  // namespace
+
 VaultEnv read_vault_env(const Getenv& getenv) {
   VaultEnv env;
   if (auto addr = value(getenv, "VAULT_ADDR")) {
@@ -91,7 +105,7 @@ VaultEnv read_vault_env(const Getenv& getenv) {
     if (!b) throw UsageError(cat("VAULT_SKIP_VERIFY '", printable(*skip, 32), "': could not parse (use true or false)"));
     env.tls.verify = !*b;
   }
-  if (auto ns = value(getenv, "VAULT_NAMESPACE")) env.namespace_ = *ns;
+  if (auto ns = value(getenv, "VAULT_NAMESPACE")) env.namespace_ = header_ready(*ns, "VAULT_NAMESPACE");
   if (auto t = value(getenv, "VAULT_CLIENT_TIMEOUT")) {
     env.client_timeout = cli::parse_duration(*t, "VAULT_CLIENT_TIMEOUT");
     if (env.client_timeout.count() <= 0) throw UsageError("VAULT_CLIENT_TIMEOUT must be more than 0");
@@ -103,7 +117,7 @@ VaultEnv read_vault_env(const Getenv& getenv) {
       throw UsageError(cat("VAULT_MAX_RETRIES '", printable(*r, 32), "' is not a whole number from 0 to 100"));
     env.max_retries = static_cast<int>(n);
   }
-  if (auto token = value(getenv, "VAULT_TOKEN")) env.token = std::string(trim(*token));
+  if (auto token = value(getenv, "VAULT_TOKEN")) env.token = header_ready(trim(*token), "VAULT_TOKEN");
   return env;
 }
 
@@ -112,7 +126,7 @@ std::optional<std::string> read_vault_token_file(const std::string& home) {
   const std::string path = home + "/.vault-token";
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return std::nullopt;
-  std::string token(trim(read_small_file(path, 64 * 1024, "~/.vault-token")));
+  std::string token = header_ready(trim(read_small_file(path, 64 * 1024, "~/.vault-token")), "~/.vault-token");
   if (token.empty()) return std::nullopt;
   return token;
 }

@@ -89,3 +89,42 @@ TEST_CASE("vault_env: ~/.vault-token is read trimmed, and absent is nullopt") {
   CHECK(*read_vault_token_file(dir.path.string()) == "hvs.x");
   CHECK_FALSE(read_vault_token_file(""));
 }
+
+TEST_CASE("vault_env: a token or namespace with CR, LF or another control character is refused, unquoted") {
+  for (const std::string bad : {"hvs.abc\r\nX-Evil: 1", "hvs.a\nb", "hvs.a\x1b[2J", "hvs.\x7f"}) {
+    for (const std::string name : {"VAULT_TOKEN", "VAULT_NAMESPACE"}) {
+      FakeEnv env;
+      env.values = {{name, bad}};
+      try {
+        (void)read_vault_env(env);
+        FAIL("accepted " << name);
+      } catch (const sf::UsageError& e) {
+        const std::string m = e.what();
+        CHECK_THAT(m, Catch::Contains(name) && Catch::Contains("control character") && !Catch::Contains("X-Evil") &&
+                          !Catch::Contains("hvs."));
+      }
+    }
+  }
+  FakeEnv tab;
+  tab.values = {{"VAULT_TOKEN", "hvs.a\tb"}};  // TAB is a valid header byte, as in Go
+  CHECK(*read_vault_env(tab).token == "hvs.a\tb");
+  TempDir dir;
+  dir.write(".vault-token", "hvs.x\r\nX-Evil: 1\n");
+  CHECK_THROWS_WITH(read_vault_token_file(dir.path.string()),
+                    Catch::Contains("~/.vault-token holds a control character") && !Catch::Contains("X-Evil"));
+}
+
+TEST_CASE("vault_env: a VAULT_CLIENT_KEY that does not match VAULT_CLIENT_CERT is named before connecting") {
+  TempDir dir;
+  const auto one = sf::testing::make_self_signed("one");
+  const auto other = sf::testing::make_self_signed("other");
+  const std::string cert = dir.write("client.crt", one.certificate);
+  const std::string key = dir.write("other.key", other.key);
+  FakeEnv env;
+  env.values = {{"VAULT_CLIENT_CERT", cert}, {"VAULT_CLIENT_KEY", key}};
+  CHECK_THROWS_WITH(read_vault_env(env), Catch::Contains("VAULT_CLIENT_CERT " + cert) &&
+                                             Catch::Contains("VAULT_CLIENT_KEY " + key) &&
+                                             Catch::Contains("the client key does not match the client certificate"));
+  env.values["VAULT_CLIENT_KEY"] = dir.write("client.key", one.key);
+  CHECK(read_vault_env(env).tls.client_key_pem == one.key);
+}

@@ -169,9 +169,12 @@ class Handler(BaseHTTPRequestHandler):
         headers = []
         if rule.get("retry_after") is not None:
             headers.append(("Retry-After", str(rule["retry_after"])))
+        if rule.get("location") is not None:
+            headers.append(("Location", str(rule["location"])))  # a 307 as a standby sends to the active node
         if "body" in rule:
             b = rule["body"]
             raw = b.encode() if isinstance(b, str) else gojson.dumps(b)
+            raw *= int(rule.get("body_repeat", 1))  # a body larger than a fault rule may be
             return self.send(code, raw, rule.get("content_type", "application/json"), headers)
         texts = [rule["message"]] if rule.get("message") else []
         self.send(code, gojson.dumps({"errors": texts}), headers=headers)

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "common/output.h"
 #include "vault-seed/init_file.h"
 #include "vault-seed/manifests.h"
 #include "vault-seed/pgp_keys.h"
@@ -46,8 +47,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     switch (control % 3) {
       case 0: {
-        static std::FILE* const sink = std::fopen("/dev/null", "w");  // one for the whole run
-        if (sink == nullptr) return 0;
+        static std::FILE* const null_file = std::fopen("/dev/null", "w");  // one for the whole run
+        if (null_file == nullptr) return 0;
+        static sf::Output sink(null_file, "/dev/null");
         sf::vs::Report report(sf::vs::Format::kJsonl, false, sink);
         sf::vs::check_manifests(spec(), {{"fuzz.yaml", text}}, report, (control & 4) != 0);
         report.finish();
