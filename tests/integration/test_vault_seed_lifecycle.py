@@ -162,8 +162,8 @@ class LifecycleTests(unittest.TestCase):
             self.assertIn("VAULT_TOKEN is not a valid token", r.stderr)
             self.assertIn("invalid token", r.stderr)
             # With a valid token (an operator's), it seeds; no init file is made or needed.
-            root = vault.init_material()["root_token"]
-            r = ws.run(vault=vault, env=ws.base_env(vault, VAULT_TOKEN=root))
+            operator_token = vault.init_material()["root_token"]
+            r = ws.run(vault=vault, env=ws.base_env(vault, VAULT_TOKEN=operator_token))
             self.assertEqual(r.returncode, 0, r)
             self.assertFalse(os.path.exists(ws.init_file))
             self.assertIn("apps/demo/db", vault.kv("secret"))

@@ -174,7 +174,7 @@ class SecretTests(unittest.TestCase):
                                        token=root).status, 204)
             vault.api("PUT", "secret/keep", {"a": "b"}, token=root)
             seq = vault.write_seq()
-            r = ws.run(vault=vault, env=ws.base_env(vault, VAULT_TOKEN=root))
+            r = ws.run(vault=vault, env=ws.base_env(vault, **{"VAULT_TOKEN": root}))
             self.assertEqual(r.returncode, 3, r)
             item = r.item("mount", "secret/")
             self.assertEqual(item["action"], "error")
