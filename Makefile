@@ -63,7 +63,7 @@ sanitize: deps ## build and run the whole suite under ASan + UBSan (but the test
 	  ctest --output-on-failure -j$(JOBS) --timeout 600 -LE no-tools
 
 $(FUZZ_DIR)/CMakeCache.txt:
-	CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSF_FUZZ=ON
+	CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" -DSF_FUZZ=ON
 
 fuzz-build: deps $(FUZZ_DIR)/CMakeCache.txt
 	cmake --build $(FUZZ_DIR) -j$(JOBS) --target fuzzers
