@@ -94,7 +94,7 @@ struct ScalarEvents : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Derived> {
   bool Uint64(uint64_t v) { return self().scalar(State::kNumber, static_cast<double>(v), {}); }
   bool Double(double v) { return self().scalar(State::kNumber, v, {}); }
   // RapidJSON hands numbers over as their text (kParseNumbersAsStringsFlag, after checking the
-  // grammar): read correctly rounded by from_chars, as on the fast path. (RapidJSON 1.1's own
+  // grammar): read correctly rounded by parse_number (from_chars), as on the fast path. (RapidJSON 1.1's own
   // full-precision strtod has undefined behaviour on a zero significand with some exponents,
   // "0e53": clz(0) in DiyFp::Normalize, found by UBSan.) In situ on our LiveInsituStream, which
   // has no copy optimisation, RapidJSON 1.1 passes the stream's position, the number's end, as
@@ -103,8 +103,7 @@ struct ScalarEvents : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Derived> {
     const char* begin = s;
     if (!copy && self().ss != nullptr) begin = self().ss->head_ + (self().ss->Tell() - n);
     double v = 0;
-    const auto r = std::from_chars(begin, begin + n, v);
-    if (r.ec != std::errc() || r.ptr != begin + n) {
+    if (parse_number(std::string_view(begin, n), v) != NumberStatus::kOk) {  // the tools' one number reader
       self().number_out_of_range = true;
       return false;
     }

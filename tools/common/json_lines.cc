@@ -191,8 +191,7 @@ struct DepthLimit : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, DepthLimit> 
       }
     }
     double d = 0;
-    const auto r = std::from_chars(s, end, d);
-    if (r.ec != std::errc() || r.ptr != end) {
+    if (parse_number(std::string_view(s, n), d) != NumberStatus::kOk) {  // the tools' one number reader
       number_out_of_range = true;
       return false;
     }

@@ -165,7 +165,8 @@ TEST_CASE("pod: numbers read back exactly as the writer wrote them, huge sums in
   CHECK_THROWS_WITH(parse_pod_line(R"({"kind":"pod","namespace":"a","name":"b","containers":[{"name":"c","cpu_request_cores":1e999}]})",
                                    "t:3", again),
                     Catch::Contains("t:3") && Catch::Contains("too big"));
-  CHECK_THROWS_WITH(parse_pod_line(R"({"kind":"pod","namespace":"a","name":"b","containers":[{"name":"c","cpu_request_cores":1e-400}]})",
-                                   "t:4", again),
-                    Catch::Contains("t:4") && Catch::Contains("outside the range of a double"));
+  // Underflow is a tiny number, read as 0 (sf::parse_number's rule, as RapidJSON read it before).
+  REQUIRE(parse_pod_line(R"({"kind":"pod","namespace":"a","name":"b","containers":[{"name":"c","cpu_request_cores":1e-400}]})",
+                         "t:4", again));
+  CHECK(again.containers.at(0).cpu_request_cores == 0);
 }
