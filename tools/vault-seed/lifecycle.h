@@ -79,6 +79,8 @@ class Lifecycle {
   // a run generates a root token instead).
   bool seed_policy_stale() const { return seed_policy_stale_; }
   bool has_init_file() const { return material_.has_value(); }
+  // The token is a root token generated from the unseal keys for this run (revoked at its end).
+  bool token_is_generated() const { return !generated_root_.empty(); }
 
  private:
   void load_init_file();

@@ -20,6 +20,7 @@
 #include "vault-seed/manifests.h"
 #include "vault-seed/report.h"
 #include "vault-seed/secret_gen.h"
+#include "vault-seed/secret_read.h"
 #include "vault-seed/seeder.h"
 #include "vault-seed/spec.h"
 #include "vault-seed/vault_client.h"
@@ -35,7 +36,9 @@ cli::ToolInfo tool_info() {
       "vault-seed",
       "vault-seed [options]                       seed Vault from the spec\n"
       "       vault-seed [options] snapshot FILE         save a Raft snapshot (0600)\n"
-      "       vault-seed [options] check-manifests FILE... check ExternalSecrets against the spec",
+      "       vault-seed [options] check-manifests FILE... check ExternalSecrets against the spec\n"
+      "       vault-seed [options] get MOUNT/PATH [KEY]  print one of the spec's secrets (asked for by name)\n"
+      "       vault-seed [options] token                 print the token vault-seed uses",
       "Brings Vault to the state the spec declares, and can run again at any time without harm:\n"
       "health -> init (once; shares saved to the init file, 0600) -> unseal from the init file ->\n"
       "audit -> KV v2 mounts (cas_required) -> policies -> Kubernetes auth -> roles -> secrets.\n"
@@ -53,12 +56,20 @@ cli::ToolInfo tool_info() {
       "Output: one item per managed thing (step, path, action, version, detail), a table on a\n"
       "terminal, else JSON lines {\"kind\":\"vault_seed\",...}. --plan only reads and prints what would\n"
       "change (create / update / unchanged); with --detailed-exitcode it exits 2 when something\n"
-      "would change. docs/vault-seed.md has the spec reference and the security model.\n",
+      "would change. docs/vault-seed.md has the spec reference and the security model.\n"
+      "\n"
+      "get and token are the only commands that write a secret, and only the one named: to stdout,\n"
+      "or with --out FILE to a file created 0600 and replaced only when complete. --format value\n"
+      "(KEY's value; the default with KEY), json (the default without KEY) or curl-config (a curl -K\n"
+      "file: user = \"USERNAME:PASSWORD\" for get, header = \"X-Vault-Token: ...\" for token), so\n"
+      "that curl gets a credential without it passing through argv.\n",
       "  vault-seed --via-kube-service vault/vault:8200 --plan\n"
       "  vault-seed --via-kube-service vault/vault:8200\n"
       "  VAULT_ADDR=http://127.0.0.1:8200 vault-seed --unseal-only\n"
       "  vault-seed --rotate secret/apps/demo/db\n"
       "  vault-seed --via-kube-service vault/vault:8200 snapshot ~/backup/vault.snap\n"
+      "  vault-seed --via-kube-service vault/vault:8200 get secret/platform/opencost/basic-auth password\n"
+      "  vault-seed --via-kube-service vault/vault:8200 get secret/platform/opencost/basic-auth --format curl-config --out auth.curl\n"
       "  helm template root argocd/root | vault-seed check-manifests -\n"};
 }
 
@@ -94,9 +105,7 @@ std::vector<std::string> read_stdin_keys() {
 std::set<std::string> rotate_paths(const Spec& spec, const std::vector<std::string>& given) {
   std::set<std::string> out;
   for (const auto& g : given) {
-    const SecretSpec* found = nullptr;
-    for (const auto& s : spec.secrets)
-      if (s.full_path() == g || (s.path == g && spec.mounts.size() == 1)) found = &s;
+    const SecretSpec* found = spec.find_secret(g);
     if (found == nullptr)
       throw UsageError(cat("--rotate ", printable(g, 100), ": not a secret of ", spec.source,
                            " (write it as MOUNT/PATH, e.g. secret/apps/demo/db)"));
@@ -109,7 +118,7 @@ int run(int argc, char** argv) {
   cli::App app(tool_info());
   std::string spec_path = "vault/seed.yaml";
   std::string cluster = "sovereign-finops";
-  std::string state_dir, init_file, via, kubeconfig, context, output, timeout_text = "5m";
+  std::string state_dir, init_file, via, kubeconfig, context, output, timeout_text = "5m", read_format, out_file;
   std::vector<std::string> rotate, command;
   app.options().add_options()
     ("spec", cli::po::value(&spec_path)->default_value("vault/seed.yaml"), "the spec file")
@@ -128,10 +137,13 @@ int run(int argc, char** argv) {
     ("context", cli::po::value(&context), "kubeconfig context, with --via-kube-service")
     ("timeout", cli::po::value(&timeout_text)->default_value("5m"), "give up after this long, waits included (90s, 5m)")
     ("output,o", cli::po::value(&output), "table or jsonl (default: table on a terminal, else jsonl)")
-    ("command", cli::po::value(&command), "snapshot FILE | check-manifests FILE...");
+    ("format", cli::po::value(&read_format), "get, token: value, json or curl-config")
+    ("out", cli::po::value(&out_file), "get, token: write to this file (0600, replaced only when complete), not stdout")
+    ("command", cli::po::value(&command), "snapshot FILE | check-manifests FILE... | get MOUNT/PATH [KEY] | token");
   app.positional().add("command", -1);
   cli::po::variables_map vm;
   app.choices("output", {"table", "jsonl"});
+  app.choices("format", {"value", "json", "curl-config"});
   if (!app.parse(argc, argv, vm)) return kExitOk;
 
   const auto timeout = cli::parse_duration(timeout_text, "--timeout");
@@ -142,9 +154,15 @@ int run(int argc, char** argv) {
   else if (!output.empty()) throw UsageError(cat("--output '", printable(output, 40), "': use table or jsonl"));
 
   const std::string sub = command.empty() ? "" : command.front();
-  if (!sub.empty() && sub != "snapshot" && sub != "check-manifests")
-    throw UsageError(cat("unknown command '", printable(sub, 40), "': vault-seed takes snapshot FILE or "
-                         "check-manifests FILE..., or no command to seed"));
+  if (!sub.empty() && sub != "snapshot" && sub != "check-manifests" && sub != "get" && sub != "token")
+    throw UsageError(cat("unknown command '", printable(sub, 40), "': vault-seed takes snapshot FILE, "
+                         "check-manifests FILE..., get MOUNT/PATH [KEY], token, or no command to seed"));
+  const bool reading = sub == "get" || sub == "token";
+  if (sub == "get" && (command.size() < 2 || command.size() > 3))
+    throw UsageError("get takes a secret and at most one key: vault-seed get MOUNT/PATH [KEY]");
+  if (sub == "token" && command.size() != 1) throw UsageError("token takes no argument: vault-seed token");
+  if (!reading && (!read_format.empty() || !out_file.empty()))
+    throw UsageError("--format and --out go with get and token");
   if (sub == "snapshot" && command.size() != 2) throw UsageError("snapshot takes one FILE: vault-seed snapshot FILE");
   if (sub == "check-manifests" && command.size() < 2)
     throw UsageError("check-manifests takes the rendered manifests: FILE... or - for stdin");
@@ -181,6 +199,10 @@ int run(int argc, char** argv) {
     return code;
   }
 
+  if (sub == "get" && spec.find_secret(command[1]) == nullptr)
+    throw UsageError(cat("get ", printable(command[1], 100), ": not a secret of ", spec.source,
+                         " (write it as MOUNT/PATH, e.g. secret/apps/demo/db)"));
+
   SeedOptions options;
   options.plan = plan;
   options.unseal_only = vm.count("unseal-only") > 0;
@@ -210,6 +232,14 @@ int run(int argc, char** argv) {
   Report report(format, plan);
   int code = kExitOk;
   try {
+    if (reading) {
+      const std::string key = command.size() == 3 ? command[2] : "";
+      const ReadFormat format = parse_read_format(read_format.empty() ? (key.empty() && sub == "get" ? "json" : "value")
+                                                                      : read_format);
+      const std::optional<std::string> out = out_file.empty() ? std::nullopt : std::optional<std::string>(out_file);
+      return sub == "get" ? run_get(spec, vault, options, *spec.find_secret(command[1]), key, format, out)
+                          : run_token(spec, vault, options, format, out);
+    }
     code = sub == "snapshot" ? run_snapshot(spec, vault, report, options, command[1])
                              : run_seed(spec, vault, report, options);
   } catch (...) {

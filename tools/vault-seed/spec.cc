@@ -866,6 +866,12 @@ const SecretSpec* Spec::secret(std::string_view mount_path, std::string_view pat
   return nullptr;
 }
 
+const SecretSpec* Spec::find_secret(std::string_view given) const {
+  for (const auto& s : secrets)
+    if (s.full_path() == given || (s.path == given && mounts.size() == 1)) return &s;
+  return nullptr;
+}
+
 const AuthSpec* Spec::auth_mount(std::string_view path) const {
   for (const auto& a : auth)
     if (a.path == path) return &a;

@@ -130,6 +130,8 @@ struct Spec {
   std::string at(const Where& where) const;
   const MountSpec* mount(std::string_view path) const;
   const SecretSpec* secret(std::string_view mount, std::string_view path) const;
+  // A secret named on the command line: MOUNT/PATH, or PATH alone when the spec has one mount.
+  const SecretSpec* find_secret(std::string_view given) const;
   const AuthSpec* auth_mount(std::string_view path) const;
 };
 
