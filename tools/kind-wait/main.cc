@@ -1,7 +1,9 @@
 // kind-wait: wait, without kubectl, until a cluster is ready (nodes, deployments, pods, Argo CD
 // Applications, CRDs, all at the same moment), or list its nodes as `node` JSON lines. Also
 // asks Argo CD to sync an Application now (--sync) and External Secrets to refresh
-// (--force-sync-secrets) before it waits.
+// (--force-sync-secrets) before it waits. And two checks for make infra-up: one key of a
+// Secret asked for by name (--secret), and that a NetworkPolicy denies a connection
+// (--expect-denied).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -13,10 +15,13 @@
 #include "common/kubeconfig.h"
 #include "common/log.h"
 #include "common/redact.h"
+#include "common/secret_text.h"
 #include "common/strings.h"
 #include "kind-wait/app_sync.h"
 #include "kind-wait/degraded.h"
+#include "kind-wait/deny_probe.h"
 #include "kind-wait/pod_inventory.h"
+#include "kind-wait/secret_read.h"
 #include "kind-wait/secret_refresh.h"
 #include "kind-wait/targets.h"
 #include "kind-wait/waiter.h"
@@ -30,7 +35,9 @@ cli::ToolInfo tool_info() {
       "kind-wait",
       "kind-wait [options] --for CONDITION [--for CONDITION...]\n"
       "  or:  kind-wait [options] --sync application/NS/NAME [--for CONDITION...]\n"
-      "  or:  kind-wait [options] --list nodes|pods|nodes,pods",
+      "  or:  kind-wait [options] --list nodes|pods|nodes,pods\n"
+      "  or:  kind-wait [options] --secret NS/NAME/KEY [--format value|argocd-login] [--out FILE]\n"
+      "  or:  kind-wait [options] --expect-denied service/NS/NAME:PORT [--deny-window DUR]",
       "Waits until every --for condition holds at the same moment, watching the Kubernetes API\n"
       "(no polling, no kubectl). Objects that do not exist yet, and resource types whose CRD is not\n"
       "installed yet, are waited for. One --timeout covers everything; on timeout it exits 1 and\n"
@@ -42,7 +49,17 @@ cli::ToolInfo tool_info() {
       "retried), refused with \"another operation is already in progress\" while one is. Then it\n"
       "waits until that app (and every --for) holds. --force-sync-secrets first asks External\n"
       "Secrets to re-read every ExternalSecret and re-validate every store (its force-sync\n"
-      "annotation).",
+      "annotation).\n"
+      "\n"
+      "--secret prints one key of a Secret, only because it is asked for by name: to stdout, or with\n"
+      "--out FILE to a file created 0600 and replaced only when complete. --format argocd-login\n"
+      "writes a curl config file (curl -K) whose JSON body logs in to Argo CD as admin (POST\n"
+      "/api/v1/session), so the password never passes through argv.\n"
+      "\n"
+      "--expect-denied proves that a NetworkPolicy denies the API server's connection to a Service\n"
+      "(through its service proxy): kindnetd drops denied packets, so the dial hangs (no answer\n"
+      "within --deny-window, default 5s, or the proxy's own dial timeout); any answer means the\n"
+      "connection was made and exits 1. No endpoints yet is waited for within --timeout.",
       "Conditions:\n"
       "  nodes=N                      at least N nodes, every one Ready (condition Ready=True, no\n"
       "                               not-ready/unreachable taint, not cordoned)\n"
@@ -87,6 +104,8 @@ int run(int argc, char** argv) {
   std::string max_list_text = "64Mi";
   std::vector<std::string> syncs;
   std::string degraded_text = "5m";
+  std::string secret, secret_format, out_file, deny_window_text = "5s";
+  std::vector<std::string> denied;
   app.options().add_options()
     ("for", cli::po::value(&conditions)->value_name("COND"), "a condition to wait for (repeatable; all must hold together)")
     ("timeout", cli::po::value(&timeout_text)->value_name("DUR")->default_value("5m"),
@@ -105,9 +124,17 @@ int run(int argc, char** argv) {
     ("no-wait", "with --sync: return once Argo CD's controller has started the sync")
     ("force-sync-secrets", "first annotate every ExternalSecret and secret store so that External Secrets acts now")
     ("degraded-grace", cli::po::value(&degraded_text)->value_name("DUR")->default_value("5m"),
-     "fail once an Application has been Degraded this long (0: at once, none: never)");
+     "fail once an Application has been Degraded this long (0: at once, none: never)")
+    ("secret", cli::po::value(&secret)->value_name("NS/NAME/KEY"), "print this key of a Secret (asked for by name)")
+    ("format", cli::po::value(&secret_format)->value_name("FORMAT"), "with --secret: value (default) or argocd-login")
+    ("out", cli::po::value(&out_file)->value_name("FILE"), "with --secret: write to FILE (0600) instead of stdout")
+    ("expect-denied", cli::po::value(&denied)->value_name("service/NS/NAME:PORT"),
+     "exit 0 only if a NetworkPolicy denies the API server's connection to it (repeatable)")
+    ("deny-window", cli::po::value(&deny_window_text)->value_name("DUR")->default_value("5s"),
+     "with --expect-denied: no answer for this long counts as dropped");
   app.choices("output", {"text", "jsonl"});
   app.choices("list", {"nodes", "pods", "nodes,pods"});
+  app.choices("format", {"value", "argocd-login"});
   app.file_option("kubeconfig");
   cli::po::variables_map vm;
   if (!app.parse(argc, argv, vm)) return kExitOk;
@@ -124,9 +151,15 @@ int run(int argc, char** argv) {
   const bool retry_now = vm.count("retry-now") > 0;
   const bool no_wait = vm.count("no-wait") > 0;
   const bool force_sync_secrets = vm.count("force-sync-secrets") > 0;
+  const bool checks = !secret.empty() || !denied.empty();
+  if (checks && (!list.empty() || !conditions.empty() || !syncs.empty() || force_sync_secrets || (!secret.empty() && !denied.empty())))
+    throw UsageError("--secret and --expect-denied each go alone (no --for, --sync, --list); run kind-wait again for the rest");
+  if (secret.empty() && (!secret_format.empty() || !out_file.empty())) throw UsageError("--format and --out go with --secret");
+  if (denied.empty() && vm.count("deny-window") && !vm["deny-window"].defaulted())
+    throw UsageError("--deny-window goes with --expect-denied");
   if (!list.empty() && (!conditions.empty() || !syncs.empty() || force_sync_secrets))
     throw UsageError("--list and --for, --sync or --force-sync-secrets do not go together; run kind-wait twice");
-  if (list.empty() && conditions.empty() && syncs.empty() && !force_sync_secrets)
+  if (!checks && list.empty() && conditions.empty() && syncs.empty() && !force_sync_secrets)
     throw UsageError("nothing to wait for: give at least one --for CONDITION or --sync application/NS/NAME, or --list nodes "
                      "(see kind-wait --help)");
   if ((retry_now || no_wait) && syncs.empty()) throw UsageError("--retry-now and --no-wait go with --sync");
@@ -165,6 +198,35 @@ int run(int argc, char** argv) {
     log::warn(cat("the server ", redact_url(config.server), " is plain http, so the credentials of ", config.user_where,
                   " are not sent (kubectl withholds them too); use the API server's https:// URL"));
 
+  if (!secret.empty()) {
+    const kw::SecretKeyRef ref = kw::parse_secret_key_ref(secret);
+    const kw::SecretFormat format = kw::parse_secret_format(secret_format.empty() ? "value" : secret_format);
+    kube::ClientOptions client_options;
+    client_options.max_attempts = 1;  // retry_transient decides
+    client_options.user_agent = "kind-wait/" SF_VERSION;
+    client_options.deadline = deadline;
+    kube::KubeClient client(config, client_options);
+    std::string value = kw::read_secret_key(client, ref, deadline);
+    std::string text;
+    try {
+      text = kw::format_secret_value(ref, value, format);
+    } catch (...) {
+      wipe(value);
+      throw;
+    }
+    wipe(value);
+    write_secret_text(text, out_file.empty() ? std::nullopt : std::optional<std::string>(out_file),
+                      format == kw::SecretFormat::kValue);
+    return kExitOk;
+  }
+  if (!denied.empty()) {
+    const auto window = cli::parse_duration(deny_window_text, "--deny-window");
+    if (window.count() <= 0) throw UsageError("--deny-window 0: give it time, e.g. 5s");
+    std::vector<kw::DenyTarget> targets;
+    for (const auto& d : denied) targets.push_back(kw::parse_deny_target(d));
+    for (const auto& t : targets) log::info(kw::expect_denied(config, t, window, deadline));
+    return kExitOk;
+  }
   for (const std::string& kind : kinds)
     if (const int code = kind == "nodes" ? kw::list_nodes(config, options, stdout) : kw::list_pods(config, options, stdout))
       return code;

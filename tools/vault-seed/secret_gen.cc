@@ -96,9 +96,4 @@ std::string generate_value(const GenerateRule& rule) {
   throw Error("unknown generate kind");
 }
 
-void wipe(std::string& secret) {
-  if (!secret.empty()) explicit_bzero(secret.data(), secret.size());
-  secret.clear();
-}
-
 }  // namespace sf::vs

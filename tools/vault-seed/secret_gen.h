@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string>
 
+#include "common/secret_text.h"
 #include "vault-seed/spec.h"
 
 namespace sf::vs {
@@ -17,8 +18,7 @@ std::string random_bytes(size_t n);
 // A value by the rule of a `generate:` source.
 std::string generate_value(const GenerateRule& rule);
 
-// Overwrites the string's bytes (explicit_bzero, not optimised away) and empties it.
-void wipe(std::string& secret);
+using sf::wipe;  // common/secret_text.h
 
 // Owns a secret value and wipes it when it goes out of scope.
 class SecretValue {

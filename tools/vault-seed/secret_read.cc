@@ -1,12 +1,11 @@
 #include "vault-seed/secret_read.h"
 
-#include <unistd.h>
-
 #include "common/curl_config.h"
 #include "common/error.h"
 #include "common/json_writer.h"
 #include "common/output.h"
 #include "common/redact.h"
+#include "common/secret_text.h"
 #include "common/strings.h"
 #include "vault-seed/report.h"
 #include "vault-seed/secret_gen.h"
@@ -29,20 +28,6 @@ struct WipedValues {
     for (auto& [k, v] : values) wipe(v);
   }
 };
-
-// Writes `text` (then wipes it) to stdout, or to `out` created 0600 and replaced only whole.
-void write_secret_text(std::string& text, const std::optional<std::string>& out, bool newline_on_terminal) {
-  if (!out && newline_on_terminal && isatty(STDOUT_FILENO) == 1) text += '\n';
-  try {
-    OutputFile file(out, 0600, 0600);
-    file.out().write(text);
-    file.commit();
-  } catch (...) {
-    wipe(text);
-    throw;
-  }
-  wipe(text);
-}
 
 // Vault's soft delete leaves metadata and a 404: say which, and how to get the value back.
 [[noreturn]] void not_there(const Reply& r, const std::string& full, const SecretSpec& secret) {

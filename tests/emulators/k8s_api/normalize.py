@@ -58,6 +58,7 @@ _BOOKMARK_ZERO = {
     "namespaces": {"spec": {}, "status": {}},
     "services": {"spec": {}, "status": {"loadBalancer": {}}},
     "configmaps": {},
+    "secrets": {},
     "endpoints": {},
     "deployments": {"spec": {"selector": None, "template": _TEMPLATE_ZERO, "strategy": {}}, "status": {}},
     "replicasets": {"spec": {"selector": None, "template": _TEMPLATE_ZERO}, "status": {"replicas": 0}},

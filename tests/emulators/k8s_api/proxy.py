@@ -1,7 +1,9 @@
 """The node and service proxy subresources."""
 
 import http.client
+import json
 import ssl
+import time
 import urllib.parse
 import uuid
 
@@ -51,6 +53,12 @@ class ProxyMixin:
                 raise ApiError(503, "ServiceUnavailable", "error trying to reach service: dial tcp %s:%s: connect: "
                                "connection refused" % (ip, port))
         self.entry["proxy_target"] = target
+        if target.startswith("drop:"):
+            # A NetworkPolicy that kindnetd enforces: the SYN is dropped (nfqueue NfDrop), so the
+            # proxy's dialer waits out its timeout (30 s on kube-apiserver; the test sets it).
+            time.sleep(float(target[len("drop:"):]))
+            raise ApiError(503, "ServiceUnavailable", "error trying to reach service: dial tcp %s:%s: i/o timeout"
+                           % (ip, port))
         self._forward(target, remainder, query, body, dialed="%s:%s" % (ip, port))
 
     def _from_kubelet(self, node_obj, remainder):
@@ -95,6 +103,13 @@ class ProxyMixin:
         except ConnectionRefusedError:
             raise ApiError(503, "ServiceUnavailable", "error trying to reach service: dial tcp %s: connect: "
                            "connection refused" % dialed)
+        except http.client.RemoteDisconnected:
+            # Go's transport reads EOF where Python says "Remote end closed connection".
+            raise ApiError(503, "ServiceUnavailable", "error trying to reach service: EOF")
+        except http.client.BadStatusLine as e:
+            # net/http: fmt.Errorf("malformed HTTP response %q", line)
+            raise ApiError(503, "ServiceUnavailable", "error trying to reach service: malformed HTTP response %s"
+                           % json.dumps(str(e.args[0] if e.args else "").rstrip("\r\n")))
         except (OSError, http.client.HTTPException) as e:
             raise ApiError(503, "ServiceUnavailable", "error trying to reach service: %s" % e)
         try:

@@ -47,6 +47,7 @@ BUILTINS = [
     RDef("", ["v1"], "namespaces", "Namespace", False, "namespace", ["ns"], ["finalize", "status"]),
     RDef("", ["v1"], "nodes", "Node", False, "node", ["no"], ["proxy", "status"]),
     RDef("", ["v1"], "pods", "Pod", True, "pod", ["po"], ["status"]),
+    RDef("", ["v1"], "secrets", "Secret", True, "secret", []),
     RDef("", ["v1"], "services", "Service", True, "service", ["svc"], ["proxy", "status"]),
     RDef("apps", ["v1"], "daemonsets", "DaemonSet", True, "daemonset", ["ds"], ["status"], True),
     RDef("apps", ["v1"], "deployments", "Deployment", True, "deployment", ["deploy"], ["scale", "status"], True),
