@@ -108,8 +108,8 @@ sync: ## ask Argo CD to refresh and sync the root app now, then wait until every
 status: ## nodes and Applications of the running platform, healthy or not (exit 0 only when all are)
 	@$(INFRA) status
 
-credentials: ## where the Argo CD, basic-auth and Vault credentials are (prints no secret)
-	@$(INFRA) credentials
+credentials: ## where each credential is (prints none); NAME=argocd|opencost|prometheus|vault|demo-db prints that one
+	@SF_CREDENTIAL='$(NAME)' $(INFRA) credentials
 
 # pipefail: a stage that fails (cluster down, a node not scraped) fails the target, whatever
 # the last stage printed; price-calc itself fails on empty input (nothing was priced).

@@ -5,7 +5,7 @@
 # scripts/ingress-ca.sh; this file only runs them in order. One function per step; each step
 # says what it does, and a failing step stops the flow naming itself and a hint.
 #
-#   scripts/infra-up.sh up|down|sync|status|credentials
+#   scripts/infra-up.sh up|down|sync|status|credentials   (SF_CREDENTIAL=NAME: print that one)
 #
 # Settings (the Makefile passes them; defaults in brackets):
 #   SF_CLUSTER [sovereign-finops]   SF_STATE_DIR [${XDG_STATE_HOME:-~/.local/state}/sovereign-finops/CLUSTER]
@@ -186,10 +186,15 @@ up_vault_pod() {
   "$bin/kind-wait" --for pod/vault/vault-0=Running --timeout "$timeout"
 }
 
-up_vault_seed() {
+# vault-seed against the cluster's Vault, through the API server's service proxy.
+vault_seed() {
   "$bin/vault-seed" --spec "${SF_SEED_SPEC:-$root/vault/seed.yaml}" --cluster "$cluster" --state-dir "$state" \
-    --via-kube-service vault/vault:8200 --kubeconfig "$KUBECONFIG" --timeout "$timeout" -o table
+    --via-kube-service vault/vault:8200 --kubeconfig "$KUBECONFIG" "$@"
 }
+
+vault_read() { vault_seed --timeout 1m "$@"; }
+
+up_vault_seed() { vault_seed --timeout "$timeout" -o table; }
 
 # ESO reads the freshly seeded secrets now, and Argo CD syncs the root app now, instead of
 # waiting out ESO's refresh interval and a failed wave's retry backoff.
@@ -201,24 +206,75 @@ up_healthy() {
   "$bin/kind-wait" --for applications/argocd --degraded-grace "$degraded_grace" --timeout "$timeout"
 }
 
-# Every UI answers through the ingress over TLS with our CA: the Argo CD and Vault UIs (their own
-# logins), and 401 from the two behind basic auth when no credentials are sent.
-up_smoke() {
-  local ui code want host probe=$listen failed=0
-  [ "$probe" = 0.0.0.0 ] && probe=127.0.0.1
-  for ui in "${uis[@]}"; do
-    host=$ui.$domain
-    want=200
-    case $ui in opencost | prometheus) want=401 ;; esac
+# The smoke check (docs/infra-up.md, "The smoke check"): every UI through the ingress over TLS
+# with our CA, refusing a request without credentials and answering one with them, and a
+# connection a NetworkPolicy denies. The credentials go to curl in 0600 curl config files
+# (curl -K) written by the tools, in a 0700 folder removed at the end: never on argv.
+smoke_deadline=0
+
+# probe WANT LABEL URL [CURL-ARGS...]: retries until the answer's code is one of WANT (e.g. 200,
+# or 400|403) or the smoke deadline: after the last wave NGINX may need a reload or two.
+probe() {
+  local want=$1 label=$2 url=$3 code host
+  shift 3
+  host=${url#https://}
+  host=${host%%/*}
+  host=${host%%:*}
+  while :; do
     code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$state/ingress-ca.crt" \
-      --resolve "$host:$https_port:$probe" "https://$host:$https_port/" 2>&1) || true
-    if [ "$code" = "$want" ]; then
-      say "  https://$host:$https_port/ answered $code, as it should"
-    else
-      say "  https://$host:$https_port/ answered '$code', expected $want"
-      failed=1
+      --resolve "$host:$https_port:$smoke_addr" "$@" "$url" 2>&1) || true
+    case "|$want|" in
+      *"|$code|"*)
+        say "  $label: $url answered $code, as it should"
+        return 0
+        ;;
+    esac
+    if [ "$SECONDS" -ge "$smoke_deadline" ]; then
+      say "  $label: $url answered '$code', expected $want"
+      return 1
     fi
+    sleep 2
   done
+}
+
+up_smoke() {
+  local dir=$state/smoke failed=0 deny_pid ui
+  smoke_addr=$listen
+  [ "$smoke_addr" = 0.0.0.0 ] && smoke_addr=127.0.0.1
+  smoke_deadline=$((SECONDS + ${SF_SMOKE_SECONDS:-60}))
+  umask 077 # this step's files (credentials, curl's cookie jar with Argo CD's session) are 0600
+  rm -rf "$dir"
+  mkdir "$dir"
+  # The NetworkPolicy proof waits out its window (kindnetd drops denied packets): run it meanwhile.
+  "$bin/kind-wait" --expect-denied service/demo/demo-db:6379 --deny-window "${SF_DENY_WINDOW:-5s}" --timeout 2m &
+  deny_pid=$!
+  # shellcheck disable=SC2064 # expanded now, on purpose
+  trap "kill $deny_pid 2>/dev/null || true; rm -rf '$dir'" EXIT
+  for ui in opencost prometheus; do
+    vault_read get "secret/platform/$ui/basic-auth" --format curl-config --out "$dir/$ui.curl"
+  done
+  vault_read token --format curl-config --out "$dir/vault.curl"
+  "$bin/kind-wait" --secret argocd/argocd-initial-admin-secret/password --format argocd-login \
+    --out "$dir/argocd-login.curl" --timeout 1m
+  probe 401 "OpenCost without credentials" "$(ui_url opencost)/" || failed=1
+  probe 200 "OpenCost with its basic auth" "$(ui_url opencost)/" -K "$dir/opencost.curl" || failed=1
+  probe 401 "Prometheus without credentials" "$(ui_url prometheus)/-/ready" || failed=1
+  probe 200 "Prometheus with its basic auth" "$(ui_url prometheus)/-/ready" -K "$dir/prometheus.curl" || failed=1
+  probe 401 "Argo CD API without a session" "$(ui_url argocd)/api/v1/applications" || failed=1
+  probe 200 "Argo CD login as admin" "$(ui_url argocd)/api/v1/session" -K "$dir/argocd-login.curl" \
+    -c "$dir/argocd.jar" || failed=1
+  probe 200 "Argo CD API with the session" "$(ui_url argocd)/api/v1/applications" -b "$dir/argocd.jar" || failed=1
+  probe 200 "Vault UI" "$(ui_url vault)/ui/" || failed=1
+  # Vault answers a request without a token 403 "permission denied" (400 in some releases).
+  probe '400|403' "Vault API without a token" "$(ui_url vault)/v1/auth/token/lookup-self" || failed=1
+  probe 200 "Vault API with vault-seed's token" "$(ui_url vault)/v1/auth/token/lookup-self" -K "$dir/vault.curl" ||
+    failed=1
+  if wait "$deny_pid"; then
+    say "  NetworkPolicy: the API server's connection to demo/demo-db:6379 is denied, as it should be"
+  else
+    say "  NetworkPolicy: demo/demo-db:6379 was not denied (above): are NetworkPolicies enforced (kindnetd)?"
+    failed=1
+  fi
   return $failed
 }
 
@@ -340,7 +396,26 @@ cmd_status() {
     --timeout "${SF_STATUS_TIMEOUT:-10s}" -o jsonl
 }
 
+# make credentials NAME=...: the one credential asked for by name, on stdout (and nothing else).
+credential() {
+  have_cluster
+  case $1 in
+    argocd) exec "$bin/kind-wait" --secret argocd/argocd-initial-admin-secret/password --timeout 30s ;;
+    opencost | prometheus) vault_read get "secret/platform/$1/basic-auth" --format json ;;
+    demo-db) vault_read get secret/apps/demo/db --format json ;;
+    vault) vault_read token ;;
+    *)
+      say "make credentials NAME='$1': no such credential; NAME is one of argocd, opencost, prometheus, vault, demo-db"
+      exit 2
+      ;;
+  esac
+}
+
 cmd_credentials() {
+  if [ -n "${SF_CREDENTIAL:-}" ]; then
+    credential "$SF_CREDENTIAL"
+    return
+  fi
   cat <<EOF
 Where each credential of cluster $cluster is (no value is printed):
   Argo CD admin      Secret argocd/argocd-initial-admin-secret, key password (user admin);
@@ -352,6 +427,9 @@ Where each credential of cluster $cluster is (no value is printed):
                      the first run.
   Ingress CA         $state/ingress-ca.crt (trust it in your browser to avoid the warning)
   kubeconfig         $KUBECONFIG
+One of them, on stdout: make credentials NAME=argocd|opencost|prometheus|vault|demo-db
+(argocd: the admin password; opencost, prometheus, demo-db: JSON of the keys; vault: the
+seed token, scoped to what vault/seed.yaml manages).
 EOF
 }
 

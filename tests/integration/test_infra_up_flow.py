@@ -10,18 +10,25 @@ This checks the ORCHESTRATION (order, stop-on-failure, idempotence, no secret in
 not a real cluster: no Docker engine, no provider and no image is used.
 """
 
+import base64
+import http.client
+import http.server
 import json
 import os
+import random
 import re
 import shutil
 import socket
 import ssl
+import string
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "emulators"))
@@ -38,6 +45,8 @@ SEED_SPEC = os.environ.get("SF_SEED_SPEC") or os.path.join(sftest.SOURCE_DIR, "v
 MAKE_VARS = {"CLUSTER": "SF_CLUSTER", "STATE_DIR": "SF_STATE_DIR", "HTTP_PORT": "SF_HTTP_PORT",
              "HTTPS_PORT": "SF_HTTPS_PORT", "BUILD_DIR": "SF_BUILD_DIR", "TIMEOUT": "SF_TIMEOUT", "PURGE": "SF_PURGE"}
 FAST = {"syncSeconds": 0.2, "reconcileDelaySeconds": 0.3, "progressingSeconds": 0.3, "refreshDelaySeconds": 0.1}
+# argocd-server's initial admin password: 16 random letters and digits.
+ADMIN_PASSWORD = "".join(random.SystemRandom().choice(string.ascii_letters + string.digits) for _ in range(16))
 APPS = ("root", "git-server", "metallb", "nginx-ingress", "vault", "external-secrets", "prometheus", "opencost", "demo")
 
 # The recorders. Each appends one JSON line per call to $FAKE_LOG and fails on purpose when
@@ -155,13 +164,23 @@ FAKE_CMAKE = "#!/bin/sh\necho 'CMake Error: injected build failure' >&2\nexit 1\
 
 class Ingress(threading.Thread):
     """The ingress controller stand-in: TLS on 127.0.0.1:port with the certificate infra-up made
-    (loaded per connection, as it appears in the state folder only during the run), 401 for the
-    basic-auth UIs without credentials, 200 for the others. It binds its port only once the cluster
-    exists (the kubeconfig is there), as kind's port mapping does."""
+    (loaded per connection, as it appears in the state folder only during the run). It binds its
+    port only once the cluster exists (the kubeconfig is there), as kind's port mapping does.
+    Behind it, the UIs as the smoke check meets them:
+      opencost /, prometheus /-/ready   NGINX basic auth: 401 unless the Authorization header is the
+                                        user and password Vault holds (`credentials`)
+      argocd                            Argo CD v3.4's API: GET /api/v1/applications 401 "no session
+                                        information" without a session; POST /api/v1/session with
+                                        {"username":"admin","password":...} from the cluster's Secret
+                                        200 {"token"} and the argocd.token cookie, a wrong one 401
+      vault /ui/                        200; /v1/... passed on to the Vault emulator, token and all
+    `reject` holds UIs whose valid credentials are refused (an htpasswd out of date)."""
 
-    def __init__(self, port, state_dir):
+    def __init__(self, port, state_dir, credentials, admin_password, vault_url):
         super().__init__(daemon=True)
         self.port, self.state_dir, self.stop_flag, self.hosts = port, state_dir, threading.Event(), []
+        self.credentials, self.admin_password, self.vault_url = credentials, admin_password, vault_url
+        self.sessions, self.reject, self.answers = set(), set(), []
 
     def run(self):
         while not self.stop_flag.is_set() and not os.path.exists(os.path.join(self.state_dir, "kubeconfig")):
@@ -184,25 +203,97 @@ class Ingress(threading.Thread):
                 finally:
                     conn.close()
 
+    def route(self, ui, method, path, headers, body):
+        """(code, extra headers, body) of one request."""
+        if ui in ("opencost", "prometheus") and path == {"opencost": "/", "prometheus": "/-/ready"}[ui]:
+            user, password = self.credentials(ui)
+            expected = "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+            if headers.get("authorization") == expected and ui not in self.reject:
+                return 200, [], b"ok"
+            return 401, [("WWW-Authenticate", 'Basic realm="%s"' % ui)], b"401 Authorization Required"
+        if ui == "argocd" and path == "/api/v1/session" and method == "POST":
+            try:
+                login = json.loads(body)
+            except ValueError:
+                login = {}
+            if login == {"username": "admin", "password": self.admin_password()} and ui not in self.reject:
+                token = "session-%d" % len(self.sessions)
+                self.sessions.add(token)
+                return 200, [("Set-Cookie", "argocd.token=%s; path=/; SameSite=lax; httpOnly; Secure" % token),
+                             ("Content-Type", "application/json")], json.dumps({"token": token}).encode()
+            return 401, [("Content-Type", "application/json")], json.dumps(
+                {"error": "Invalid username or password", "code": 16, "message": "Invalid username or password"}).encode()
+        if ui == "argocd" and path == "/api/v1/applications":
+            cookies = dict(c.strip().split("=", 1) for c in headers.get("cookie", "").split(";") if "=" in c)
+            if cookies.get("argocd.token") in self.sessions:
+                return 200, [("Content-Type", "application/json")], b'{"metadata":{},"items":[]}'
+            return 401, [("Content-Type", "application/json")], json.dumps(
+                {"error": "no session information", "code": 16, "message": "no session information"}).encode()
+        if ui == "vault" and path == "/ui/":
+            return 200, [("Content-Type", "text/html")], b"<html>Vault</html>"
+        if ui == "vault" and path.startswith("/v1/"):
+            req = urllib.request.Request(self.vault_url + path, method=method)
+            if headers.get("x-vault-token"):
+                req.add_header("X-Vault-Token", headers["x-vault-token"])
+            try:
+                with urllib.request.urlopen(req, timeout=5) as resp:
+                    return resp.status, [], resp.read()
+            except urllib.error.HTTPError as e:
+                return e.code, [], e.read()
+        return 404, [], b"404 Not Found"
+
     def answer(self, conn):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(os.path.join(self.state_dir, "ingress.crt"), os.path.join(self.state_dir, "ingress.key"))
         conn.settimeout(5)
         with ctx.wrap_socket(conn, server_side=True) as tls:
-            head = b""
-            while b"\r\n\r\n" not in head:
+            data = b""
+            while b"\r\n\r\n" not in data:
                 chunk = tls.recv(4096)
                 if not chunk:
                     return
-                head += chunk
+                data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")
-            host = next((l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("host:")), "")
+            method, path = lines[0].split(" ")[:2]
+            headers = {}
+            for line in lines[1:]:
+                k, _, v = line.partition(":")
+                headers[k.strip().lower()] = v.strip()
+            while len(body) < int(headers.get("content-length") or 0):
+                chunk = tls.recv(4096)
+                if not chunk:
+                    break
+                body += chunk
+            host = headers.get("host", "")
             self.hosts.append(host)
-            auth = any(l.lower().startswith("authorization:") for l in lines)
-            ui = host.split(".")[0]
-            code = 401 if ui in ("opencost", "prometheus") and not auth else 200
-            reason = {200: "OK", 401: "Unauthorized"}[code]
-            tls.sendall(("HTTP/1.1 %d %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" % (code, reason)).encode())
+            code, extra, payload = self.route(host.split(".")[0], method, path, headers, body)
+            self.answers.append((host.split(".")[0], method, path, code))
+            reason = http.client.responses.get(code, "")
+            out = "HTTP/1.1 %d %s\r\nContent-Length: %d\r\nConnection: close\r\n" % (code, reason, len(payload))
+            out += "".join("%s: %s\r\n" % h for h in extra) + "\r\n"
+            tls.sendall(out.encode() + payload)
+
+
+class Echo:
+    """A pod that answers 200 to anything (what a connection no policy denies reaches)."""
+
+    def __init__(self):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class FlowTests(unittest.TestCase):
@@ -235,14 +326,24 @@ class FlowTests(unittest.TestCase):
         self.k8s.service_endpoint("vault", "vault", 8200, url=self.vault.url, pod="vault-0")
         # Stage 1 "creates" the cluster: the recorder copies this kubeconfig into the state folder.
         self.kubeconfig = self.k8s.kubeconfig(os.path.join(self.tmp, "emulator-kubeconfig"))
-        self.ingress = Ingress(self.https_port, self.state)
+        self.k8s.service_endpoint("demo", "demo-db", 6379, url="drop:30", port_name="redis")
+        self.ingress = Ingress(self.https_port, self.state, self.basic_auth, lambda: ADMIN_PASSWORD, self.vault.url)
         self.ingress.start()
         self.addCleanup(self.ingress.stop_flag.set)
         self.outputs = []
 
+    def basic_auth(self, ui):
+        """The user and password Vault holds for a UI's basic auth (what ESO turns into htpasswd)."""
+        data = self.find_keys(self.vault.kv("secret", "platform/%s/basic-auth" % ui), "password")
+        return data.get("username"), data.get("password")
+
     def cluster_objects(self):
         objs = H.kind_cluster(workers=2, ready=False, name=CLUSTER) + H.platform_crds()
-        for ns in ("argocd", "vault", "external-secrets", "opencost", "prometheus"):
+        # What argocd-server writes at its first start.
+        objs.append({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                     "metadata": {"name": "argocd-initial-admin-secret", "namespace": "argocd"},
+                     "data": {"password": base64.b64encode(ADMIN_PASSWORD.encode()).decode()}})
+        for ns in ("argocd", "vault", "external-secrets", "opencost", "prometheus", "demo"):
             objs.append(H.namespace(ns))
         objs += [H.deployment("argocd", "argocd-server"), H.deployment("argocd", "argocd-repo-server"),
                  H.pod("vault", "vault-0", ready=False, node_name=CLUSTER + "-worker"),
@@ -281,6 +382,8 @@ class FlowTests(unittest.TestCase):
             "SF_CLUSTER": CLUSTER, "SF_STATE_DIR": self.state, "SF_HTTP_PORT": str(self.http_port),
             "SF_HTTPS_PORT": str(self.https_port), "SF_BUILD_DIR": BUILD_DIR, "SF_TIMEOUT": "30s",
             "SF_STEP_TIMEOUT": "20s", "SF_PROC_DIR": self.proc, "SF_SEED_SPEC": SEED_SPEC,
+            # The smoke check's retries and the NetworkPolicy probe's window, short for the test.
+            "SF_SMOKE_SECONDS": "4", "SF_DENY_WINDOW": "1s",
             # Nothing may land in the real state folder, whatever a bug does with the paths.
             "XDG_STATE_HOME": os.path.join(self.tmp, "state"), "HOME": self.tmp,
             "FAKE_LOG": self.log, "FAKE_STATE_DIR": self.state, "FAKE_KUBECONFIG": self.kubeconfig,
@@ -350,6 +453,7 @@ class FlowTests(unittest.TestCase):
         with open(os.path.join(self.state, "ingress.key")) as f:
             key = f.read()
         secrets += [line for line in key.splitlines() if line and not line.startswith("-----")]
+        secrets += [ADMIN_PASSWORD] + sorted(self.ingress.sessions)
         secrets = [s for s in secrets if s]
         self.assertGreater(len(secrets), 5, "the scan must have something to look for")
         text = "\n".join(self.outputs)
@@ -403,6 +507,34 @@ class FlowTests(unittest.TestCase):
                          sorted("%s.localhost:%d" % (ui, self.https_port) for ui in ("argocd", "opencost", "prometheus", "vault")))
         self.assertIn("https://argocd.localhost:%d" % self.https_port, r.stdout)
         self.assertIn(os.path.join(self.state, "vault-init.json"), r.stdout)
+        # The smoke check: each UI refused without credentials and answered with them.
+        self.assertEqual(sorted(set(self.ingress.answers)), sorted({
+            ("opencost", "GET", "/", 401), ("opencost", "GET", "/", 200),
+            ("prometheus", "GET", "/-/ready", 401), ("prometheus", "GET", "/-/ready", 200),
+            ("argocd", "GET", "/api/v1/applications", 401), ("argocd", "POST", "/api/v1/session", 200),
+            ("argocd", "GET", "/api/v1/applications", 200), ("vault", "GET", "/ui/", 200),
+            ("vault", "GET", "/v1/auth/token/lookup-self", 403), ("vault", "GET", "/v1/auth/token/lookup-self", 200)}))
+        self.assertIn("NetworkPolicy: the API server's connection to demo/demo-db:6379 is denied", r.stderr)
+        self.assertIn("no answer within 1.0 s while the API server dials the pod", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.state, "smoke")), "the smoke check's credentials were left")
+
+        # make credentials NAME=...: the one asked for, on stdout only (kept out of the leak scan's outputs).
+        def credential(name):
+            env = self.env()
+            return subprocess.run(["make", "-s", "-C", sftest.SOURCE_DIR, "credentials", "NAME=" + name] +
+                                  ["%s=%s" % (var, env[sf]) for var, sf in MAKE_VARS.items() if sf in env],
+                                  capture_output=True, text=True, timeout=60, env=env)
+        got = credential("argocd")
+        self.assertEqual((got.returncode, got.stdout), (0, ADMIN_PASSWORD), got.stderr)
+        got = credential("opencost")
+        self.assertEqual(got.returncode, 0, got.stderr)
+        self.assertEqual(json.loads(got.stdout), dict(zip(("username", "password"), self.basic_auth("opencost"))))
+        got = credential("vault")
+        with open(os.path.join(self.state, "vault-init.json")) as f:
+            self.assertEqual(got.stdout, json.load(f)["vault_seed"]["seed_token"])
+        got = credential("root-token")
+        self.assertEqual((got.returncode, got.stdout), (2, ""))
+        self.assertIn("NAME is one of argocd, opencost, prometheus, vault, demo-db", got.stderr)
 
         # A re-run on the running platform changes nothing: no terraform change, no Vault write.
         writes = self.vault.write_seq()
@@ -521,10 +653,20 @@ class FlowTests(unittest.TestCase):
         expect(15, "wait for every Application", self.run_flow(SF_TIMEOUT="10s", SF_DEGRADED_GRACE="0"),
                "0 of 1 ready")
         self.k8s.patch_status("applications", "argocd", "opencost", {"health": healthy})
+        # A NetworkPolicy that does not hold (kindnetd failing open): the API server reaches the pod.
+        echo = Echo()
+        self.addCleanup(echo.stop)
+        self.k8s.service_endpoint("demo", "demo-db", 6379, url=echo.url, port_name="redis")
+        expect(16, "smoke check", self.run_flow(), "NetworkPolicy: demo/demo-db:6379 was not denied",
+               "the pod answered HTTP 200 through the API server's proxy")
+        self.k8s.service_endpoint("demo", "demo-db", 6379, url="drop:30", port_name="redis")
+        self.ingress.reject.add("prometheus")
+        expect(16, "smoke check", self.run_flow(), "Prometheus with its basic auth", "answered '401', expected 200")
+        self.ingress.reject.clear()
         self.ingress.stop_flag.set()
         self.ingress.join(5)
         expect(16, "smoke check", self.run_flow(), "expected 401")
-        self.assertEqual(fails, list(range(1, 17)))
+        self.assertEqual(fails, list(range(1, 17)) + [16, 16])
         self.assert_no_secret_in_output()
 
 
