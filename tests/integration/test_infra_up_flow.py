@@ -12,7 +12,6 @@ not a real cluster: no Docker engine, no provider and no image is used.
 
 import base64
 import http.client
-import http.server
 import json
 import os
 import random
@@ -36,6 +35,7 @@ sys.path.insert(0, HERE)
 
 import k8s_harness as H  # noqa: E402
 import sftest  # noqa: E402
+from http_recorder import Recorder  # noqa: E402
 from vault_harness import VaultEmulator  # noqa: E402
 
 SCRIPT = os.path.join(sftest.SOURCE_DIR, "scripts", "infra-up.sh")
@@ -273,27 +273,6 @@ class Ingress(threading.Thread):
             out = "HTTP/1.1 %d %s\r\nContent-Length: %d\r\nConnection: close\r\n" % (code, reason, len(payload))
             out += "".join("%s: %s\r\n" % h for h in extra) + "\r\n"
             tls.sendall(out.encode() + payload)
-
-
-class Echo:
-    """A pod that answers 200 to anything (what a connection no policy denies reaches)."""
-
-    def __init__(self):
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class FlowTests(unittest.TestCase):
@@ -654,7 +633,7 @@ class FlowTests(unittest.TestCase):
                "0 of 1 ready")
         self.k8s.patch_status("applications", "argocd", "opencost", {"health": healthy})
         # A NetworkPolicy that does not hold (kindnetd failing open): the API server reaches the pod.
-        echo = Echo()
+        echo = Recorder()
         self.addCleanup(echo.stop)
         self.k8s.service_endpoint("demo", "demo-db", 6379, url=echo.url, port_name="redis")
         expect(16, "smoke check", self.run_flow(), "NetworkPolicy: demo/demo-db:6379 was not denied",

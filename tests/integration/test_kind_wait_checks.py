@@ -9,7 +9,6 @@ Run: python3 tests/integration/test_kind_wait_checks.py
 """
 
 import base64
-import http.server
 import json
 import os
 import socket
@@ -17,7 +16,6 @@ import stat
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 
@@ -27,6 +25,7 @@ sys.path.insert(0, HERE)
 
 import k8s_harness as H  # noqa: E402
 import sftest  # noqa: E402
+from http_recorder import Recorder  # noqa: E402
 
 KW = sftest.binary("kind-wait")
 TMP = PKI = None
@@ -46,40 +45,6 @@ def tearDownModule():
 def admin_secret(password=PASSWORD, ns="argocd", name="argocd-initial-admin-secret"):
     return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": {"name": name, "namespace": ns},
             "data": {"password": base64.b64encode(password.encode()).decode()}}
-
-
-class BodyRecorder(threading.Thread):
-    """Records each POST's path, Content-Type and body; answers 200."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        seen = self.seen = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                seen.append((self.path, self.headers.get("Content-Type"), body))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def do_GET(self):
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-
-    def run(self):
-        self.server.serve_forever(poll_interval=0.05)
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class Case(unittest.TestCase):
@@ -108,8 +73,7 @@ class SecretTests(Case):
         r = self.kw("--secret", "argocd/argocd-initial-admin-secret/password", "--format", "argocd-login", "--out", out)
         self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
         self.assertEqual(stat.S_IMODE(os.stat(out).st_mode), 0o600)
-        rec = BodyRecorder()
-        rec.start()
+        rec = Recorder()
         try:
             c = subprocess.run([curl, "-sS", "-K", out, rec.url + "/api/v1/session", "-o", "/dev/null"],
                                capture_output=True, text=True, timeout=30)
@@ -117,9 +81,10 @@ class SecretTests(Case):
         finally:
             rec.stop()
         os.unlink(out)
-        path, ctype, body = rec.seen[0]
-        self.assertEqual((path, ctype), ("/api/v1/session", "application/json"))
-        self.assertEqual(json.loads(body), {"username": "admin", "password": PASSWORD})
+        seen = rec.seen[0]
+        self.assertEqual((seen["method"], seen["path"], seen["headers"]["Content-Type"]),
+                         ("POST", "/api/v1/session", "application/json"))
+        self.assertEqual(json.loads(seen["body"]), {"username": "admin", "password": PASSWORD})
 
     def test_a_secret_that_appears_later_is_waited_for(self):
         self.emu.schedule(1.0, "apply", object=admin_secret("later"))
@@ -189,8 +154,7 @@ class DenyTests(Case):
         self.assertLess(r.elapsed, 5, "a made connection answers at once")
 
     def test_an_http_answer_and_a_refusal_are_not_denied(self):
-        rec = BodyRecorder()
-        rec.start()
+        rec = Recorder()
         self.addCleanup(rec.stop)
         self.endpoint(rec.url)
         r = self.kw("--expect-denied", self.TARGET, "--timeout", "20s")

@@ -3,48 +3,20 @@ to stdout or to a 0600 file replaced only when complete; the curl-config format 
 real curl (the peer the smoke check of make infra-up hands it to), whose request a small server
 records. Against the Vault emulator; no other run's output or file holds a secret (leak scan)."""
 import base64
-import http.server
 import json
 import os
 import stat
 import subprocess
 import sys
-import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sftest  # noqa: E402
 import vstest  # noqa: E402
+from http_recorder import Recorder  # noqa: E402
 from vault_harness import VaultEmulator  # noqa: E402
 
 OPENCOST = "secret/platform/opencost/basic-auth"
-
-
-class HeaderRecorder(threading.Thread):
-    """Records the Authorization and X-Vault-Token headers of every request; answers 204."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        seen = self.seen = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                seen.append({"authorization": self.headers.get("Authorization"),
-                             "token": self.headers.get("X-Vault-Token")})
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d/" % self.server.server_address[1]
-
-    def run(self):
-        self.server.serve_forever(poll_interval=0.05)
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class GetTests(unittest.TestCase):
@@ -82,22 +54,21 @@ class GetTests(unittest.TestCase):
             r = self.get(ws, vault, "get", OPENCOST, "--format", "curl-config", "--out", out)
             self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
             self.assertEqual(stat.S_IMODE(os.stat(out).st_mode), 0o600)
-            recorder = HeaderRecorder()
-            recorder.start()
+            recorder = Recorder(204)
             try:
-                self.assertEqual(self.curl_with(out, recorder.url), "204")
+                self.assertEqual(self.curl_with(out, recorder.url + "/"), "204")
                 token_file = os.path.join(ws.tmp, "token.curl")
                 r = self.get(ws, vault, "token", "--format", "curl-config", "--out", token_file)
                 self.assertEqual(r.returncode, 0, r.stderr)
-                self.assertEqual(self.curl_with(token_file, recorder.url), "204")
+                self.assertEqual(self.curl_with(token_file, recorder.url + "/"), "204")
                 # The token vault-seed gives is one Vault accepts.
                 self.assertEqual(self.curl_with(token_file, vault.url + "/v1/auth/token/lookup-self"), "200")
             finally:
                 recorder.stop()
             expected = "Basic " + base64.b64encode(("%s:%s" % (stored["username"], stored["password"])).encode()).decode()
-            self.assertEqual(recorder.seen[0]["authorization"], expected)
+            self.assertEqual(recorder.seen[0]["headers"]["Authorization"], expected)
             seed_token = ws.init_material()["vault_seed"]["seed_token"]
-            self.assertEqual(recorder.seen[1]["token"], seed_token)
+            self.assertEqual(recorder.seen[1]["headers"]["X-Vault-Token"], seed_token)
             r = self.get(ws, vault, "token")
             self.assertEqual(r.stdout, seed_token)
             for name in (out, token_file):
@@ -114,13 +85,12 @@ class GetTests(unittest.TestCase):
             out = os.path.join(ws.tmp, "auth.curl")
             r = self.get(ws, vault, "get", OPENCOST, "--format", "curl-config", "--out", out)
             self.assertEqual(r.returncode, 0, r.stderr)
-            recorder = HeaderRecorder()
-            recorder.start()
+            recorder = Recorder(204)
             try:
-                self.assertEqual(self.curl_with(out, recorder.url), "204")
+                self.assertEqual(self.curl_with(out, recorder.url + "/"), "204")
             finally:
                 recorder.stop()
-            sent = base64.b64decode(recorder.seen[0]["authorization"].split(" ", 1)[1]).decode()
+            sent = base64.b64decode(recorder.seen[0]["headers"]["Authorization"].split(" ", 1)[1]).decode()
             self.assertEqual(sent, "ops:" + password)
 
             # A user name with ':' cannot be sent as basic auth: refused, the old file untouched.
