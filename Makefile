@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 10
 BIN          := $(BUILD_DIR)/bin
 
 .DEFAULT_GOAL := help
-.PHONY: help deps deps-build build test test-unit test-integration test-platform sanitize fuzz fuzz-short bench \
+.PHONY: help deps deps-build build test test-unit test-integration test-platform sanitize sanitize-gcc fuzz fuzz-short bench \
         demo cost-report allocation-report check-charts opencost-pricing install clean \
         infra-up infra-down sync status credentials
 
@@ -56,11 +56,18 @@ opencost-pricing: build ## regenerate OpenCost's pricing file (opencost/pricing/
 
 # Tests labelled no-tools (they run none of our binaries) are left out: the same Python against
 # the same peers, whatever the build.
-sanitize: deps ## build and run the whole suite under ASan + UBSan (but the tests that run no binary of ours)
+# The sanitizer suite runs on the clang build the fuzzers use (ASan + UBSan on every object):
+# one instrumented build serves both. sanitize-gcc does the same with GCC's sanitizers.
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+sanitize: deps $(FUZZ_DIR)/CMakeCache.txt ## build and run the whole suite under ASan + UBSan (clang; but the tests that run no binary of ours)
+	cmake --build $(FUZZ_DIR) -j$(JOBS)
+	cd $(FUZZ_DIR) && $(SAN_ENV) ctest --output-on-failure -j$(JOBS) --timeout 600 -LE no-tools
+
+sanitize-gcc: deps ## the same suite built by GCC with its ASan + UBSan (build-sanitize)
 	cmake -S . -B $(SAN_DIR) -DCMAKE_BUILD_TYPE=Sanitize
 	cmake --build $(SAN_DIR) -j$(JOBS)
-	cd $(SAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j$(JOBS) --timeout 600 -LE no-tools
+	cd $(SAN_DIR) && $(SAN_ENV) ctest --output-on-failure -j$(JOBS) --timeout 600 -LE no-tools
 
 $(FUZZ_DIR)/CMakeCache.txt:
 	CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" -DSF_FUZZ=ON

@@ -54,27 +54,20 @@ function(sf_add_tool name lib)
   catch_discover_tests(${name}_tests TEST_PREFIX "${name}." PROPERTIES LABELS unit FAIL_REGULAR_EXPRESSION "No test cases matched")
 endfunction()
 
-# sf_add_tool_fuzzers(LIB SHORT [IGNORE_RAPIDJSON]): libFuzzer targets for a tool's parsers
-# (only with -DSF_FUZZ=ON, clang): every tests/fuzz/SHORT/fuzz_<name>.cc, linked with LIB,
-# becomes fuzz_<name>_SHORT in the `fuzzers` target; scripts/run-fuzzers.sh seeds it from
-# tests/fuzz/corpus/<name>_SHORT/. IGNORE_RAPIDJSON compiles LIB and the targets with
-# cmake/fuzz-sanitizer-ignore.txt (RapidJSON 1.1's stack.h, which UBSan flags on first use).
+# sf_add_tool_fuzzers(LIB SHORT): libFuzzer targets for a tool's parsers (only with
+# -DSF_FUZZ=ON, clang): every tests/fuzz/SHORT/fuzz_<name>.cc, linked with LIB, becomes
+# fuzz_<name>_SHORT in the `fuzzers` target; scripts/run-fuzzers.sh seeds it from
+# tests/fuzz/corpus/<name>_SHORT/.
 function(sf_add_tool_fuzzers lib short)
-  cmake_parse_arguments(ARG "IGNORE_RAPIDJSON" "" "" ${ARGN})
   if(NOT SF_FUZZ)
     return()
-  endif()
-  set(ARG_OPTIONS)
-  if(ARG_IGNORE_RAPIDJSON)
-    set(ARG_OPTIONS -fsanitize-ignorelist=${CMAKE_SOURCE_DIR}/cmake/fuzz-sanitizer-ignore.txt)
-    target_compile_options(${lib} PRIVATE ${ARG_OPTIONS})
   endif()
   file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/${short}/fuzz_*.cc)
   foreach(src ${sources})
     get_filename_component(base ${src} NAME_WE)
     set(name ${base}_${short})
     add_executable(${name} ${src})
-    target_compile_options(${name} PRIVATE -fsanitize=fuzzer,${SF_SANITIZERS} ${ARG_OPTIONS})
+    target_compile_options(${name} PRIVATE -fsanitize=fuzzer,${SF_SANITIZERS})
     target_link_options(${name} PRIVATE -fsanitize=fuzzer,${SF_SANITIZERS})
     target_link_libraries(${name} PRIVATE ${lib})
     if(TARGET fuzzers)

@@ -77,7 +77,8 @@ class FakeAppApi : public ApplicationApi {
     doc.Parse(body.c_str());
     auto& a = stored.GetAllocator();
     if (!stored["metadata"].HasMember("annotations")) stored["metadata"].AddMember("annotations", rapidjson::Value(rapidjson::kObjectType), a);
-    for (auto& m : doc["metadata"]["annotations"].GetObject()) {
+    const rapidjson::Value& annotations = doc["metadata"]["annotations"];
+    for (const auto& m : annotations.GetObject()) {
       stored["metadata"]["annotations"].RemoveMember(m.name.GetString());
       stored["metadata"]["annotations"].AddMember(rapidjson::Value(m.name, a), rapidjson::Value(m.value, a), a);
     }

@@ -77,9 +77,10 @@ std::string read_secret_key(kube::KubeClient& client, const SecretKeyRef& ref, c
                             : ""));
       },
       [&](std::chrono::milliseconds d) { std::this_thread::sleep_for(deadline.capped(d)); });
-  const auto data = doc.FindMember("data");
+  const rapidjson::Value& secret_doc = doc;  // const iterators: no C++20 reversed-operator ambiguity
+  const auto data = secret_doc.FindMember("data");
   std::string keys;
-  if (data != doc.MemberEnd() && data->value.IsObject()) {
+  if (data != secret_doc.MemberEnd() && data->value.IsObject()) {
     for (const auto& m : data->value.GetObject()) {
       const std::string name(m.name.GetString(), m.name.GetStringLength());
       if (name == ref.key && m.value.IsString()) {

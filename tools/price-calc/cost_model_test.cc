@@ -11,8 +11,6 @@ using Catch::Contains;
 
 namespace {
 
-const double kGiBBytes = 1073741824.0;
-
 Pricing prices(const std::string& json) { return parse_pricing(json, "test.json", PriceUnit::kHour); }
 
 const Pricing& default_prices() {
