@@ -2,6 +2,8 @@
 """NetworkPolicies of every namespace (k8s/baseline, with the rules of argocd/root): default deny in
 both directions, DNS, and each flow the platform needs, allowed on both ends (the egress of the
 client and the ingress of the server), with the run-time addresses from the root parameters."""
+import os
+import re
 import unittest
 
 import platformtest as pt
@@ -157,6 +159,46 @@ class NetworkPolicies(unittest.TestCase):
         for ns, port in (("nginx-ingress", 443), ("nginx-ingress", 80), ("metallb-system", 9443), ("external-secrets", 10250)):
             self.assertTrue(self.p.allows(ns, "Ingress", {"any": "pod"}, cidr="0.0.0.0/0", port=port), (ns, port))
         self.assertFalse(self.p.allows("nginx-ingress", "Ingress", {"any": "pod"}, cidr="0.0.0.0/0", port=8080))
+
+
+class SmokeCheckDenialTarget(unittest.TestCase):
+    """make infra-up's smoke check proves a NetworkPolicy denies the API server's connection to
+    the target scripts/infra-up.sh names (kind-wait --expect-denied): that target must exist in
+    the tree and no rule may admit an address from outside its namespace, or the check would
+    fail on every real cluster (docs/infra-up.md, "The smoke check")."""
+
+    def test_the_probed_service_exists_and_no_ip_block_admits_its_pods(self):
+        with open(os.path.join(str(pt.SOURCE), "scripts", "infra-up.sh")) as f:
+            found = re.findall(r"--expect-denied service/([a-z0-9-]+)/([a-z0-9-]+):([0-9]+)", f.read())
+        self.assertEqual(len(found), 1, found)
+        ns, name, port = found[0]
+        p = Policies()
+        services = []
+        pods = []
+        for app in p.apps.values():
+            if app["spec"]["destination"]["namespace"] != ns:
+                continue
+            for _source, text in pt.render_local_sources(app):
+                for doc in pt.documents(text):
+                    if doc["kind"] == "Service" and doc["metadata"]["name"] == name:
+                        services.append(doc)
+                    if doc["kind"] in ("Deployment", "StatefulSet"):
+                        pods.append(pt.dig(doc, "spec.template.metadata.labels") or {})
+        self.assertEqual(len(services), 1, "no Service %s/%s in the tree" % (ns, name))
+        svc = services[0]
+        self.assertIn(int(port), [x["port"] for x in svc["spec"]["ports"]])
+        selected = [labels for labels in pods if selector_matches(svc["spec"]["selector"], labels)]
+        self.assertTrue(selected, "the Service selects no pod of the tree")
+        for labels in selected:
+            for selector, peers, ports in p.rules(ns, "Ingress"):
+                if not selector_matches(selector, labels):
+                    continue
+                for peer in peers:
+                    self.assertNotIn("ipBlock", peer, "an ipBlock admits %s (%s): the API server would connect" % (
+                        labels, peer))
+                    self.assertNotIn("namespaceSelector", peer, "another namespace reaches %s" % labels)
+            for cidr in CONTROL_PLANE + NODES + ["0.0.0.0/0"]:
+                self.assertFalse(p.allows(ns, "Ingress", labels, cidr=cidr, port=int(port)), cidr)
 
 
 if __name__ == "__main__":
