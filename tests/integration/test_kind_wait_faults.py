@@ -146,6 +146,19 @@ class CredentialsTest(T.KindWaitCase):
         self.assertEqual(emu.requests_log(path_prefix="/api"), [])
         self.assertGreaterEqual(len(emu.state().get("tls_failures", [])), 1)
 
+    def test_a_certificate_for_another_name_blames_the_name_not_the_ca(self):
+        pki = H.make_pki(os.path.join(self.tmp.name, "pki-localhost-only"), hosts=("localhost",), key="ec")
+        emu = H.Emulator(pki=pki, fixtures=H.kind_cluster(workers=1)).start()
+        self.addCleanup(emu.stop)
+        kc = self.kubeconfig(emu, "wrong-name")  # https://127.0.0.1:PORT: not a name the certificate holds
+        r = T.run(["--kubeconfig", kc, "--for", "nodes=2", "--timeout", "20s"])
+        self.assertEqual(r.rc, 2, r)
+        self.assertLess(r.seconds, 5, r)
+        self.assertIn("the server's certificate is not for this host name", r.err)
+        self.assertIn("The CA is right, the name is not", r.err)
+        self.assertIn("tls-server-name", r.err)
+        self.assertNotIn("The CA used was", r.err)
+
     def test_ca_mismatch_with_a_ca_file(self):
         emu = self.emulator(H.kind_cluster(workers=1))
         other = H.make_other_ca(os.path.join(self.tmp.name, "other-ca2"))

@@ -410,8 +410,12 @@ FailureDetail classify(const TransferState& state, CURLcode code) {
   else if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY) d.failure = Failure::kResolve;
   else if (code == CURLE_COULDNT_CONNECT) d.failure = Failure::kConnect;
   else if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_ISSUER_ERROR ||
-           code == CURLE_SSL_PINNEDPUBKEYNOTMATCH)
+           code == CURLE_SSL_PINNEDPUBKEYNOTMATCH) {
     d.failure = Failure::kTlsUntrusted;
+    // No failed chain in OpenSSL's result: libcurl's own host name check failed after it.
+    d.tls_wrong_name = code == CURLE_PEER_FAILED_VERIFICATION &&
+                       (d.tls_verify_result == X509_V_OK || d.tls_verify_result == X509_V_ERR_UNSPECIFIED);
+  }
   else if (code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_CRL_BADFILE)
     d.failure = Failure::kTlsCredential;
   else if (code == CURLE_SSL_CONNECT_ERROR || code == CURLE_SSL_CLIENTCERT)
@@ -470,7 +474,7 @@ std::string describe_failure(const TransferState& state, CURLcode code, const Re
       // OpenSSL's result names a chain that failed (issuer, dates). When it has none, libcurl's
       // own host name check failed after the chain verified: the CA is fine, the name is not.
       const bool chain_failed = d.tls_verify_result != X509_V_OK && d.tls_verify_result != X509_V_ERR_UNSPECIFIED;
-      if (!chain_failed && code == CURLE_PEER_FAILED_VERIFICATION)
+      if (d.tls_wrong_name)
         return cat(where, ": TLS failed: the server's certificate is not for this host name (", detail,
                    "); use a name the certificate holds in the URL, or a server certificate for this name");
       const std::string why = chain_failed ? std::string(X509_verify_cert_error_string(d.tls_verify_result)) : detail;

@@ -136,6 +136,7 @@ struct FailureDetail {
   bool deadline_reached = false;  // the Options::deadline (not a per-request timeout) ended it
   int tls_alert = -1;             // the fatal TLS alert the peer sent (RFC 8446 numbers), or -1
   long tls_verify_result = 0;     // OpenSSL's X509_V_* result for the server's certificate
+  bool tls_wrong_name = false;    // kTlsUntrusted: the chain verified, the host name did not match
 };
 
 // A failed transfer: `retryable` says whether trying again could help.

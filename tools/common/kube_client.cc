@@ -296,6 +296,12 @@ struct KubeClient::Impl {
         const std::string server = redact_url(config.server);
         switch (e.failure()) {
           case http::Failure::kTlsUntrusted:
+            if (e.detail().tls_wrong_name)
+              throw FatalClientError(cat("cannot verify the API server ", server, " (", config.origin, "): ", e.what(),
+                                         ". The CA is right, the name is not: point the kubeconfig's server at a "
+                                         "name its certificate holds, or set tls-server-name in its cluster entry. "
+                                         "Verification is never turned off silently."),
+                                     kExitUsage);
             throw FatalClientError(cat("cannot verify the API server ", server, " (", config.origin, "): ", e.what(),
                                        ". The CA used was ", config.ca_source,
                                        "; if the cluster was re-created, its kubeconfig changed: use the new one. "
