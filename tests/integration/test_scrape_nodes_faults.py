@@ -120,6 +120,7 @@ class FaultTests(unittest.TestCase):
         self.assertEqual(capped.returncode, 3, capped.stderr)
         bomb, healthy = sftest.json_lines(capped.stdout)
         self.assertIn("larger than the 65536-byte cap", bomb["error"])
+        self.assertIn("raise --max-bytes only if a target's metrics are that large", bomb["error"])
         self.assertNotIn("cpu_cores", bomb)
         self.assertNotIn("error", healthy)
         # Under the default 16 MiB cap the same body decodes to a valid payload.

@@ -172,6 +172,8 @@ class FaultTests(unittest.TestCase):
             self.assertEqual(r.returncode, 1, r)
             self.assertIn("response larger than the 67108864-byte cap", r.stderr)
             self.assertIn("secret/apps/demo/db", r.stderr)
+            self.assertIn("an answer this large is not Vault's: is VAULT_ADDR (or --via-kube-service) Vault?", r.stderr)
+            self.assertNotIn("raise the cap", r.stderr)  # vault-seed has no flag for it
             self.assertLess(len(r.stderr), 4000, "the body is not echoed")
 
     def test_a_vault_addr_that_does_not_resolve_is_named_within_the_timeout(self):

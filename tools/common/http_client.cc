@@ -443,8 +443,8 @@ std::string describe_failure(const TransferState& state, CURLcode code, const Re
       return cat(where, ": cancelled");
     case Failure::kTooLarge:
       if (state.over_cap)
-        return cat(where, ": response larger than the ", o.max_body_bytes,
-                   "-byte cap; the server sent too much (raise the cap only if this is expected)");
+        return cat(where, ": response larger than the ", o.max_body_bytes, "-byte cap; the server sent too much",
+                   o.body_cap_hint.empty() ? std::string() : " (" + o.body_cap_hint + ")");
       return cat(where, ": response announced more than the ", o.max_body_bytes, "-byte cap");
     case Failure::kTimeout: {
       const std::string limit = d.deadline_reached ? o.deadline.what() : "the per-request time limit";

@@ -63,6 +63,7 @@ struct Options {
   milliseconds total_timeout{30'000};  // whole transfer; 0 = none (streams use the idle limit)
   milliseconds idle_timeout{0};        // abort when nothing arrives for this long; 0 = off
   size_t max_body_bytes = 64u << 20;   // decoded bytes; more is an error, not a truncation
+  std::string body_cap_hint;           // added to that error: the tool's way to raise the cap, if any
   int max_attempts = 3;                // 1 = no retry; only retryable failures are retried
   milliseconds backoff_initial{200};
   milliseconds backoff_max{5'000};

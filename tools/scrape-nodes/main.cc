@@ -262,6 +262,7 @@ int run(int argc, char** argv) {
   options.http.backoff_initial = std::chrono::milliseconds(100);
   options.http.backoff_max = std::chrono::milliseconds(1000);
   options.http.max_body_bytes = body_cap;
+  options.http.body_cap_hint = "raise --max-bytes only if a target's metrics are that large";
   if (!cacert.empty()) check_readable_file(cacert, "--cacert");
   options.http.tls.ca_file = cacert;
   options.http.tls.verify = vm.count("insecure") == 0;
@@ -307,6 +308,7 @@ int run(int argc, char** argv) {
     http.backoff_initial = options.http.backoff_initial;
     http.backoff_max = options.http.backoff_max;
     http.max_body_bytes = options.http.max_body_bytes;
+    http.body_cap_hint = options.http.body_cap_hint;
     options.http = std::move(http);
     for (auto& t : targets) {
       if (pods) route_to_kubelet(t, client.config().server, defaults.path);

@@ -268,7 +268,12 @@ void VaultClient::require_time_left(const std::string& what) const {
 void VaultClient::rethrow_transport(const http::HttpError& e, const std::string& what) const {
   if (e.failure() == http::Failure::kCancelled)
     throw DeadlineError(cat("the time given (--timeout) ran out while ", what, " (", describe(), ")"));
-  throw http::HttpError(cat(e.what(), " (", what, ")"), e.status(), e.retryable(), e.failure());
+  // Vault's answers are a few KiB (a snapshot streams past the cap): one over it is not worth
+  // a flag, it is not Vault's.
+  const std::string hint = e.failure() == http::Failure::kTooLarge
+                               ? "; an answer this large is not Vault's: is VAULT_ADDR (or --via-kube-service) Vault?"
+                               : "";
+  throw http::HttpError(cat(e.what(), " (", what, ")", hint), e.status(), e.retryable(), e.failure());
 }
 
 http::Request VaultClient::make_request(const std::string& method, const std::string& path, const std::string& body,
