@@ -163,7 +163,7 @@ def json_lines(text):
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def in_mount_namespace(script, *args, timeout=120):
+def in_mount_namespace(script, *args, timeout=120, env=None):
     """Runs `script` (sh -e, with `args` as $1...) in a private mount namespace: a tmpfs or a bind
     mount made there vanishes with it, so a test can fill a disk or bind a device without
     touching the machine's. Returns CompletedProcess with text stdout/stderr."""
@@ -171,4 +171,35 @@ def in_mount_namespace(script, *args, timeout=120):
     cmd = [unshare, "--mount", "--propagation", "private"]
     if os.geteuid() != 0:
         cmd.insert(1, "--map-root-user")
-    return subprocess.run([*cmd, "sh", "-ec", script, "sh", *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([*cmd, "sh", "-ec", script, "sh", *args], capture_output=True, text=True, timeout=timeout,
+                          env=env)
+
+
+class FullDisk:
+    """What a command did to FILE on a disk with no space left: a 1 MiB tmpfs, mounted on `folder`
+    in a private mount namespace, holding FILE with `old` text, then filled. `rc`, `stderr`, the
+    file's text afterwards (`text`) and the folder's names (`names`, the filler aside)."""
+
+    def __init__(self, folder, name, old, argv, env=None, timeout=120):
+        os.makedirs(folder, exist_ok=True)
+        script = ('mount -t tmpfs -o size=1m tmpfs "$1"; printf %s "$3" > "$1/$2"; '
+                  'dd if=/dev/zero of="$1/.fill" bs=4096 2>/dev/null || true; shift 3; set +e; '
+                  '"$@" > /dev/null; echo "rc=$?" >&2; set -e; '
+                  'printf "%s" "$(ls -A "$SF_FULL" | grep -v "^.fill$" | tr "\\n" " ")" > "$SF_FULL_NAMES"; '
+                  'cat "$SF_FULL/$SF_FULL_FILE" > "$SF_FULL_TEXT"')
+        report = folder.rstrip("/") + ".report"
+        os.makedirs(report, exist_ok=True)
+        e = dict(env if env is not None else os.environ)
+        e.update({"SF_FULL": folder, "SF_FULL_FILE": name, "SF_FULL_NAMES": os.path.join(report, "names"),
+                  "SF_FULL_TEXT": os.path.join(report, "text")})
+        r = in_mount_namespace(script, folder, name, old, *argv, timeout=timeout, env=e)
+        tail = r.stderr.rstrip("\n").rsplit("\n", 1)
+        if not tail[-1].startswith("rc="):
+            raise AssertionError("the full-disk script failed: " + r.stderr)
+        self.rc = int(tail[-1][3:])
+        self.stderr = tail[0] if len(tail) > 1 else ""
+        with open(os.path.join(report, "text")) as f:
+            self.text = f.read()
+        with open(os.path.join(report, "names")) as f:
+            self.names = f.read().split()
+        self.mounted_only_there = os.listdir(folder) == []

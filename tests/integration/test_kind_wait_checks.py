@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -85,6 +86,35 @@ class SecretTests(Case):
         self.assertEqual((seen["method"], seen["path"], seen["headers"]["Content-Type"]),
                          ("POST", "/api/v1/session", "application/json"))
         self.assertEqual(json.loads(seen["body"]), {"username": "admin", "password": PASSWORD})
+
+    def test_out_on_a_full_disk_keeps_the_old_file(self):
+        self.emu.apply(admin_secret())
+        folder = os.path.join(TMP.name, "full")
+        full = sftest.FullDisk(folder, "login.curl", "old",
+                               [KW, "--kubeconfig", self.kubeconfig, "--secret", "argocd/argocd-initial-admin-secret/password",
+                                "--format", "argocd-login", "--out", os.path.join(folder, "login.curl"), "--timeout", "10s"])
+        self.assertEqual(full.rc, 1, full.stderr)
+        self.assertIn("No space left on device", full.stderr)
+        self.assertEqual((full.text, full.names), ("old", ["login.curl"]))
+        self.assertNotIn(PASSWORD, full.stderr)
+
+    def test_out_to_a_fifo_is_written_through(self):
+        self.emu.apply(admin_secret())
+        fifo = os.path.join(TMP.name, "secret.fifo")
+        os.mkfifo(fifo, 0o600)
+        got = {}
+
+        def read_fifo():
+            with open(fifo) as f:
+                got["text"] = f.read()
+        reader = threading.Thread(target=read_fifo)
+        reader.start()
+        r = self.kw("--secret", "argocd/argocd-initial-admin-secret/password", "--out", fifo, "--timeout", "10s")
+        reader.join(30)
+        self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
+        self.assertEqual(got["text"], PASSWORD)
+        self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
+        self.assertEqual(sorted(n for n in os.listdir(TMP.name) if n.startswith("secret.fifo")), ["secret.fifo"])
 
     def test_a_secret_that_appears_later_is_waited_for(self):
         self.emu.schedule(1.0, "apply", object=admin_secret("later"))

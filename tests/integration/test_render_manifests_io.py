@@ -64,6 +64,16 @@ class RenderManifestsIo(unittest.TestCase):
                 self.assertEqual(r.returncode, 1, r.stderr)
                 self.assertIn("stdout: write failed: No space left on device", r.stderr)
 
+    def test_o_on_a_full_disk_keeps_the_old_file(self):
+        folder = self.path("full")
+        full = sftest.FullDisk(folder, "facts.env", "OLD=1\n",
+                               [RM, "facts", "--format", "env", "-o", os.path.join(folder, "facts.env"), DOCKER])
+        self.assertEqual(full.rc, 1, full.stderr)
+        self.assertIn("%s/facts.env" % folder, full.stderr)
+        self.assertIn("No space left on device", full.stderr)
+        self.assertEqual((full.text, full.names), ("OLD=1\n", ["facts.env"]))
+        self.assertTrue(full.mounted_only_there)
+
     def test_o_on_a_device_or_fifo_writes_in_place(self):
         mnt = self.path("dev")
         os.mkdir(mnt)

@@ -141,6 +141,15 @@ class GetTests(unittest.TestCase):
             self.assertEqual(stat.S_IMODE(os.stat(out).st_mode), 0o600)
             os.unlink(out)
 
+            # A full disk: exit 1 naming it, the old file whole, no temporary file beside it.
+            full = sftest.FullDisk(os.path.join(ws.tmp, "full"), "auth.curl", "old",
+                                   ws.argv("get", OPENCOST, "--format", "curl-config", "--out",
+                                           os.path.join(ws.tmp, "full", "auth.curl")), env=ws.base_env(vault))
+            self.assertEqual(full.rc, 1, full.stderr)
+            self.assertIn("No space left on device", full.stderr)
+            self.assertEqual((full.text, full.names), ("old", ["auth.curl"]))
+            self.assertTrue(full.mounted_only_there)
+
             vault.seal()
             r = self.get(ws, vault, "token")
             self.assertEqual((r.returncode, r.stdout), (1, ""))

@@ -5,6 +5,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -69,6 +70,40 @@ class SnapshotTests(unittest.TestCase):
             r = ws.run("snapshot", snap, vault=vault)
             self.assertEqual(r.returncode, 1, r)
             self.assertIn("is sealed: a snapshot needs an unsealed Vault", r.stderr)
+            ws.scan_leaks(self, vault)
+
+    def test_a_full_disk_a_fifo_and_stdout(self):
+        with vstest.Workspace() as ws, VaultEmulator() as vault:
+            self.assertEqual(ws.run(vault=vault).returncode, 0)
+            # A full disk: exit 1 naming it, the previous snapshot whole, no temporary file.
+            folder = os.path.join(ws.tmp, "full")
+            full = sftest.FullDisk(folder, "vault.snap", "the previous snapshot",
+                                   ws.argv("snapshot", os.path.join(folder, "vault.snap")), env=ws.base_env(vault))
+            self.assertEqual(full.rc, 1, full.stderr)
+            self.assertIn("No space left on device", full.stderr)
+            self.assertEqual((full.text, full.names), ("the previous snapshot", ["vault.snap"]))
+            self.assertTrue(full.mounted_only_there)
+            # A named pipe (to an encrypting program, say) is written in place, never replaced.
+            fifo = os.path.join(ws.tmp, "snap.fifo")
+            os.mkfifo(fifo, 0o600)
+            got = {}
+
+            def read_fifo():
+                with open(fifo, "rb") as f:
+                    got["data"] = f.read()
+            reader = threading.Thread(target=read_fifo)
+            reader.start()
+            r = ws.run("snapshot", fifo, vault=vault)
+            reader.join(30)
+            self.assertEqual(r.returncode, 0, r)
+            self.assertEqual(got["data"][:2], b"\x1f\x8b")
+            self.assertIn("%d bytes (gzip Raft snapshot, written in place)" % len(got["data"]),
+                          r.item("snapshot", fifo)["detail"])
+            self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
+            # stdout carries the report: refused.
+            r = ws.run("snapshot", "-", vault=vault)
+            self.assertEqual(r.returncode, 2, r)
+            self.assertIn("snapshot -: that is stdout, which carries vault-seed's report", r.stderr)
             ws.scan_leaks(self, vault)
 
 

@@ -1,8 +1,11 @@
 #include "vault-seed/seeder.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 
-#include "common/atomic_file.h"
+#include "common/output.h"
 #include "common/strings.h"
 #include "vault-seed/seed_policy.h"
 #include "vault-seed/steps.h"
@@ -45,34 +48,49 @@ int run_seed(const Spec& spec, VaultClient& vault, Report& report, const SeedOpt
 
 int run_snapshot(const Spec& spec, VaultClient& vault, Report& report, const SeedOptions& options,
                  const std::string& file) {
+  // A regular file is replaced only when the snapshot is complete (0600); a FIFO or a device
+  // is written in place (a named pipe to an encrypting program). Not stdout: the report is there.
+  struct stat target {}, standard_out {};
+  if (file == "-" || (::stat(file.c_str(), &target) == 0 && ::fstat(STDOUT_FILENO, &standard_out) == 0 &&
+                      target.st_dev == standard_out.st_dev && target.st_ino == standard_out.st_ino))
+    throw UsageError(cat("snapshot ", file, ": that is stdout, which carries vault-seed's report; give a file, a FIFO "
+                         "or a device"));
   Lifecycle life(spec, vault, report, options);
   const Health health = life.wait_for_vault();
   if (!health.initialized || health.sealed)
     throw Error(cat(vault.describe(), " is ", health.initialized ? "sealed" : "not initialised",
                     ": a snapshot needs an unsealed Vault (run vault-seed, or vault-seed --unseal-only, first)"));
   life.choose_token(false);
-  AtomicFile out(file, 0600);
   size_t bytes = 0;
-  const Reply r = vault.download(
-      "sys/storage/raft/snapshot",
-      [&](std::string_view chunk) {
-        if (bytes == 0 && (chunk.size() < 2 || static_cast<unsigned char>(chunk[0]) != 0x1f ||
-                           static_cast<unsigned char>(chunk[1]) != 0x8b))
-          throw Error(cat(vault.describe(), " sent a snapshot that is not gzip data: ", file, " left as it was"));
-        if (std::fwrite(chunk.data(), 1, chunk.size(), out.stream()) != chunk.size())
-          throw Error(cat(file, ": write failed (disk full?); the file was left as it was"));
-        bytes += chunk.size();
-      },
-      CallOptions{false, true, "downloading a Raft snapshot"});
-  if (!r.ok()) {
-    life.revoke_generated_root();
-    throw VaultError(vault.explain(r, "downloading a Raft snapshot (sys/storage/raft/snapshot)"), r.status);
+  bool replaced = true;
+  try {
+    OutputFile out(std::optional<std::string>(file), 0600, 0600);
+    replaced = out.replaces_file();
+    const Reply r = vault.download(
+        "sys/storage/raft/snapshot",
+        [&](std::string_view chunk) {
+          if (bytes == 0 && (chunk.size() < 2 || static_cast<unsigned char>(chunk[0]) != 0x1f ||
+                             static_cast<unsigned char>(chunk[1]) != 0x8b))
+            throw Error(cat(vault.describe(), " sent a snapshot that is not gzip data: ", file, " left as it was"));
+          out.out().write(chunk);  // checked: a full disk or a closed pipe is a WriteError
+          bytes += chunk.size();
+        },
+        CallOptions{false, true, "downloading a Raft snapshot"});
+    if (!r.ok())
+      throw VaultError(vault.explain(r, "downloading a Raft snapshot (sys/storage/raft/snapshot)"), r.status);
+    if (bytes == 0) throw Error(cat(vault.describe(), " sent an empty snapshot: ", file, " left as it was"));
+    out.commit();
+  } catch (...) {
+    try {
+      life.revoke_generated_root();  // a root token made for this run never outlives it
+    } catch (const std::exception&) {
+    }
+    throw;
   }
-  if (bytes == 0) throw Error(cat(vault.describe(), " sent an empty snapshot: ", file, " left as it was"));
-  out.commit();
   life.revoke_generated_root();
   report.add(Item{"snapshot", file, Action::kCreate, std::nullopt,
-                  cat(bytes, " bytes (gzip Raft snapshot, mode 0600); restore: docs/vault-seed.md, \"Restore\"")});
+                  cat(bytes, " bytes (gzip Raft snapshot, ", replaced ? "mode 0600" : "written in place",
+                      "); restore: docs/vault-seed.md, \"Restore\"")});
   return kExitOk;
 }
 
