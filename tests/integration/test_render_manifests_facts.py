@@ -70,6 +70,14 @@ class Facts(unittest.TestCase):
         self.assertIn("subnet 172.30.5.0/29 is full", full.stderr)
         self.assertIn("container tiny-proxy", full.stderr)
 
+    def test_a_size_that_is_not_a_positive_count_is_a_usage_error(self):
+        for size in ("-1", "0", "1e3", "many", "99999999999999999999"):
+            with self.subTest(size=size):
+                r = self.facts("kind-3-nodes-ipv6.json", "--size", size)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertEqual(r.stdout, "")
+                self.assertIn("--size", r.stderr)
+
     def test_check(self):
         ok = self.facts("kind-3-nodes-ipv6.json", "--check", "172.18.255.200-172.18.255.250", "--format", "env")
         self.assertEqual(ok.returncode, 0, ok.stderr)

@@ -177,6 +177,28 @@ class InventoryOfATree(unittest.TestCase):
         self.assertEqual(listed.stdout.splitlines(), ["ghcr.io/nginx/charts nginx-ingress 2.6.4",
                                                       "https://metallb.github.io/metallb metallb 0.16.1"])
 
+    def test_a_repo_url_with_credentials_is_never_shown(self):
+        self.write("argocd/apps/private.yaml", """\
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {name: private, namespace: argocd}
+            spec:
+              project: default
+              source:
+                repoURL: https://deploy:s3cr3t-Pa55@charts.example.org/private
+                chart: private
+                targetRevision: 1.0.0
+              destination: {server: https://kubernetes.default.svc, namespace: private}
+            """)
+        for args in (("charts", "argocd"), ("charts", "--format", "list", "argocd"),
+                     ("charts", "--mirror", "registry.local:5000", "argocd")):
+            with self.subTest(args=args):
+                r = self.run_here(*args)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertNotIn("s3cr3t-Pa55", r.stdout + r.stderr)
+                self.assertNotIn("deploy:", r.stdout + r.stderr)
+                self.assertIn("charts.example.org/private", r.stdout)
+
     def test_nothing_to_read(self):
         empty = tempfile.mkdtemp(prefix="rm-empty-")
         try:

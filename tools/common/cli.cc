@@ -215,4 +215,9 @@ size_t parse_size(std::string_view text, std::string_view what) {
   return value << shift;
 }
 
+long long checked_count(long long value, std::string_view flag, long long low, long long high) {
+  if (value < low || value > high) throw UsageError(cat(flag, " must be between ", low, " and ", high, " (got ", value, ")"));
+  return value;
+}
+
 }  // namespace sf::cli

@@ -69,4 +69,9 @@ std::chrono::milliseconds parse_duration(std::string_view text, std::string_view
 // quantities). Must be at least 1 and fit the machine's size_t. Throws UsageError naming `what`.
 size_t parse_size(std::string_view text, std::string_view what);
 
+// A whole-number flag within [low, high]. Flags are read as long long, never as an unsigned
+// type: Boost's lexical_cast turns "-1" into a huge unsigned count instead of refusing it.
+// Throws UsageError naming `flag` and the range.
+long long checked_count(long long value, std::string_view flag, long long low, long long high);
+
 }  // namespace sf::cli

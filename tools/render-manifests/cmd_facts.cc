@@ -76,8 +76,8 @@ int run_facts(int argc, char** argv) {
   std::string subnet;
   std::string cluster;
   std::string output;
-  size_t size = 50;
-  size_t min_size = 1;
+  long long size = 50;
+  long long min_size = 1;
   std::vector<std::string> checks;
   app.options().add_options()
     ("format", cli::po::value(&format)->default_value("json"), "json or env")
@@ -94,6 +94,9 @@ int run_facts(int argc, char** argv) {
   app.choices("format", {"json", "env"});
   if (!app.parse(argc, argv, vm)) return kExitOk;
   const FactsFormat fmt = parse_facts_format(format);
+  // An IPv4 pool holds at most 2^24 addresses here (a /8): more is a typo, never a wrapped count.
+  const auto max_size = static_cast<size_t>(cli::checked_count(size, "--size", 1, 1LL << 24));
+  const auto least_size = static_cast<size_t>(cli::checked_count(min_size, "--min-size", 1, 1LL << 24));
   const std::vector<Ipv4Range> wanted = parse_checks(checks);
 
   const std::string source = input == "-" ? "stdin" : input;
@@ -107,8 +110,8 @@ int run_facts(int argc, char** argv) {
   std::vector<Ipv4Range> ranges;
   if (wanted.empty()) {
     RangeOptions options;
-    options.max_size = size;
-    options.min_size = min_size;
+    options.max_size = max_size;
+    options.min_size = least_size;
     ranges.push_back(plan_metallb_range(f, options));
   } else {
     std::vector<std::string> problems;

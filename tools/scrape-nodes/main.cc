@@ -97,12 +97,6 @@ LabelList parse_labels(const std::vector<std::string>& pairs) {
   return labels;
 }
 
-// A whole number flag within [low, high]: a negative count must not wrap into a huge one.
-long long checked_count(long long value, const char* flag, long long low, long long high) {
-  if (value < low || value > high) throw UsageError(cat(flag, " must be between ", low, " and ", high, " (got ", value, ")"));
-  return value;
-}
-
 void check_readable_file(const std::string& path, const char* flag) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
@@ -248,9 +242,9 @@ int run(int argc, char** argv) {
     if (vm["path"].defaulted()) defaults.path = "/metrics/resource";
   }
   if (defaults.scheme != "http" && defaults.scheme != "https") throw UsageError("--scheme must be http or https");
-  options.concurrency = static_cast<size_t>(checked_count(concurrency, "--concurrency", 1, 10000));
-  const auto body_cap = static_cast<size_t>(checked_count(max_bytes, "--max-bytes", 1, 1LL << 40));
-  defaults.port = static_cast<int>(checked_count(port, "--port", 1, 65535));
+  options.concurrency = static_cast<size_t>(cli::checked_count(concurrency, "--concurrency", 1, 10000));
+  const auto body_cap = static_cast<size_t>(cli::checked_count(max_bytes, "--max-bytes", 1, 1LL << 40));
+  defaults.port = static_cast<int>(cli::checked_count(port, "--port", 1, 65535));
   if (retries < 0 || retries > 10) throw UsageError("--retries must be between 0 and 10");
   const auto interval = cli::parse_duration(interval_text, "--interval");
   const bool once = vm.count("once") > 0;
