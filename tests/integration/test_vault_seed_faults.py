@@ -234,6 +234,21 @@ class FaultTests(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r)
             self.assertEqual(set(r.actions("secret").values()) - {"create", "unchanged"}, set())
 
+    def test_a_deeply_nested_or_oversized_spec_is_refused_before_any_request(self):
+        with vstest.Workspace() as ws, VaultEmulator() as vault:
+            seq = vault.write_seq()
+            ws.write_spec("init:\n  shares: " + "[" * 100000 + "]" * 100000 + "\n")
+            r = ws.run(vault=vault)
+            self.assertEqual((r.returncode, r.stdout), (2, ""), r)
+            self.assertIn("%s:2:" % ws.spec, r.stderr)
+            self.assertIn("not valid YAML", r.stderr)
+            ws.write_spec("# padding\n" + ("#" * 1023 + "\n") * 1100)
+            r = ws.run(vault=vault)
+            self.assertEqual((r.returncode, r.stdout), (2, ""), r)
+            self.assertIn("more than the 1 MiB a vault-seed spec may have", r.stderr)
+            self.assertEqual(vault.write_count(since=seq), 0)
+            self.assertFalse(vault.state()["initialized"], "no request changed Vault")
+
     def test_a_token_with_cr_lf_is_refused_before_any_request(self):
         injected = "hvs.abc\r\nX-Injected: yes"
         with vstest.Workspace() as ws, VaultEmulator() as vault:
