@@ -127,6 +127,17 @@ class RenderManifestsIo(unittest.TestCase):
         self.assertEqual(stat.S_IMODE(os.stat(new).st_mode), 0o664)
         self.assertEqual(sorted(os.listdir(self.dir)), ["facts.env", "images.jsonl"])
 
+    def test_deep_nesting_is_a_named_error_never_a_crash(self):
+        deep = self.path("deep.yaml")
+        with open(deep, "w") as f:
+            f.write("metallb:\n  addresses: " + "[" * 100000 + "]" * 100000 + "\n")
+        r = self.rm("render", "bootstrap/cluster", "-f", deep)
+        self.assertEqual((r.returncode, r.stdout), (2, ""), r.stderr)
+        self.assertIn("%s:2: invalid YAML" % deep, r.stderr)
+        lint = self.rm("lint", deep)
+        self.assertEqual(lint.returncode, 1, lint.stderr)
+        self.assertIn("%s:2: yaml: not valid YAML" % deep, lint.stdout + lint.stderr)
+
     def test_inputs_that_are_not_files_are_refused_at_once(self):
         fifo = self.path("fifo")
         os.mkfifo(fifo)  # nobody writes: reading it would wait for ever
