@@ -323,9 +323,8 @@ struct KubeClient::Impl {
           case http::Failure::kTooLarge:
             throw FatalClientError(cat(request.method, " ", redact_url(request.url), " (", config.origin,
                                        "): the answer is larger than the ", describe_size(options.max_list_bytes),
-                                       " cap; a Kubernetes API server pages LISTs (limit=500), so this is not one, or "
-                                       "its objects are unusually large (raise the cap with --max-list-bytes only if "
-                                       "that is expected)"),
+                                       " cap (", options.max_list_bytes, " bytes)",
+                                       options.cap_hint.empty() ? std::string() : "; " + options.cap_hint),
                                    kExitFailed);
           default:
             break;

@@ -72,6 +72,10 @@ struct ClientOptions {
   int max_attempts = 3;                   // for GET/LIST; watches never retry inside a call
   milliseconds exec_timeout{60'000};      // an exec plugin's own limit, within `deadline`
   size_t max_list_bytes = kDefaultMaxListBytes;
+  // Said after "the answer is larger than the cap": what the tool's user can do about it.
+  std::string cap_hint =
+      "a Kubernetes API server pages LISTs (limit=500), so this is not one, or its objects are unusually large "
+      "(raise the cap with --max-list-bytes only if that is expected)";
   std::string user_agent;                 // default "sovereign-finops/<version>"
   std::shared_ptr<http::Canceller> canceller;  // ends every request of this client at once
   Deadline deadline;                      // nothing this client does goes past it

@@ -63,6 +63,8 @@ class KubeServiceTransport : public Transport {
     o.connect_timeout = std::min(kConnectTimeout, request_timeout);
     o.request_timeout = request_timeout;
     o.max_attempts = 1;
+    o.max_list_bytes = kMaxReplyBytes;  // decoded bytes: the proxy passes Vault's gzip through
+    o.cap_hint = "an answer this large is not Vault's: is --via-kube-service the Vault service?";
     o.canceller = std::move(canceller);
     request_timeout_ = request_timeout;
     client_ = std::make_unique<kube::KubeClient>(config_, o);
