@@ -32,7 +32,13 @@ class DirectTransport : public Transport {
     client_ = std::make_unique<http::Client>(options_);
   }
 
-  http::Response send(const http::Request& request) override { return client_->send(request); }
+  http::Response send(const http::Request& request) override {
+    try {
+      return client_->send(request);
+    } catch (const http::HttpError& e) {
+      throw named_client_certificate(e);
+    }
+  }
 
   http::Response stream(const http::Request& request, const http::ChunkHandler& on_chunk) override {
     http::Options o = options_;
@@ -40,7 +46,11 @@ class DirectTransport : public Transport {
     o.total_timeout = milliseconds(0);
     o.max_body_bytes = size_t{1} << 40;     // as large as the data
     http::Client c(o);
-    return c.stream(request, on_chunk);
+    try {
+      return c.stream(request, on_chunk);
+    } catch (const http::HttpError& e) {
+      throw named_client_certificate(e);
+    }
   }
 
   std::string url(const std::string& path) const override { return env_.addr + path; }
@@ -48,6 +58,17 @@ class DirectTransport : public Transport {
   bool proxied() const override { return false; }
 
  private:
+  // A TLS alert about our certificate: Vault's listener (tls_require_and_verify_client_cert)
+  // refused the one VAULT_CLIENT_CERT names, or wants one and none was set.
+  http::HttpError named_client_certificate(const http::HttpError& e) const {
+    if (e.failure() != http::Failure::kTlsRejected) return e;
+    return e.with_message(cat(e.what(), env_.client_cert_source.empty()
+        ? std::string("; Vault's listener requires a client certificate: set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY "
+                      "to one signed by the CA of its tls_client_ca_file")
+        : cat("; Vault's listener does not accept ", env_.client_cert_source,
+              ": give one signed by the CA of its tls_client_ca_file, and not expired")));
+  }
+
   VaultEnv env_;
   http::Options options_;
   std::unique_ptr<http::Client> client_;
