@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "common/deadline.h"
 #include "common/kube_client.h"
 #include "common/log.h"
 #include "common/redact.h"
@@ -22,7 +23,8 @@ class DirectTransport : public Transport {
  public:
   explicit DirectTransport(const VaultEnv& env) : env_(env) {}
 
-  void configure(milliseconds request_timeout, std::shared_ptr<http::Canceller> canceller) override {
+  void configure(milliseconds request_timeout, std::shared_ptr<http::Canceller> canceller,
+                 Steady::time_point) override {
     options_.connect_timeout = std::min(kConnectTimeout, request_timeout);
     options_.total_timeout = request_timeout;
     options_.max_attempts = 1;  // VaultClient retries with Vault's own policy
@@ -79,8 +81,10 @@ class KubeServiceTransport : public Transport {
   KubeServiceTransport(kube::RestConfig config, KubeService service)
       : config_(std::move(config)), service_(std::move(service)) {}
 
-  void configure(milliseconds request_timeout, std::shared_ptr<http::Canceller> canceller) override {
+  void configure(milliseconds request_timeout, std::shared_ptr<http::Canceller> canceller,
+                 Steady::time_point deadline) override {
     kube::ClientOptions o;
+    o.deadline = Deadline::at(deadline, "the time given (--timeout)");  // an exec plugin's too
     o.connect_timeout = std::min(kConnectTimeout, request_timeout);
     o.request_timeout = request_timeout;
     o.max_attempts = 1;
@@ -253,7 +257,7 @@ VaultClient::VaultClient(std::unique_ptr<Transport> transport, const VaultEnv& e
       client_timeout_(env.client_timeout),
       max_retries_(env.max_retries),
       deadline_(deadline) {
-  transport_->configure(client_timeout_, canceller_);
+  transport_->configure(client_timeout_, canceller_, deadline_);
   watchdog_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(watchdog_mutex_);
     if (!watchdog_wake_.wait_until(lock, deadline_, [this] { return watchdog_stop_; })) canceller_->cancel();
