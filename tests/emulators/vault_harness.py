@@ -79,13 +79,17 @@ class VaultEmulator(_harness.EmulatorProcess):
 
     def __init__(self, initialized=False, unsealed=False, shares=5, threshold=3, faults=(), args=(),
                  kv_upgrade_seconds=None, enable_unauthenticated_access=(), standby=False, listen_delay=0,
-                 tls_cert=None, tls_key=None, startup_timeout=15, workdir=None):
+                 tls_cert=None, tls_key=None, tls_client_ca=None, own_client_cert=None, startup_timeout=15,
+                 workdir=None):
         self.startup_timeout = startup_timeout
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="vault-emu-")
         self.workdir = workdir or self._tmp.name
         self.proc = None
         self.port = None
         self.tls = bool(tls_cert)
+        # tls_client_ca: clients need a certificate it signed; own_client_cert (crt, key) is
+        # the one this harness shows for its own calls then.
+        self.own_client_cert = own_client_cert
         cmd = [sys.executable, "-m", "vault_api", "--port", "0"]
         if initialized:
             cmd += ["--initialized", "--init-shares", str(shares), "--init-threshold", str(threshold)]
@@ -101,6 +105,8 @@ class VaultEmulator(_harness.EmulatorProcess):
             cmd += ["--listen-delay", str(listen_delay)]
         if tls_cert:
             cmd += ["--tls-cert", tls_cert, "--tls-key", tls_key]
+            if tls_client_ca:
+                cmd += ["--tls-require-and-verify-client-cert", "--tls-client-ca-file", tls_client_ca]
         for f in faults:
             cmd += ["--fault", json.dumps(f)]
         self.cmd = cmd + list(args)
@@ -121,8 +127,10 @@ class VaultEmulator(_harness.EmulatorProcess):
     def connect(self, timeout=10):
         if self.tls:
             import ssl
-            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout,
-                                               context=ssl._create_unverified_context())
+            context = ssl._create_unverified_context()
+            if self.own_client_cert:
+                context.load_cert_chain(*self.own_client_cert)
+            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout, context=context)
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
     def request(self, method, path, body=None, token=None, headers=None, timeout=10, conn=None):

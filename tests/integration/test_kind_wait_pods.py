@@ -151,5 +151,34 @@ class ListPodsTests(unittest.TestCase):
         self.assertIn("'nodes', 'pods' or 'nodes,pods'", r.err)
 
 
+
+class HostileNamesTests(unittest.TestCase):
+    """Names the API should never hold (Kubernetes validates them), served anyway: ESC, CR LF
+    and BEL in a node's and a pod's name. Every line written stays one valid UTF-8 JSON line."""
+
+    def test_names_with_control_characters_are_escaped_or_refused_alone(self):
+        with tempfile.TemporaryDirectory(prefix="sf-names-") as tmp:
+            pki = H.make_pki(os.path.join(tmp, "pki"), key="ec")
+            hostile_node, hostile_pod = "kind-\x1b[2J\r\nworker", "api-\x1b]0;owned\x07"
+            fixtures = [H.node("kind-control-plane"), H.node(hostile_node),
+                        H.pod("team-a", "ok", node_name="kind-control-plane"),
+                        H.pod("team-a", hostile_pod, node_name="kind-control-plane")]
+            with H.Emulator(pki=pki, fixtures=fixtures) as emu:
+                kubeconfig = emu.kubeconfig(os.path.join(tmp, "config"))
+                r = run(["--kubeconfig", kubeconfig, "--list", "nodes,pods", "--timeout", "20s"])
+        self.assertEqual(r.rc, 3, r)  # partial: one pod refused, the rest listed
+        raw = r.out.encode("utf-8", "surrogateescape")
+        self.assertTrue(raw.endswith(b"\n"), r)
+        for line in raw[:-1].split(b"\n"):  # only \n ends a line: no CR, ESC or BEL left raw
+            self.assertFalse(set(line) & {0x07, 0x0d, 0x1b}, line)
+            json.loads(line.decode("utf-8"))  # valid UTF-8, valid JSON, whole
+        lines = r.lines()
+        self.assertEqual(sorted(l["name"] for l in lines if l["kind"] == "node"), sorted(["kind-control-plane", hostile_node]))
+        self.assertEqual([l["name"] for l in lines if l["kind"] == "pod"], ["ok"])
+        self.assertIn("pod team-a/api-", r.err)
+        self.assertIn('field "name"', r.err)
+        self.assertIn("holds control characters; its line is left out", r.err)
+        self.assertNotIn("\x1b", r.err, "never raw on the terminal")
+
 if __name__ == "__main__":
     unittest.main()

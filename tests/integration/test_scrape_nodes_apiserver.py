@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -79,21 +80,48 @@ class ViaApiServerTests(unittest.TestCase):
         (line,) = sftest.json_lines(result.stdout)
         self.assertIn("TLS failed", line["error"])
 
+    def test_a_rejected_client_certificate_ends_the_run_at_once_naming_the_user(self):
+        # The right CA's certificate, expired: kube-apiserver (and the emulator) accept the
+        # handshake and answer 401, for every node alike.
+        crt, key = H.make_expired_client_cert(self.pki)
+        config = H.write_kubeconfig(os.path.join(self.tmp.name, "expired-config"), self.emu.url, ca=self.pki.ca_cert,
+                                    client_cert=crt, client_key=key)
+        before = len(self.emu.requests_log(path_prefix="/api/v1/nodes/"))
+        started = time.monotonic()
+        result = sftest.run([sftest.binary("scrape-nodes"), "--via-apiserver", "--kubeconfig", config, "--once",
+                             "--retries", "3", "--timeout", "20s", "kind-worker", "kind-worker2"],
+                            env=env_without_kube())
+        seconds = time.monotonic() - started
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertLess(seconds, 5, "fatal at once, not retried until the timeout")
+        self.assertEqual(result.stdout, "", "no node line, whole or half")
+        self.assertIn("HTTP 401", result.stderr)
+        self.assertIn(f'rejected the credentials of user "kind-kind" in {config}', result.stderr)
+        self.assertIn("expired client certificate", result.stderr)
+        self.assertIn("Re-export the kubeconfig", result.stderr)
+        self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)  # one message, not one per node
+        log = self.emu.requests_log(path_prefix="/api/v1/nodes/")[before:]
+        self.assertTrue(log and all(r["client_cert"] == "invalid" for r in log), log)
+        self.assertLessEqual(len(log), 2, "each node asked once, none retried")
+
     def test_401_and_403_speak_of_credentials_and_rbac(self):
         tokens = ('admin-token,kubernetes-admin,uid-admin,"system:masters"\n'
                   'viewer-token,viewer,uid-viewer,"system:authenticated"\n')
         with H.Emulator(pki=self.pki, tokens=tokens, fixtures=[H.node("kind-worker", cpu="4")]) as emu:
             emu.proxy_node("kind-worker", 9100, f"http://127.0.0.1:{self.exporter.port}")
-            for token, words, absent in (("wrong-token", "kubeconfig's credentials", "node-exporter's metrics URL"),
-                                         ("viewer-token", "nodes/proxy", "node-exporter's metrics URL")):
-                config = os.path.join(self.tmp.name, f"config-{token}")
+            # A wrong token: the kubeconfig's user is refused, for every node alike (exit 2, no line).
+            # A user without nodes/proxy: RBAC, per node (exit 1, the line's error says so).
+            for token, rc, words in (("wrong-token", 2, 'rejected the credentials of user "kind-kind"'),
+                                     ("viewer-token", 1, "nodes/proxy")):
+                config = os.path.join(self.tmp.name, f"config-{rc}")  # the path is in messages: not the token
                 H.write_kubeconfig(config, emu.url, ca=self.pki.ca_cert, token=token)
                 result = sftest.run([sftest.binary("scrape-nodes"), "--via-apiserver", "--kubeconfig", config, "--once",
                                      "--retries", "0", "kind-worker"], env=env_without_kube())
-                self.assertEqual(result.returncode, 1, result.stderr)
-                (line,) = sftest.json_lines(result.stdout)
-                self.assertIn(words, line["error"], token)
-                self.assertNotIn(absent, line["error"], token)
+                self.assertEqual(result.returncode, rc, result.stderr)
+                message = result.stderr if rc == 2 else sftest.json_lines(result.stdout)[0]["error"]
+                self.assertEqual(len(sftest.json_lines(result.stdout)), 0 if rc == 2 else 1, result.stdout)
+                self.assertIn(words, message, token)
+                self.assertNotIn("node-exporter's metrics URL", message, token)
                 self.assertNotIn(token, result.stdout + result.stderr, "the token is never shown")
             config = os.path.join(self.tmp.name, "config-admin")
             H.write_kubeconfig(config, emu.url, ca=self.pki.ca_cert, token="admin-token")

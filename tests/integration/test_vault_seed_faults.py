@@ -213,6 +213,41 @@ class FaultTests(unittest.TestCase):
             self.assertIn("is this port TLS (https://) at all?", r.stderr)
             self.assertEqual(vault.requests_log(), [], "nothing reached Vault in clear")
 
+    def test_a_client_certificate_vault_rejects_in_the_handshake_is_named_at_once(self):
+        # A Vault listener with tls_require_and_verify_client_cert: a certificate another CA
+        # signed, or none, fails the handshake; nothing reaches Vault and waiting fixes nothing.
+        with vstest.Workspace() as ws:
+            pki, other = os.path.join(ws.tmp, "pki"), os.path.join(ws.tmp, "other")
+            os.mkdir(pki)
+            os.mkdir(other)
+            ca_crt, _ = tlsutil.make_ca(pki)
+            crt, key = tlsutil.make_server_cert(pki)
+            good = tlsutil.make_client_cert(pki, name="seeder")
+            tlsutil.make_ca(other, cn="another CA")
+            bad_crt, bad_key = tlsutil.make_client_cert(other, name="stranger")
+            with VaultEmulator(tls_cert=crt, tls_key=key, tls_client_ca=ca_crt, own_client_cert=good) as vault:
+                t = time.monotonic()
+                r = ws.run(vault=vault, env=ws.base_env(vault, VAULT_CACERT=ca_crt, VAULT_CLIENT_CERT=bad_crt,
+                                                        VAULT_CLIENT_KEY=bad_key), timeout="20s")
+                self.assertEqual(r.returncode, 2, r)  # configuration, not waited on
+                self.assertLess(time.monotonic() - t, 5, r)
+                self.assertIn("VAULT_CLIENT_CERT", r.stderr)
+                self.assertIn(bad_crt, r.stderr)
+                self.assertRegex(r.stderr, r"TLS alert (unknown_ca|bad_certificate|certificate_unknown)")
+                self.assertNotIn("not trusted", r.stderr, "the server's certificate is fine")
+                self.assertEqual(r.stdout, "")
+                self.assertNotIn("PRIVATE KEY", r.stdout + r.stderr)
+                r = ws.run(vault=vault, env=ws.base_env(vault, VAULT_CACERT=ca_crt), timeout="20s")
+                self.assertEqual(r.returncode, 2, r)
+                self.assertIn("TLS alert certificate_required", r.stderr)
+                self.assertIn("VAULT_CLIENT_CERT", r.stderr)  # what to set
+                self.assertEqual(vault.requests_log(), [], "no request reached Vault")
+                self.assertIn("TLS handshake", vault.log_text())
+                # The certificate Vault's CA signed is accepted: the setup is not what fails.
+                r = ws.run(vault=vault, env=ws.base_env(vault, VAULT_CACERT=ca_crt, VAULT_CLIENT_CERT=good[0],
+                                                        VAULT_CLIENT_KEY=good[1]))
+                self.assertEqual(r.returncode, 0, r)
+
     def test_a_report_into_a_closed_pipe_or_onto_a_full_disk_is_an_error(self):
         with vstest.Workspace() as ws, VaultEmulator() as vault:
             with open("/dev/full", "w") as full:

@@ -21,12 +21,14 @@ import k8s_harness as H  # noqa: E402  (tests/emulators is on sys.path through v
 PROXY_PREFIX = "/api/v1/namespaces/vault/services/http:vault:8200/proxy"
 
 
-def exec_kubeconfig(ws, k8s, token):
+def exec_kubeconfig(ws, k8s, token, plugin=None):
+    """A kubeconfig whose user's credential comes from an exec plugin: ws's recording plugin
+    handing out `token`, or the script `plugin`."""
     path = os.path.join(ws.tmp, "kubeconfig")
     k8s.kubeconfig(path, auth="cert", client_cert=None, client_key=None)
     with open(path) as f:
         text = f.read()
-    plugin = ws.exec_plugin(token)
+    plugin = plugin or ws.exec_plugin(token)
     text = text.replace("  user: {}", "  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
                                      "      command: %s\n      args: [--cluster, kind]\n      interactiveMode: Never\n"
                         % plugin)
@@ -114,6 +116,50 @@ class KubeProxyTests(unittest.TestCase):
                 self.assertLess(time.monotonic() - t, 15, "rejected credentials must not be waited on")
                 self.assertIn("401", r.stderr)
                 self.assertEqual(vault.requests_log(), [])
+
+    def test_a_failing_or_hanging_exec_plugin_is_named_and_never_outlives_the_run(self):
+        with vstest.Workspace() as ws:
+            pki = H.make_pki(os.path.join(ws.tmp, "pki"), key="ec")
+            with H.Emulator(pki=pki, token="right-token-right-token") as k8s, VaultEmulator() as vault:
+                k8s.proxy_service("vault", "vault", 8200, vault.url)
+                failing = os.path.join(ws.tmp, "sso-plugin")
+                with open(failing, "w") as f:
+                    f.write("#!/bin/sh\necho 'error: the SSO session expired; run sso-login' >&2\nexit 3\n")
+                os.chmod(failing, 0o755)
+                kubeconfig = exec_kubeconfig(ws, k8s, None, plugin=failing)
+                t = time.monotonic()
+                r = ws.run("--via-kube-service", "vault/vault:8200", "--kubeconfig", kubeconfig, env=ws.base_env(),
+                           timeout="20s")
+                self.assertEqual(r.returncode, 2, r)  # configuration: waiting will not fix it
+                self.assertLess(time.monotonic() - t, 5, r)
+                self.assertIn(f"executable {failing} failed with exit code 3", r.stderr)
+                self.assertIn('exec plugin of user "kind-kind"', r.stderr)
+                # Its stderr reaches the user's terminal as with kubectl (client-go passes it through).
+                self.assertIn("the SSO session expired; run sso-login", r.stderr)
+                self.assertEqual(r.stdout, "")
+
+                hanging = os.path.join(ws.tmp, "hanging-plugin")
+                pid_file = os.path.join(ws.tmp, "plugin.pid")
+                with open(hanging, "w") as f:
+                    f.write(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 60\n")
+                os.chmod(hanging, 0o755)
+                kubeconfig = exec_kubeconfig(ws, k8s, None, plugin=hanging)
+                t = time.monotonic()
+                r = ws.run("--via-kube-service", "vault/vault:8200", "--kubeconfig", kubeconfig, env=ws.base_env(),
+                           timeout="3s")
+                seconds = time.monotonic() - t
+                self.assertEqual(r.returncode, 1, r)  # the time given ran out
+                self.assertGreaterEqual(seconds, 2.9, r)
+                self.assertLess(seconds, 4.5, r)      # was 60 s: the plugin's own limit, not --timeout
+                self.assertIn(f'exec plugin "{hanging}"', r.stderr)
+                self.assertIn("did not return a credential within the time given (--timeout) and was killed", r.stderr)
+                self.assertEqual(r.stdout, "")
+                with open(pid_file) as f:
+                    pid = int(f.read())
+                alive = os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z"
+                self.assertFalse(alive, "the plugin outlived vault-seed")
+                self.assertEqual(k8s.requests_log(path_prefix=PROXY_PREFIX), [], "no request without a credential")
+                self.assertEqual(vault.requests_log(), [], "nothing reached Vault")
 
 
 if __name__ == "__main__":

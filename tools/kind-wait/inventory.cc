@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <optional>
 
+#include "common/json_writer.h"
 #include "common/kube_client.h"
+#include "common/log.h"
 #include "common/strings.h"
 #include "kind-wait/conditions.h"
 #include "kind-wait/quantity.h"
@@ -62,6 +64,18 @@ NodeRecord node_record(const rapidjson::Value& node) {
   record.capacity = resources(node, "capacity", record.name);
   record.allocatable = resources(node, "allocatable", record.name);
   return record;
+}
+
+bool write_item_line(JsonLineWriter& writer, const std::string& item, const std::function<std::string()>& make) {
+  std::string line;
+  try {
+    line = make();
+  } catch (const json::JsonValueError& e) {
+    log::error(cat(item, ": ", e.what(), "; its line is left out, the others are listed"));
+    return false;
+  }
+  writer.write_line(line);
+  return true;
 }
 
 }  // namespace sf::kw

@@ -5,10 +5,13 @@
 #include "kind-wait/test_support.h"
 
 #include <cstdio>
+#include <functional>
+#include <utility>
 #include <string>
 
 #include "common/error.h"
 #include "common/json_lines.h"
+#include "common/redact.h"
 
 using namespace sf;
 
@@ -66,4 +69,52 @@ TEST_CASE("node lines: workers, legacy role label, missing fields, bad quantitie
   CHECK(worker.capacity.gpus == 0);
   CHECK_THROWS_WITH(kw::node_record(json(R"({"metadata":{"name":"w"},"status":{"capacity":{"memory":"lots"}}})")),
                     Catch::Contains("node w status.capacity.memory"));
+}
+
+namespace {
+
+// What write_item_line puts on a stream for the item `make` builds, and whether it wrote it.
+std::pair<bool, std::string> written(const std::function<std::string()>& make) {
+  char* buffer = nullptr;
+  size_t size = 0;
+  std::FILE* mem = open_memstream(&buffer, &size);
+  bool wrote = false;
+  {
+    JsonLineWriter writer(mem);
+    wrote = kw::write_item_line(writer, "node \"x\"", make);
+    writer.flush();
+  }
+  std::fclose(mem);
+  std::string text(buffer, size);
+  std::free(buffer);
+  return {wrote, text};
+}
+
+}  // namespace
+
+TEST_CASE("node lines: control characters in a name are escaped, a name that is not UTF-8 is refused alone",
+          "[inventory]") {
+  // ESC and CR LF, as JSON escapes from the API: one line, escaped, the name read back whole.
+  const NodeRecord esc = kw::node_record(json(R"({"metadata":{"name":"kind-\u001b[2J\r\nworker"}})"));
+  REQUIRE(esc.name == "kind-\x1b[2J\r\nworker");
+  const auto [wrote, line] = written([&] { return node_record_json(esc); });
+  CHECK(wrote);
+  REQUIRE(line.size() > 1);
+  CHECK(line.find('\n') == line.size() - 1);  // one line: the CR LF is escaped
+  CHECK(line.find('\x1b') == std::string::npos);
+  CHECK(line.find('\r') == std::string::npos);
+  CHECK(valid_utf8(line));
+  const auto doc = parse_json_object(std::string_view(line).substr(0, line.size() - 1), "line");
+  CHECK(read_node_record(doc, "line").name == esc.name);
+
+  // A raw 0xFF (no JSON escape stands for it): refused with the field named, nothing written.
+  const NodeRecord bad = kw::node_record(json("{\"metadata\":{\"name\":\"kind-\xff-worker\"}}"));
+  CHECK_THROWS_WITH(node_record_json(bad), Catch::Contains("name") && Catch::Contains("UTF-8"));
+  const auto [refused_wrote, refused_text] = written([&] { return node_record_json(bad); });
+  CHECK_FALSE(refused_wrote);
+  CHECK(refused_text.empty());  // never a cut or invalid line
+
+  // A label value that is not UTF-8 spoils its node's line the same way.
+  const NodeRecord bad_label = kw::node_record(json("{\"metadata\":{\"name\":\"w\",\"labels\":{\"pool\":\"\xc3\"}}}"));
+  CHECK_FALSE(written([&] { return node_record_json(bad_label); }).first);
 }

@@ -227,10 +227,11 @@ int run(int argc, char** argv) {
     for (const auto& t : targets) log::info(kw::expect_denied(config, t, window, deadline));
     return kExitOk;
   }
+  int listed = kExitOk;  // a refused item is exit 3 (partial); the other kinds are still listed
   for (const std::string& kind : kinds)
-    if (const int code = kind == "nodes" ? kw::list_nodes(config, options, stdout) : kw::list_pods(config, options, stdout))
-      return code;
-  if (!kinds.empty()) return kExitOk;
+    listed = std::max(listed, kind == "nodes" ? kw::list_nodes(config, options, stdout)
+                                              : kw::list_pods(config, options, stdout));
+  if (!kinds.empty()) return listed;
   if (force_sync_secrets || !to_sync.empty()) {
     kube::ClientOptions client_options;
     client_options.max_attempts = 1;  // the actions' own retry policy (kube::judge_failure) decides

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/redact.h"
 #include "common/strings.h"
+#include "kind-wait/inventory.h"
 #include "kind-wait/quantity.h"
 
 namespace sf::kw {
@@ -194,10 +195,13 @@ int list_pods(const kube::RestConfig& config, const WaitOptions& options, std::F
     return a.namespace_name != b.namespace_name ? a.namespace_name < b.namespace_name : a.name < b.name;
   });
   JsonLineWriter writer(out);
-  for (const PodRecord& p : pods) writer.write_line(pod_record_json(p));
+  bool all = true;
+  for (const PodRecord& p : pods)
+    all = write_item_line(writer, cat("pod ", printable(p.namespace_name, 80), "/", printable(p.name, 80)),
+                          [&] { return pod_record_json(p); }) && all;
   writer.flush();
   log::debug(cat(pods.size(), " pod(s), ", owners.size(), " ReplicaSet(s)"));
-  return kExitOk;
+  return all ? kExitOk : kExitPartial;
 }
 
 std::vector<std::string> list_kinds(const std::string& value) {

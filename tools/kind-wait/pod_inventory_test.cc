@@ -2,7 +2,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "common/error.h"
+#include "common/pod.h"
+#include "common/redact.h"
+#include "kind-wait/inventory.h"
 #include "kind-wait/test_support.h"
 
 using namespace sf;
@@ -117,4 +123,42 @@ TEST_CASE("list kinds: nodes, pods or both, nodes first", "[pod-inventory]") {
   CHECK(kw::list_kinds("pods,nodes") == std::vector<std::string>{"nodes", "pods"});
   CHECK(kw::list_kinds("").empty());
   CHECK_THROWS_AS(kw::list_kinds("deployments"), UsageError);
+}
+
+TEST_CASE("pod lines: names with control characters or not UTF-8 are refused, each alone, by name",
+          "[pod-inventory]") {
+  // The pod_line contract refuses control characters in its names (price-calc groups by them):
+  // the item is refused with the field named, and write_item_line leaves its line out.
+  const PodRecord esc = kw::pod_record(json(
+      R"({"metadata":{"name":"api-\u001b]0;owned\u0007","namespace":"team-\r\na"},"spec":{"containers":[{"name":"c"}]}})"));
+  CHECK_THROWS_WITH(pod_record_json(esc), Catch::Contains("field \"namespace\" (\"team-\\r\\na\")") &&
+                                              Catch::Contains("control characters"));  // shown escaped
+  const PodRecord esc_name = kw::pod_record(
+      json(R"({"metadata":{"name":"api-\u001b]0;owned\u0007","namespace":"a"},"spec":{"containers":[]}})"));
+  CHECK_THROWS_WITH(pod_record_json(esc_name), Catch::Contains("field \"name\"") && !Catch::Contains("\x1b"));
+  for (const char* text : {"{\"metadata\":{\"name\":\"api-\xff\",\"namespace\":\"a\"},\"spec\":{\"containers\":[]}}",
+                           "{\"metadata\":{\"name\":\"api\",\"namespace\":\"a\"},\"spec\":{\"nodeName\":\"w\xe2\x82\",\"containers\":[]}}"}) {
+    const PodRecord bad = kw::pod_record(json(text));
+    CHECK_THROWS_WITH(pod_record_json(bad), Catch::Contains("UTF-8"));
+  }
+  char* buffer = nullptr;
+  size_t size = 0;
+  std::FILE* mem = open_memstream(&buffer, &size);
+  {
+    JsonLineWriter writer(mem);
+    const PodRecord good = kw::pod_record(json(R"({"metadata":{"name":"ok","namespace":"a"},"spec":{"containers":[]}})"));
+    CHECK_FALSE(kw::write_item_line(writer, "pod x", [&] { return pod_record_json(esc); }));
+    CHECK(kw::write_item_line(writer, "pod a/ok", [&] { return pod_record_json(good); }));
+    writer.flush();
+  }
+  std::fclose(mem);
+  const std::string text(buffer, size);
+  std::free(buffer);
+  CHECK(valid_utf8(text));
+  CHECK(text.find('\x1b') == std::string::npos);
+  PodRecord back;
+  REQUIRE(text.size() > 1);
+  CHECK(text.find('\n') == text.size() - 1);  // only the good pod's line, whole
+  REQUIRE(parse_pod_line(std::string_view(text).substr(0, text.size() - 1), "line", back));
+  CHECK(back.name == "ok");
 }

@@ -365,9 +365,11 @@ int list_nodes(const kube::RestConfig& config, const WaitOptions& options, std::
   for (const auto& item : list.items) records.push_back(node_record(item));
   std::sort(records.begin(), records.end(), [](const NodeRecord& a, const NodeRecord& b) { return a.name < b.name; });
   JsonLineWriter writer(out);
-  for (const auto& r : records) write_node_record(writer, r);
+  bool all = true;
+  for (const auto& r : records)
+    all = write_item_line(writer, cat("node \"", printable(r.name, 80), "\""), [&] { return node_record_json(r); }) && all;
   writer.flush();
-  return kExitOk;
+  return all ? kExitOk : kExitPartial;
 }
 
 }  // namespace sf::kw

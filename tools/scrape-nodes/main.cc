@@ -304,6 +304,7 @@ int run(int argc, char** argv) {
     http.max_body_bytes = options.http.max_body_bytes;
     http.body_cap_hint = options.http.body_cap_hint;
     options.http = std::move(http);
+    options.credentials_of = cat(client.config().user_where, " (", client.config().origin, ")");
     for (auto& t : targets) {
       if (pods) route_to_kubelet(t, client.config().server, defaults.path);
       else route_through_apiserver(t, client.config().server, defaults);

@@ -42,4 +42,13 @@ std::string status_error(const Target& target, long status, const std::string& b
   }
 }
 
+std::string credentials_rejected(const Target& target, const std::string& body, const std::string& credentials_of) {
+  return cat(redact_url(target.url), ": HTTP 401", body.empty() ? "" : cat(" (", excerpt(body), ")"),
+             "; the API server rejected the credentials of ",
+             credentials_of.empty() ? std::string("the kubeconfig's user") : credentials_of,
+             ": an expired client certificate or token, or a kubeconfig from another cluster. Re-export the ",
+             "kubeconfig (kind export kubeconfig, or your cluster's own way); every node would be refused alike, ",
+             "so the run stops here");
+}
+
 }  // namespace sf::scrape

@@ -44,6 +44,7 @@ struct ScrapeOptions {
   size_t concurrency = 64;
   bool via_apiserver = false;            // targets are node proxy URLs: HTTP errors are the API server's words
   std::string peer = "node-exporter";    // what answers at the targets, for messages
+  std::string credentials_of;            // --via-apiserver: 'user "u" in PATH (kubeconfig ...)', for messages
 };
 
 // What an HTTP status other than 200 means, for a target URL or through the API server; `peer`
@@ -52,9 +53,14 @@ struct ScrapeOptions {
 std::string status_error(const Target& target, long status, const std::string& body, bool via_apiserver,
                          const std::string& peer = "node-exporter", const std::string& location = "");
 
+// Through the API server a 401 refuses the kubeconfig's user, so every node would be refused
+// alike: the run ends (exit 2) with this message instead of one error line per node.
+std::string credentials_rejected(const Target& target, const std::string& body, const std::string& credentials_of);
+
 // Scrapes targets[i] for every i in `which`, calling on_result once per target as it finishes.
 // `fetcher` is built with options.http (kAcceptHeader among its headers) and reused between
-// sweeps (its connections stay open).
+// sweeps (its connections stay open). Through the API server, a 401 ends the sweep with an
+// Error (exit 2) once the transfers in flight are done; the outcomes after it are dropped.
 template <typename Sample, typename Collector>
 void scrape_sweep(const std::vector<Target>& targets, const std::vector<size_t>& which, const ScrapeOptions& options,
                   http::MultiFetcher& fetcher,
@@ -79,10 +85,18 @@ void scrape_sweep(const std::vector<Target>& targets, const std::vector<size_t>&
     t.on_chunk = [slot](std::string_view chunk) { slot->parser->feed(chunk); };
   }
 
+  std::string refused;  // the first 401 through the API server: nothing more is handed on
   fetcher.run(transfers, [&](size_t k) {
     http::Transfer& t = transfers[k];
     Slot& slot = slots[k];
     const Target& target = targets[which[k]];
+    if (options.via_apiserver && t.ok && t.response.status == 401 && refused.empty())
+      refused = credentials_rejected(target, t.response.body, options.credentials_of);
+    if (!refused.empty()) {
+      slot = Slot{};
+      t = http::Transfer{};
+      return;
+    }
     ScrapeResultOf<Sample> result;
     if (t.handler_error) {
       // A parse error says the body is not metrics; a cap names itself.
@@ -113,6 +127,7 @@ void scrape_sweep(const std::vector<Target>& targets, const std::vector<size_t>&
     t = http::Transfer{};  // the fetcher is done with it: free its response and request now
     on_result(which[k], std::move(result));
   });
+  if (!refused.empty()) throw Error(refused, kExitUsage);
 }
 
 }  // namespace sf::scrape

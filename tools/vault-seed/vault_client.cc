@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "common/deadline.h"
 #include "common/kube_client.h"
 #include "common/log.h"
 #include "common/redact.h"
@@ -22,7 +23,8 @@ class DirectTransport : public Transport {
  public:
   explicit DirectTransport(const VaultEnv& env) : env_(env) {}
 
-  void configure(milliseconds request_timeout, std::shared_ptr<http::Canceller> canceller) override {
+  void configure(milliseconds request_timeout, std::shared_ptr<http::Canceller> canceller,
+                 Steady::time_point) override {
     options_.connect_timeout = std::min(kConnectTimeout, request_timeout);
     options_.total_timeout = request_timeout;
     options_.max_attempts = 1;  // VaultClient retries with Vault's own policy
@@ -32,7 +34,13 @@ class DirectTransport : public Transport {
     client_ = std::make_unique<http::Client>(options_);
   }
 
-  http::Response send(const http::Request& request) override { return client_->send(request); }
+  http::Response send(const http::Request& request) override {
+    try {
+      return client_->send(request);
+    } catch (const http::HttpError& e) {
+      throw named_client_certificate(e);
+    }
+  }
 
   http::Response stream(const http::Request& request, const http::ChunkHandler& on_chunk) override {
     http::Options o = options_;
@@ -40,7 +48,11 @@ class DirectTransport : public Transport {
     o.total_timeout = milliseconds(0);
     o.max_body_bytes = size_t{1} << 40;     // as large as the data
     http::Client c(o);
-    return c.stream(request, on_chunk);
+    try {
+      return c.stream(request, on_chunk);
+    } catch (const http::HttpError& e) {
+      throw named_client_certificate(e);
+    }
   }
 
   std::string url(const std::string& path) const override { return env_.addr + path; }
@@ -48,6 +60,17 @@ class DirectTransport : public Transport {
   bool proxied() const override { return false; }
 
  private:
+  // A TLS alert about our certificate: Vault's listener (tls_require_and_verify_client_cert)
+  // refused the one VAULT_CLIENT_CERT names, or wants one and none was set.
+  http::HttpError named_client_certificate(const http::HttpError& e) const {
+    if (e.failure() != http::Failure::kTlsRejected) return e;
+    return e.with_message(cat(e.what(), env_.client_cert_source.empty()
+        ? std::string("; Vault's listener requires a client certificate: set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY "
+                      "to one signed by the CA of its tls_client_ca_file")
+        : cat("; Vault's listener does not accept ", env_.client_cert_source,
+              ": give one signed by the CA of its tls_client_ca_file, and not expired")));
+  }
+
   VaultEnv env_;
   http::Options options_;
   std::unique_ptr<http::Client> client_;
@@ -58,8 +81,10 @@ class KubeServiceTransport : public Transport {
   KubeServiceTransport(kube::RestConfig config, KubeService service)
       : config_(std::move(config)), service_(std::move(service)) {}
 
-  void configure(milliseconds request_timeout, std::shared_ptr<http::Canceller> canceller) override {
+  void configure(milliseconds request_timeout, std::shared_ptr<http::Canceller> canceller,
+                 Steady::time_point deadline) override {
     kube::ClientOptions o;
+    o.deadline = Deadline::at(deadline, "the time given (--timeout)");  // an exec plugin's too
     o.connect_timeout = std::min(kConnectTimeout, request_timeout);
     o.request_timeout = request_timeout;
     o.max_attempts = 1;
@@ -234,7 +259,7 @@ VaultClient::VaultClient(std::unique_ptr<Transport> transport, const VaultEnv& e
       client_timeout_(env.client_timeout),
       max_retries_(env.max_retries),
       deadline_(deadline) {
-  transport_->configure(client_timeout_, canceller_);
+  transport_->configure(client_timeout_, canceller_, deadline_);
   watchdog_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(watchdog_mutex_);
     if (!watchdog_wake_.wait_until(lock, deadline_, [this] { return watchdog_stop_; })) canceller_->cancel();

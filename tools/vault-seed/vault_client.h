@@ -38,8 +38,10 @@ class Transport {
  public:
   virtual ~Transport() = default;
   // Set once, before the first request: the limit of one request, and the canceller that ends
-  // every transfer at the run's deadline (so one keep-alive client serves the whole run).
-  virtual void configure(std::chrono::milliseconds request_timeout, std::shared_ptr<http::Canceller> canceller) = 0;
+  // every transfer at the run's deadline (so one keep-alive client serves the whole run); the
+  // deadline itself bounds what is no transfer (a kubeconfig's exec plugin).
+  virtual void configure(std::chrono::milliseconds request_timeout, std::shared_ptr<http::Canceller> canceller,
+                         std::chrono::steady_clock::time_point deadline) = 0;
   virtual http::Response send(const http::Request& request) = 0;
   // A download with no total limit but the deadline; `idle` ends it when nothing arrives.
   virtual http::Response stream(const http::Request& request, const http::ChunkHandler& on_chunk) = 0;

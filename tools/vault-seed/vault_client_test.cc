@@ -22,7 +22,10 @@ class ScriptedTransport : public Transport {
   std::vector<sf::http::Request>* sent;
   ScriptedTransport(std::deque<Answer>* a, std::vector<sf::http::Request>* s) : answers(a), sent(s) {}
 
-  void configure(std::chrono::milliseconds, std::shared_ptr<sf::http::Canceller> c) override { canceller = c; }
+  void configure(std::chrono::milliseconds, std::shared_ptr<sf::http::Canceller> c,
+                 std::chrono::steady_clock::time_point) override {
+    canceller = c;
+  }
   sf::http::Response send(const sf::http::Request& request) override {
     sent->push_back(request);
     REQUIRE_FALSE(answers->empty());

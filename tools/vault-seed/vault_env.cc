@@ -98,6 +98,7 @@ VaultEnv read_vault_env(const Getenv& getenv) {
     const auto problem = tls::check_key_pair(env.tls.client_cert_pem, env.tls.client_key_pem);
     if (problem != tls::PairProblem::kNone)
       throw UsageError(cat("VAULT_CLIENT_CERT ", *cert, " / VAULT_CLIENT_KEY ", *key, ": ", tls::describe(problem)));
+    env.client_cert_source = "VAULT_CLIENT_CERT " + *cert;
   }
   if (auto name = value(getenv, "VAULT_TLS_SERVER_NAME")) env.tls.server_name = *name;
   if (auto skip = value(getenv, "VAULT_SKIP_VERIFY")) {

@@ -20,6 +20,7 @@ struct VaultEnv {
   bool addr_from_env = false;
   http::TlsConfig tls;                 // CA, client certificate, server name, verify
   std::string ca_source;               // "VAULT_CACERT /path" for messages; "" = system CAs
+  std::string client_cert_source;      // "VAULT_CLIENT_CERT /path" for messages; "" = none
   std::string namespace_;
   std::chrono::milliseconds client_timeout{60'000};
   int max_retries = 2;

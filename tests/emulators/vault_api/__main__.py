@@ -28,6 +28,11 @@ def main(argv=None):
     ap.add_argument("--port", type=int, default=0, help="0 picks a free port (printed as LISTENING <port>)")
     ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
     ap.add_argument("--tls-key", help="key for --tls-cert")
+    # Vault's listener options of the same names: with both, a client without a certificate
+    # this CA signed fails the handshake (the alert: certificate_required, unknown_ca).
+    ap.add_argument("--tls-require-and-verify-client-cert", action="store_true",
+                    help="with --tls-cert: require a client certificate signed by --tls-client-ca-file")
+    ap.add_argument("--tls-client-ca-file", help="CA (PEM) that signs the client certificates")
     ap.add_argument("--initialized", action="store_true", help="initialise at start (keys via GET /__emulator/init-material)")
     ap.add_argument("--init-shares", type=int, default=5)
     ap.add_argument("--init-threshold", type=int, default=3)
@@ -60,6 +65,11 @@ def main(argv=None):
     if args.tls_cert:
         tls_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls_ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls_require_and_verify_client_cert:
+            if not args.tls_client_ca_file:
+                ap.error("--tls-require-and-verify-client-cert needs --tls-client-ca-file")
+            tls_ctx.load_verify_locations(args.tls_client_ca_file)
+            tls_ctx.verify_mode = ssl.CERT_REQUIRED
     server = Server((args.host, args.port), app, tls_ctx)
     app.server = server
     server.server_bind()
