@@ -175,6 +175,27 @@ def in_mount_namespace(script, *args, timeout=120, env=None):
                           env=env)
 
 
+class FifoReader:
+    """Reads a FIFO to its end in a thread (a writer blocks until someone opens it for reading);
+    `data()` waits for the end and returns what came (bytes with binary=True, else text)."""
+
+    def __init__(self, path, binary=False):
+        import threading
+        self._got = {}
+
+        def read():
+            with open(path, "rb" if binary else "r") as f:
+                self._got["data"] = f.read()
+        self._thread = threading.Thread(target=read, daemon=True)
+        self._thread.start()
+
+    def data(self, timeout=30):
+        self._thread.join(timeout)
+        if "data" not in self._got:
+            raise AssertionError("nothing was read from the FIFO within %s s" % timeout)
+        return self._got["data"]
+
+
 class FullDisk:
     """What a command did to FILE on a disk with no space left: a 1 MiB tmpfs, mounted on `folder`
     in a private mount namespace, holding FILE with `old` text, then filled. `rc`, `stderr`, the

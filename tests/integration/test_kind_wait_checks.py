@@ -16,7 +16,6 @@ import stat
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 
@@ -102,17 +101,10 @@ class SecretTests(Case):
         self.emu.apply(admin_secret())
         fifo = os.path.join(TMP.name, "secret.fifo")
         os.mkfifo(fifo, 0o600)
-        got = {}
-
-        def read_fifo():
-            with open(fifo) as f:
-                got["text"] = f.read()
-        reader = threading.Thread(target=read_fifo)
-        reader.start()
+        reader = sftest.FifoReader(fifo)
         r = self.kw("--secret", "argocd/argocd-initial-admin-secret/password", "--out", fifo, "--timeout", "10s")
-        reader.join(30)
         self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)
-        self.assertEqual(got["text"], PASSWORD)
+        self.assertEqual(reader.data(), PASSWORD)
         self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
         self.assertEqual(sorted(n for n in os.listdir(TMP.name) if n.startswith("secret.fifo")), ["secret.fifo"])
 

@@ -140,14 +140,12 @@ class PriceCalcIo(unittest.TestCase):
         # A FIFO: written through, never replaced.
         fifo = self.path("fifo")
         os.mkfifo(fifo)
-        got = {}
-        reader = threading.Thread(target=lambda: got.setdefault("text", open(fifo).read()))
-        reader.start()
+        reader = sftest.FifoReader(fifo)
         r = self.pc("-f", "json", "-o", fifo, input=usage("n1") + "\n")
-        reader.join(timeout=30)
+        text = reader.data()
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
-        self.assertEqual(json.loads(got["text"])["node"], "n1")
+        self.assertEqual(json.loads(text)["node"], "n1")
         # /dev/stdout is stdout.
         r = self.pc("-f", "json", "-o", "/dev/stdout", input=usage("n1") + "\n")
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -10,7 +10,6 @@ import stat
 import subprocess
 import sys
 import tempfile
-import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -94,18 +93,12 @@ class RenderManifestsIo(unittest.TestCase):
         # A FIFO: written through, never replaced by a regular file.
         fifo = self.path("fifo")
         os.mkfifo(fifo)
-        got = {}
-
-        def read_fifo():
-            with open(fifo) as f:
-                got["text"] = f.read()
-        reader = threading.Thread(target=read_fifo)
-        reader.start()
+        reader = sftest.FifoReader(fifo)
         r = self.rm("facts", "-o", fifo, DOCKER)
-        reader.join(timeout=30)
+        text = reader.data()
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
-        self.assertEqual(json.loads(got["text"])["network"], "kind")
+        self.assertEqual(json.loads(text)["network"], "kind")
         # /dev/stdout is stdout.
         r = self.rm("facts", "-o", "/dev/stdout", DOCKER)
         self.assertEqual(r.returncode, 0, r.stderr)

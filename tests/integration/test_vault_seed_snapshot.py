@@ -5,7 +5,6 @@ import os
 import stat
 import subprocess
 import sys
-import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -86,18 +85,12 @@ class SnapshotTests(unittest.TestCase):
             # A named pipe (to an encrypting program, say) is written in place, never replaced.
             fifo = os.path.join(ws.tmp, "snap.fifo")
             os.mkfifo(fifo, 0o600)
-            got = {}
-
-            def read_fifo():
-                with open(fifo, "rb") as f:
-                    got["data"] = f.read()
-            reader = threading.Thread(target=read_fifo)
-            reader.start()
+            reader = sftest.FifoReader(fifo, binary=True)
             r = ws.run("snapshot", fifo, vault=vault)
-            reader.join(30)
+            data = reader.data()
             self.assertEqual(r.returncode, 0, r)
-            self.assertEqual(got["data"][:2], b"\x1f\x8b")
-            self.assertIn("%d bytes (gzip Raft snapshot, written in place)" % len(got["data"]),
+            self.assertEqual(data[:2], b"\x1f\x8b")
+            self.assertIn("%d bytes (gzip Raft snapshot, written in place)" % len(data),
                           r.item("snapshot", fifo)["detail"])
             self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
             # stdout carries the report: refused.
