@@ -126,6 +126,15 @@ class SecretTests(Case):
         r = self.kw("--secret", "argocd/argocd-initial-admin-secret")
         self.assertEqual(r.returncode, 2)
         self.assertIn("write it as NAMESPACE/NAME/KEY", r.stderr)
+        # Named before the kubeconfig is read: a typo is not hidden behind a missing file.
+        r = subprocess.run([KW, "--kubeconfig", os.path.join(TMP.name, "no-such-kubeconfig"), "--secret", "x/y"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("write it as NAMESPACE/NAME/KEY", r.stderr)
+        r = subprocess.run([KW, "--kubeconfig", os.path.join(TMP.name, "no-such-kubeconfig"), "--expect-denied",
+                            "demo/demo-db:6379"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("write it as service/NAMESPACE/NAME:PORT", r.stderr)
         r = self.kw("--secret", "a/b/c", "--for", "nodes=1")
         self.assertEqual(r.returncode, 2)
         self.assertIn("--secret and --expect-denied each go alone", r.stderr)

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "common/cli.h"
 #include "common/deadline.h"
@@ -188,6 +189,28 @@ int run(int argc, char** argv) {
   options.jsonl = output == "jsonl";
   options.max_list_bytes = max_list_bytes;
 
+  // The checks' arguments are read before the kubeconfig: a typo is named first.
+  std::optional<kw::SecretKeyRef> secret_ref;
+  auto secret_fmt = kw::SecretFormat::kValue;
+  if (!secret.empty()) {
+    secret_ref = kw::parse_secret_key_ref(secret);
+    if (!secret_format.empty()) secret_fmt = kw::parse_secret_format(secret_format);
+  }
+  std::vector<kw::DenyTarget> deny_targets;
+  for (const auto& d : denied) deny_targets.push_back(kw::parse_deny_target(d));
+  const auto deny_window = cli::parse_duration(deny_window_text, "--deny-window");
+  if (!denied.empty() && deny_window.count() <= 0) throw UsageError("--deny-window 0: give it time, e.g. 5s");
+
+  // The actions' client: their own retry policy (retry_transient, kube::judge_failure) decides.
+  const auto action_client_options = [&] {
+    kube::ClientOptions o;
+    o.max_attempts = 1;
+    o.user_agent = "kind-wait/" SF_VERSION;
+    o.deadline = deadline;
+    o.max_list_bytes = max_list_bytes;
+    return o;
+  };
+
   kube::LoadOptions load;
   load.explicit_path = kubeconfig;
   load.context = context;
@@ -198,33 +221,23 @@ int run(int argc, char** argv) {
     log::warn(cat("the server ", redact_url(config.server), " is plain http, so the credentials of ", config.user_where,
                   " are not sent (kubectl withholds them too); use the API server's https:// URL"));
 
-  if (!secret.empty()) {
-    const kw::SecretKeyRef ref = kw::parse_secret_key_ref(secret);
-    const kw::SecretFormat format = kw::parse_secret_format(secret_format.empty() ? "value" : secret_format);
-    kube::ClientOptions client_options;
-    client_options.max_attempts = 1;  // retry_transient decides
-    client_options.user_agent = "kind-wait/" SF_VERSION;
-    client_options.deadline = deadline;
-    kube::KubeClient client(config, client_options);
-    std::string value = kw::read_secret_key(client, ref, deadline);
+  if (secret_ref) {
+    kube::KubeClient client(config, action_client_options());
+    std::string value = kw::read_secret_key(client, *secret_ref, deadline);
     std::string text;
     try {
-      text = kw::format_secret_value(ref, value, format);
+      text = kw::format_secret_value(*secret_ref, value, secret_fmt);
     } catch (...) {
       wipe(value);
       throw;
     }
     wipe(value);
     write_secret_text(text, out_file.empty() ? std::nullopt : std::optional<std::string>(out_file),
-                      format == kw::SecretFormat::kValue);
+                      secret_fmt == kw::SecretFormat::kValue);
     return kExitOk;
   }
-  if (!denied.empty()) {
-    const auto window = cli::parse_duration(deny_window_text, "--deny-window");
-    if (window.count() <= 0) throw UsageError("--deny-window 0: give it time, e.g. 5s");
-    std::vector<kw::DenyTarget> targets;
-    for (const auto& d : denied) targets.push_back(kw::parse_deny_target(d));
-    for (const auto& t : targets) log::info(kw::expect_denied(config, t, window, deadline));
+  if (!deny_targets.empty()) {
+    for (const auto& t : deny_targets) log::info(kw::expect_denied(config, t, deny_window, deadline));
     return kExitOk;
   }
   int listed = kExitOk;  // a refused item is exit 3 (partial); the other kinds are still listed
@@ -233,12 +246,7 @@ int run(int argc, char** argv) {
                                               : kw::list_pods(config, options, stdout));
   if (!kinds.empty()) return listed;
   if (force_sync_secrets || !to_sync.empty()) {
-    kube::ClientOptions client_options;
-    client_options.max_attempts = 1;  // the actions' own retry policy (kube::judge_failure) decides
-    client_options.user_agent = "kind-wait/" SF_VERSION;
-    client_options.deadline = deadline;
-    client_options.max_list_bytes = max_list_bytes;
-    kube::KubeClient client(config, client_options);
+    kube::KubeClient client(config, action_client_options());
     if (force_sync_secrets) {
       const kw::RefreshCount count = kw::force_sync_secrets(client, deadline);
       if (!count.installed)
