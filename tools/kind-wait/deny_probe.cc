@@ -9,6 +9,7 @@
 #include "common/redact.h"
 #include "common/strings.h"
 #include "common/watch_decoder.h"
+#include "kind-wait/targets.h"
 
 namespace sf::kw {
 
@@ -32,9 +33,8 @@ DenyTarget parse_deny_target(const std::string& text) {
   const auto colon = parts[2].rfind(':');
   if (parts[1].empty() || colon == std::string::npos || colon == 0 || colon + 1 == parts[2].size()) throw bad();
   DenyTarget t{parts[1], parts[2].substr(0, colon), parts[2].substr(colon + 1)};
-  for (const std::string* s : {&t.ns, &t.name, &t.port})
-    for (const char c : *s)
-      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) throw bad();
+  for (const std::string* s : {&t.ns, &t.name, &t.port})  // a port name or number: the same alphabet
+    if (!is_kubernetes_name(*s)) throw bad();
   return t;
 }
 

@@ -10,20 +10,14 @@
 #include "common/redact.h"
 #include "common/secret_text.h"
 #include "common/strings.h"
+#include "kind-wait/targets.h"
 #include "kind-wait/transient_retry.h"
 
 namespace sf::kw {
 
 namespace {
 
-// A DNS-1123 subdomain for namespace and name; a Secret key is [-._a-zA-Z0-9]+.
-bool valid_name(const std::string& s) {
-  if (s.empty() || s.size() > 253) return false;
-  for (const char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return false;
-  return true;
-}
-
+// A Secret key: [-._a-zA-Z0-9]+ (namespace and name are Kubernetes names).
 bool valid_key(const std::string& s) {
   if (s.empty() || s.size() > 253) return false;
   for (const char c : s)
@@ -37,7 +31,7 @@ bool valid_key(const std::string& s) {
 
 SecretKeyRef parse_secret_key_ref(const std::string& text) {
   const auto parts = split(text, '/');
-  if (parts.size() != 3 || !valid_name(parts[0]) || !valid_name(parts[1]) || !valid_key(parts[2]))
+  if (parts.size() != 3 || !is_kubernetes_name(parts[0]) || !is_kubernetes_name(parts[1]) || !valid_key(parts[2]))
     throw UsageError(cat("--secret '", printable(text, 100),
                          "': write it as NAMESPACE/NAME/KEY, e.g. argocd/argocd-initial-admin-secret/password"));
   return {parts[0], parts[1], parts[2]};

@@ -13,20 +13,12 @@ const char* kForms =
     "use nodes=N, deployment/NS/NAME, pod/NS/NAME=Running|Ready, application/NS/NAME, "
     "applications/NS[=NAME,...] or crd/NAME";
 
-// Kubernetes names: lower-case alphanumerics, '-', '.'; at most 253 characters.
-bool valid_name(std::string_view s) {
-  if (s.empty() || s.size() > 253) return false;
-  for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return false;
-  return true;
-}
-
 UsageError bad(std::string_view spec, const std::string& why) {
   return UsageError(cat("--for '", spec, "': ", why, "; ", kForms));
 }
 
 std::string check_name(std::string_view spec, std::string_view value, const char* what) {
-  if (!valid_name(value))
+  if (!is_kubernetes_name(value))
     throw bad(spec, cat(what, " '", value, "' is not a Kubernetes name (lower-case letters, digits, '-', '.')"));
   return std::string(value);
 }
@@ -34,6 +26,13 @@ std::string check_name(std::string_view spec, std::string_view value, const char
 ObjectState state_of(const std::string& name, const Verdict& v) { return {name, v.ready(), v.message, v.degraded}; }
 
 }  // namespace
+
+bool is_kubernetes_name(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return false;
+  return true;
+}
 
 std::string Target::collection() const {
   switch (kind) {

@@ -35,6 +35,9 @@ struct Target {
 // Parses one --for value; UsageError with the accepted forms otherwise.
 Target parse_target(std::string_view spec);
 
+// A Kubernetes object name (DNS-1123 subdomain): lower-case alphanumerics, '-', '.'; 1 to 253 characters.
+bool is_kubernetes_name(std::string_view s);
+
 struct ObjectState {
   std::string name;
   bool ready = false;

@@ -25,12 +25,6 @@ constexpr const char* kSeedPeriod = "768h";   // periodic: lives while runs rene
 // emulator models; other versions work as far as their API is the same, with a warning.
 constexpr const char* kTestedVersion = "2.0.";
 
-const rapidjson::Value* member(const rapidjson::Value* object, const char* name) {
-  if (object == nullptr || !object->IsObject()) return nullptr;
-  const auto it = object->FindMember(name);
-  return it == object->MemberEnd() ? nullptr : &it->value;
-}
-
 std::string string_member(const rapidjson::Value* object, const char* name) {
   const auto* v = member(object, name);
   return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : std::string();

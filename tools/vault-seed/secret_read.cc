@@ -15,12 +15,6 @@ namespace sf::vs {
 
 namespace {
 
-const rapidjson::Value* member(const rapidjson::Value* object, const char* name) {
-  if (object == nullptr || !object->IsObject()) return nullptr;
-  const auto it = object->FindMember(name);
-  return it == object->MemberEnd() ? nullptr : &it->value;
-}
-
 // Wipes the strings of a map of values when it goes out of scope.
 struct WipedValues {
   std::map<std::string, std::string> values;

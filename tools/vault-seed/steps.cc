@@ -32,12 +32,6 @@ class UnreadableInPlan : public Error {
   using Error::Error;
 };
 
-const rapidjson::Value* member(const rapidjson::Value* object, const char* name) {
-  if (object == nullptr || !object->IsObject()) return nullptr;
-  const auto it = object->FindMember(name);
-  return it == object->MemberEnd() ? nullptr : &it->value;
-}
-
 const rapidjson::Value& data_or_empty(const Reply& r) {
   static const rapidjson::Value empty(rapidjson::kObjectType);
   return r.data() != nullptr ? *r.data() : empty;

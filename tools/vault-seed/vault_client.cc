@@ -191,6 +191,12 @@ std::unique_ptr<Transport> kube_service_transport(kube::RestConfig config, const
 
 Reply::~Reply() { wipe(body); }
 
+const rapidjson::Value* member(const rapidjson::Value* object, const char* name) {
+  if (object == nullptr || !object->IsObject()) return nullptr;
+  const auto it = object->FindMember(name);
+  return it == object->MemberEnd() ? nullptr : &it->value;
+}
+
 const rapidjson::Value* Reply::data() const {
   if (!json.IsObject()) return nullptr;
   const auto it = json.FindMember("data");

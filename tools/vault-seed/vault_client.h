@@ -184,6 +184,9 @@ class VaultClient {
   std::thread watchdog_;
 };
 
+// The member `name` of a JSON object, or nullptr (also when `object` is null or no object).
+const rapidjson::Value* member(const rapidjson::Value* object, const char* name);
+
 // Parses a reply body into `reply` (envelope fields, Kubernetes Status detection).
 void parse_reply(Reply& reply);
 
